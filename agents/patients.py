@@ -1,0 +1,91 @@
+"""Patients: every inhabitant as one slot in a struct of numpy arrays (stepped by numba kernels).
+
+A slot is a place in the arrays, not a person forever: when someone dies, the slot is refilled by a
+newcomer (birth or arrival) so that the arrays keep their size and the population stays stable.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+import numpy as np
+
+# Diseases, in the column order of ``stage`` and ``weeks_since_followup``.
+DISEASES = ("diabetes", "heart_failure", "copd", "osteoporosis")
+DIABETES, HEART_FAILURE, COPD, OSTEOPOROSIS = range(4)
+
+# Stages: 0 none, 1 controlled, 2 uncontrolled, 3 complicated.
+# Osteoporosis: densitometric osteoporosis; 1 = diagnosed and treated, 2 = not treated (mostly
+# undiagnosed), 3 = after a fragility fracture.
+STAGE_NAMES = ("none", "controlled", "uncontrolled", "complicated")
+
+MOBILITY_CAR, MOBILITY_LIMITED, MOBILITY_NONE = 0, 1, 2
+MOBILITY_NAMES = ("car", "limited", "none")
+MALE, FEMALE = 0, 1
+NO_GP = -1
+
+WEEKS_PER_YEAR = 52
+
+
+@dataclass(eq=False)
+class Patients:
+    """One array per attribute, smallest dtype that holds it."""
+
+    age_weeks: np.ndarray  # int16, age in weeks (0 … 32,767 ≈ 630 years)
+    sex: np.ndarray  # int8, MALE / FEMALE
+    commune: np.ndarray  # int16, row in the territory's commune table
+    vulnerable: np.ndarray  # bool, precarity or isolation
+    mobility: np.ndarray  # int8, MOBILITY_CAR / LIMITED / NONE
+    digital: np.ndarray  # bool, can use a teleconsultation
+    stage: np.ndarray  # int8 (n, 4), per disease, 0 … 3
+    weeks_since_followup: np.ndarray  # int16 (n, 4), weeks since the last follow-up visit per disease
+    gp: np.ndarray  # int32, index of the médecin traitant, NO_GP if none
+    enrolled: np.ndarray  # bool, in the coordinated care programme
+    telemonitored: np.ndarray  # bool, heart-failure / diabetes telemonitoring
+    alive: np.ndarray  # bool
+
+    def __post_init__(self) -> None:
+        n = self.age_weeks.shape[0]
+        for f in fields(self):
+            arr = getattr(self, f.name)
+            if arr.shape[0] != n:
+                raise ValueError(f"Patients.{f.name} has {arr.shape[0]} rows, expected {n}")
+            if not arr.flags.c_contiguous:
+                setattr(self, f.name, np.ascontiguousarray(arr))
+
+    def __len__(self) -> int:
+        return self.age_weeks.shape[0]
+
+    @property
+    def age_years(self) -> np.ndarray:
+        return self.age_weeks // WEEKS_PER_YEAR
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    def copy(self) -> "Patients":
+        return Patients(**{k: v.copy() for k, v in self.arrays().items()})
+
+    def equals(self, other: "Patients") -> bool:
+        return all(np.array_equal(a, b) for a, b in zip(self.arrays().values(), other.arrays().values()))
+
+    @property
+    def nbytes(self) -> int:
+        return sum(a.nbytes for a in self.arrays().values())
+
+    @classmethod
+    def empty(cls, n: int) -> "Patients":
+        return cls(
+            age_weeks=np.zeros(n, np.int16),
+            sex=np.zeros(n, np.int8),
+            commune=np.zeros(n, np.int16),
+            vulnerable=np.zeros(n, np.bool_),
+            mobility=np.zeros(n, np.int8),
+            digital=np.zeros(n, np.bool_),
+            stage=np.zeros((n, len(DISEASES)), np.int8),
+            weeks_since_followup=np.zeros((n, len(DISEASES)), np.int16),
+            gp=np.full(n, NO_GP, np.int32),
+            enrolled=np.zeros(n, np.bool_),
+            telemonitored=np.zeros(n, np.bool_),
+            alive=np.ones(n, np.bool_),
+        )

@@ -1,0 +1,229 @@
+"""Synthetic population: one record per inhabitant of each commune, with the four chronic diseases.
+
+Ages: the INSEE age bands of the bassin de vie of Saverne (RP2020), spread over single years and
+tilted per commune so that the population's mean DREES consumption weight equals the commune's
+``age_std_ratio`` (the only per-commune age signal available). Prevalence: age/sex profiles scaled
+so that the territory totals match the published national figures (``epi_cost_reference.csv``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from territoire.agents.patients import (
+    COPD,
+    DIABETES,
+    DISEASES,
+    HEART_FAILURE,
+    MOBILITY_CAR,
+    MOBILITY_LIMITED,
+    MOBILITY_NONE,
+    OSTEOPOROSIS,
+    WEEKS_PER_YEAR,
+    Patients,
+)
+from territoire.model.rng import stream
+from territoire.scenarios.datafiles import apl_age_weights
+
+MAX_AGE = 104
+AGES = np.arange(MAX_AGE + 1)
+#: Lower bounds of the age bands of the prevalence profiles below.
+PREVALENCE_BAND_STARTS = (0, 20, 40, 50, 60, 70, 80)
+
+
+@dataclass(frozen=True, slots=True)
+class PopulationParams:
+    """Who lives in the territory. Each value gives its source or says it is an assumption."""
+
+    # source: INSEE RP2020, bassin de vie 2022 de Saverne (age_structure_reference.csv), % by band
+    age_band_bounds: tuple[tuple[int, int], ...] = ((0, 14), (15, 29), (30, 44), (45, 59), (60, 74), (75, MAX_AGE))
+    age_band_share_pct: tuple[float, ...] = (15.8, 14.8, 17.6, 22.4, 18.8, 10.7)
+    old_age_decline_per_year: float = 0.11  # assumption: geometric thinning of single years inside 75+
+    # assumption: share of women by age (order of magnitude of the INSEE national pyramid)
+    female_share_by_age: tuple[tuple[int, float], ...] = ((0, 0.49), (60, 0.52), (75, 0.58), (85, 0.68))
+    p_vulnerable: float = 0.11  # assumption: order of magnitude of Complémentaire santé solidaire beneficiaries (~7 M of 68 M)
+    # assumption: mobility (own car / limited / none) by age group, general and vulnerable population
+    mobility_by_age: tuple[tuple[int, tuple[float, float, float]], ...] = (
+        (0, (0.90, 0.08, 0.02)),
+        (18, (0.88, 0.08, 0.04)),
+        (75, (0.65, 0.25, 0.10)),
+        (85, (0.30, 0.45, 0.25)),
+    )
+    vulnerable_mobility: tuple[float, float, float] = (0.65, 0.20, 0.15)  # assumption, under 75
+    # assumption after INSEE's illectronisme surveys: share able to use a teleconsultation, by age
+    digital_by_age: tuple[tuple[int, float], ...] = ((0, 0.90), (15, 0.92), (60, 0.75), (75, 0.38))
+    vulnerable_digital_factor: float = 0.8  # assumption
+
+    # Prevalence profiles by band (PREVALENCE_BAND_STARTS), % (men, women). Shapes are assumptions
+    # after the published age profiles; the first three are scaled to the totals below.
+    diabetes_profile_pct: tuple[tuple[float, ...], tuple[float, ...]] = (
+        (0.2, 1.0, 4.0, 9.0, 16.0, 21.0, 19.0),
+        (0.2, 0.9, 2.6, 5.5, 10.0, 14.5, 15.0),
+    )
+    heart_failure_profile_pct: tuple[tuple[float, ...], tuple[float, ...]] = (
+        (0.0, 0.1, 0.4, 1.0, 2.8, 7.5, 16.0),
+        (0.0, 0.1, 0.2, 0.5, 1.6, 5.0, 14.0),
+    )
+    copd_profile_pct: tuple[tuple[float, ...], tuple[float, ...]] = (
+        (0.0, 0.3, 1.8, 3.5, 6.0, 8.0, 8.5),
+        (0.0, 0.3, 1.5, 2.8, 4.0, 5.0, 4.5),
+    )
+    # source: UNF3S rhumatologie (densitometric osteoporosis: 39 % of women at 65, ~70 % after 80,
+    # ~40 % of post-menopausal women, ~15 % of men over 50); used as is, not scaled
+    osteoporosis_profile_pct: tuple[tuple[float, ...], tuple[float, ...]] = (
+        (0.0, 0.0, 0.0, 8.0, 12.0, 18.0, 25.0),
+        (0.0, 0.0, 1.0, 15.0, 35.0, 50.0, 70.0),
+    )
+    diabetes_total_pct: float = 5.3  # source: SPF 2020, pharmacologically treated diabetes, % of population
+    heart_failure_adult_pct: float = 2.6  # source: SPF (Gabet et al.) 2022, prevalent HF, % of adults
+    copd_40plus_pct: float = 3.8  # source: Laurendeau et al. 2015, treated COPD, % of the 40+
+    heart_failure_rr_if_diabetic: float = 2.0  # assumption after Framingham (diabetes doubles HF risk in men)
+    # Initial stage mix (controlled, uncontrolled, complicated) among the prevalent.
+    diabetes_stage_mix: tuple[float, float, float] = (0.55, 0.35, 0.10)  # assumption (share at HbA1c target, ENTRED order of magnitude)
+    heart_failure_stage_mix: tuple[float, float, float] = (0.50, 0.35, 0.15)  # assumption (NYHA I-II / III / IV)
+    copd_stage_mix: tuple[float, float, float] = (0.719, 0.138, 0.143)  # source: Laurendeau 2015 mild / moderate / severe+very severe
+    osteoporosis_stage_mix: tuple[float, float, float] = (0.20, 0.65, 0.15)  # assumption: treated / untreated / after a fracture
+
+    def __post_init__(self) -> None:
+        if len(self.age_band_bounds) != len(self.age_band_share_pct):
+            raise ValueError("PopulationParams: one share per age band is required")
+        for name in ("p_vulnerable", "vulnerable_digital_factor"):
+            v = getattr(self, name)
+            if not 0 <= v <= 1:
+                raise ValueError(f"PopulationParams.{name} must be within [0, 1], got {v}")
+        for name in ("diabetes_stage_mix", "heart_failure_stage_mix", "copd_stage_mix", "osteoporosis_stage_mix"):
+            mix = getattr(self, name)
+            if abs(sum(mix) - 1) > 1e-6 or min(mix) < 0:
+                raise ValueError(f"PopulationParams.{name} must be non-negative shares summing to 1, got {mix}")
+
+
+def step_lookup(table: tuple[tuple[int, object], ...], ages: np.ndarray) -> np.ndarray:
+    """Value of a piecewise-constant table ``((from_age, value), …)`` at each age."""
+    starts = np.array([a for a, _ in table])
+    values = np.array([v for _, v in table])
+    return values[np.searchsorted(starts, ages, side="right") - 1]
+
+
+def base_age_distribution(params: PopulationParams) -> np.ndarray:
+    """Single-year age shares (0 … MAX_AGE) from the bassin-de-vie bands."""
+    p = np.zeros(MAX_AGE + 1)
+    for (lo, hi), share in zip(params.age_band_bounds, params.age_band_share_pct):
+        years = np.arange(lo, hi + 1)
+        w = np.exp(-params.old_age_decline_per_year * (years - lo)) if lo >= 75 else np.ones(years.size)
+        p[years] = share * w / w.sum()
+    return p / p.sum()
+
+
+def consumption_weight_by_age() -> np.ndarray:
+    """DREES relative GP consumption (2023) for each single year of age."""
+    w = apl_age_weights(2023).to_numpy()
+    return w[np.minimum(AGES // 5, len(w) - 1)]
+
+
+def tilted_age_distribution(base: np.ndarray, target_weight: float, weight_by_age: np.ndarray) -> np.ndarray:
+    """Exponentially tilt ``base`` towards older (θ > 0) or younger ages so the mean weight hits the target.
+
+    Bisection on θ in p_a ∝ base_a · exp(θ (a − 45) / 10); the mean weight is increasing in θ.
+    """
+    lo, hi = -3.0, 3.0
+    x = (AGES - 45) / 10.0
+
+    def dist(theta: float) -> np.ndarray:
+        p = base * np.exp(theta * x)
+        return p / p.sum()
+
+    lo_w, hi_w = dist(lo) @ weight_by_age, dist(hi) @ weight_by_age
+    target = float(np.clip(target_weight, lo_w, hi_w))
+    for _ in range(60):
+        mid = 0.5 * (lo + hi)
+        if dist(mid) @ weight_by_age < target:
+            lo = mid
+        else:
+            hi = mid
+    return dist(0.5 * (lo + hi))
+
+
+def _profile(table: tuple[tuple[float, ...], tuple[float, ...]], age_years: np.ndarray, sex: np.ndarray) -> np.ndarray:
+    """Prevalence (fraction) from a (men, women) profile by band."""
+    band = np.searchsorted(np.array(PREVALENCE_BAND_STARTS), age_years, side="right") - 1
+    return np.asarray(table, float)[sex, band] / 100.0
+
+
+def _draw_stages(has: np.ndarray, mix: tuple[float, float, float], u: np.ndarray) -> np.ndarray:
+    cuts = np.cumsum(mix)
+    stage = 1 + np.searchsorted(cuts[:-1], u, side="right")
+    return np.where(has, stage, 0).astype(np.int8)
+
+
+def synthesise_population(
+    commune_population: np.ndarray,
+    commune_age_std_ratio: np.ndarray,
+    seed: int,
+    params: PopulationParams | None = None,
+) -> Patients:
+    """Every inhabitant of every commune, reproducibly from ``seed`` (GPs are assigned later)."""
+    params = params or PopulationParams()
+    counts = np.asarray(commune_population, np.int64)
+    n = int(counts.sum())
+    pats = Patients.empty(n)
+    pats.commune[:] = np.repeat(np.arange(counts.size, dtype=np.int16), counts)
+
+    base = base_age_distribution(params)
+    weight = consumption_weight_by_age()
+    rng = stream(seed, "population.age")
+    age = np.empty(n, np.int64)
+    start = 0
+    for c, count in enumerate(counts):
+        p = tilted_age_distribution(base, float(commune_age_std_ratio[c]), weight)
+        age[start : start + count] = rng.choice(AGES, size=count, p=p)
+        start += count
+    pats.age_weeks[:] = age * WEEKS_PER_YEAR + rng.integers(0, WEEKS_PER_YEAR, n)
+
+    rng = stream(seed, "population.traits")
+    female = rng.random(n) < step_lookup(params.female_share_by_age, age)
+    pats.sex[:] = female
+    pats.vulnerable[:] = rng.random(n) < params.p_vulnerable
+    mob = step_lookup(params.mobility_by_age, age).astype(float).reshape(n, 3)
+    young_vulnerable = pats.vulnerable & (age < 75)
+    mob[young_vulnerable] = params.vulnerable_mobility
+    u = rng.random(n)
+    pats.mobility[:] = np.where(
+        u < mob[:, 0], MOBILITY_CAR, np.where(u < mob[:, 0] + mob[:, 1], MOBILITY_LIMITED, MOBILITY_NONE)
+    )
+    p_digital = step_lookup(params.digital_by_age, age) * np.where(pats.vulnerable, params.vulnerable_digital_factor, 1.0)
+    pats.digital[:] = rng.random(n) < p_digital
+
+    sex = pats.sex.astype(np.int64)
+    rng = stream(seed, "population.diseases")
+    diab_p = _profile(params.diabetes_profile_pct, age, sex)
+    diab_p *= params.diabetes_total_pct / 100.0 * n / diab_p.sum()
+    diabetic = rng.random(n) < diab_p
+
+    adult = age >= 18
+    hf_shape = _profile(params.heart_failure_profile_pct, age, sex) * np.where(diabetic, params.heart_failure_rr_if_diabetic, 1.0)
+    hf_shape[~adult] = 0.0
+    hf_p = np.minimum(hf_shape * params.heart_failure_adult_pct / 100.0 * adult.sum() / hf_shape.sum(), 0.95)
+    heart_failure = rng.random(n) < hf_p
+
+    over40 = age >= 40
+    copd_p = _profile(params.copd_profile_pct, age, sex)
+    copd_p[~over40] = 0.0
+    copd_p *= params.copd_40plus_pct / 100.0 * over40.sum() / copd_p.sum()
+    copd = rng.random(n) < copd_p
+
+    osteoporosis = rng.random(n) < _profile(params.osteoporosis_profile_pct, age, sex)
+
+    mixes = {
+        DIABETES: (diabetic, params.diabetes_stage_mix),
+        HEART_FAILURE: (heart_failure, params.heart_failure_stage_mix),
+        COPD: (copd, params.copd_stage_mix),
+        OSTEOPOROSIS: (osteoporosis, params.osteoporosis_stage_mix),
+    }
+    u = rng.random((n, len(DISEASES)))
+    for d, (has, mix) in mixes.items():
+        pats.stage[:, d] = _draw_stages(has, mix, u[:, d])
+    # Follow-up clocks start spread over a quarter, as in a population already under follow-up.
+    pats.weeks_since_followup[:] = np.where(pats.stage > 0, rng.integers(0, 13, (n, len(DISEASES))), 0)
+    return pats

@@ -1,0 +1,39 @@
+"""Choosing a médecin traitant: the nearest GP within reach who still accepts patients."""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from territoire.agents.patients import NO_GP
+
+
+def gps_by_distance(travel_min: np.ndarray, gp_commune: np.ndarray) -> np.ndarray:
+    """For each commune, GP indices sorted by travel time (ties by GP index); shape communes × GPs."""
+    times = travel_min[:, gp_commune]
+    return np.ascontiguousarray(np.argsort(times, axis=1, kind="stable").astype(np.int32))
+
+
+@njit(cache=True)
+def assign_gps(order, patient_commune, patient_reach_min, patient_gp, gp_sorted, gp_commune, gp_free, travel_min):
+    """Give each patient in ``order`` without a GP the nearest GP within reach that has a free slot.
+
+    Updates ``patient_gp`` and ``gp_free`` in place; returns the number of patients assigned.
+    """
+    assigned = 0
+    n_gp = gp_sorted.shape[1]
+    for k in range(order.shape[0]):
+        p = order[k]
+        if patient_gp[p] != NO_GP:
+            continue
+        c = patient_commune[p]
+        for r in range(n_gp):
+            g = gp_sorted[c, r]
+            if travel_min[c, gp_commune[g]] > patient_reach_min[p]:
+                break
+            if gp_free[g] > 0:
+                patient_gp[p] = g
+                gp_free[g] -= 1
+                assigned += 1
+                break
+    return assigned

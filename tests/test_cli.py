@@ -1,0 +1,38 @@
+import subprocess
+import sys
+
+import pandas as pd
+
+
+def _run(*args):
+    return subprocess.run([sys.executable, "-m", "territoire.cli", *args], capture_output=True, text=True, timeout=300)
+
+
+def test_every_verb_has_help():
+    for verb in ("territory", "apl"):
+        out = _run(verb, "--help")
+        assert out.returncode == 0 and "usage" in out.stdout
+
+
+def test_territory_summary(tmp_path):
+    out = _run("territory")
+    assert out.returncode == 0, out.stderr
+    assert "142 communes" in out.stdout and "110,467 inhabitants" in out.stdout
+    assert "CC de l'Alsace Bossue" in out.stdout and "APL DREES 2023" in out.stdout
+
+
+def test_apl_csv(tmp_path):
+    path = tmp_path / "apl.csv"
+    out = _run("apl", "--out", str(path))
+    assert out.returncode == 0, out.stderr
+    table = pd.read_csv(path, dtype={"insee": str})
+    assert list(table.columns) == ["insee", "name", "epci", "population", "apl"]
+    assert len(table) == 142 and table["apl"].between(0, 15).all()
+
+
+def test_bad_providers_file_is_one_clear_line(tmp_path):
+    bad = tmp_path / "p.csv"
+    bad.write_text("type,name,commune,fte,activity,age\ngp,Dr X,12345,1,4000,50\n")
+    out = _run("territory", "--providers", str(bad))
+    assert out.returncode == 2
+    assert "unknown commune code '12345'" in out.stderr and "Traceback" not in out.stderr

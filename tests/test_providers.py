@@ -1,0 +1,83 @@
+from collections import Counter
+
+import numpy as np
+import pytest
+
+from territoire.agents.provider_table import ProvidersFileError, write_providers_csv
+from territoire.agents.providers import CPTS, GP, MSP, Hospital, Pharmacy, Practice, Specialist
+from territoire.model.model import TerritoryModel
+
+
+def test_default_providers_are_mesa_agents_of_every_kind(model):
+    kinds = Counter(type(a) for a in model.agents)
+    assert kinds[GP] >= 60 and kinds[Specialist] >= 4 and kinds[Hospital] >= 2
+    assert kinds[CPTS] == 2 and kinds[MSP] == 1
+    assert 25 <= kinds[Pharmacy] <= 40  # ~1 per 3,500 inhabitants
+
+
+def test_msp_of_herbitzheim_has_three_gps(model):
+    msp = next(iter(model.agents_by_type[MSP]))
+    assert model.territory.codes[msp.commune] == "67191"
+    assert len(msp.gps()) == 3 and all(g.practice is Practice.MSP for g in msp.gps())
+
+
+def test_gp_ages_show_a_retirement_wave(model):
+    ages = np.array([g.age for g in model.gps])
+    assert 0.2 <= (ages >= 60).mean() <= 0.5
+
+
+def test_gps_sit_in_bourgs_centres(model):
+    pop = model.territory.population
+    sites = {g.commune for g in model.gps}
+    assert all(pop[c] >= 1_000 for c in sites)
+
+
+def _write(tmp_path, text):
+    path = tmp_path / "providers.csv"
+    path.write_text(text)
+    return path
+
+
+HEADER = "type,name,commune,fte,activity,age,practice\n"
+
+
+@pytest.mark.parametrize(
+    "body, message",
+    [
+        ("gp,Dr X,99999,1,4000,50,solo\n", r"row 2 .*unknown commune code '99999'"),
+        ("gp,Dr X,67437,1,-5,50,solo\n", r"row 2 .*activity .* >= 0"),
+        ("gp,Dr X,67437,0,4000,50,solo\n", r"row 2 .*fte"),
+        ("gp,Dr X,67437,1,4000,12,solo\n", r"row 2 .*age"),
+        ("gp,Dr X,67437,1,4000,50,solo\ndentist,Dr Y,67437,1,4000,50,\n", r"row 3 .*unknown type 'dentist'"),
+        ("gp,Dr X,67437,1,lots,50,solo\n", r"row 2 .*activity must be a number"),
+        ("gp,Dr X,67437,1,4000,50,hut\n", r"row 2 .*unknown practice 'hut'"),
+        ("gp,Dr X,pole:strasbourg,1,4000,50,solo\n", r"row 2 .*must be in a commune"),
+    ],
+)
+def test_bad_providers_file_gives_a_clear_error_naming_the_row(tmp_path, territory, body, message):
+    with pytest.raises(ProvidersFileError, match=message):
+        TerritoryModel(seed=1, territory=territory, providers=_write(tmp_path, HEADER + body))
+
+
+def test_unknown_column_and_missing_file(tmp_path, territory):
+    with pytest.raises(ProvidersFileError, match="unknown column"):
+        TerritoryModel(seed=1, territory=territory, providers=_write(tmp_path, "type,name,commune,colour\ngp,a,67437,red\n"))
+    with pytest.raises(ProvidersFileError, match="does not exist"):
+        TerritoryModel(seed=1, territory=territory, providers=tmp_path / "nope.csv")
+
+
+def test_providers_file_round_trips(tmp_path, model, territory):
+    path = tmp_path / "providers.csv"
+    write_providers_csv(model.provider_table, path)
+    again = TerritoryModel(seed=model.seed, territory=territory, providers=path)
+    assert Counter(type(a).__name__ for a in again.agents) == Counter(type(a).__name__ for a in model.agents)
+    np.testing.assert_allclose(again.apl, model.apl)
+    np.testing.assert_array_equal(again.patients.gp, model.patients.gp)
+
+
+def test_a_users_own_small_providers_file(tmp_path, territory):
+    path = _write(tmp_path, HEADER + "gp,Dr A,67437,1,5000,45,solo\ngp,Dr B,67434,1,5000,62,solo\n")
+    m = TerritoryModel(seed=1, territory=territory, providers=path)
+    assert len(m.gps) == 2
+    assert m.apl[territory.commune_index("67437")] > 0
+    assert m.apl_territory() < 1.0  # two GPs for 110,000 people
