@@ -31,6 +31,7 @@ MAX_AGE = 104
 AGES = np.arange(MAX_AGE + 1)
 #: Lower bounds of the age bands of the prevalence profiles below.
 PREVALENCE_BAND_STARTS = (0, 20, 40, 50, 60, 70, 80)
+PREVALENCE_BAND_MIDPOINTS = (10, 30, 45, 55, 65, 75, 87)
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,15 +147,45 @@ def tilted_age_distribution(base: np.ndarray, target_weight: float, weight_by_ag
 
 
 def _profile(table: tuple[tuple[float, ...], tuple[float, ...]], age_years: np.ndarray, sex: np.ndarray) -> np.ndarray:
-    """Prevalence (fraction) from a (men, women) profile by band."""
-    band = np.searchsorted(np.array(PREVALENCE_BAND_STARTS), age_years, side="right") - 1
-    return np.asarray(table, float)[sex, band] / 100.0
+    """Prevalence (fraction) from a (men, women) profile by band, linear between band mid-points."""
+    mids = np.array(PREVALENCE_BAND_MIDPOINTS)
+    curves = np.array([np.interp(AGES, mids, np.asarray(row, float) / 100.0) for row in table])
+    return curves[sex, age_years]
 
 
 def _draw_stages(has: np.ndarray, mix: tuple[float, float, float], u: np.ndarray) -> np.ndarray:
     cuts = np.cumsum(mix)
     stage = 1 + np.searchsorted(cuts[:-1], u, side="right")
     return np.where(has, stage, 0).astype(np.int8)
+
+
+def prevalence_table(params: PopulationParams, age: np.ndarray, sex: np.ndarray) -> np.ndarray:
+    """Prevalence (fraction) by disease, sex and single year of age: shape (4, 2, MAX_AGE + 1).
+
+    Diabetes, heart failure and COPD profiles are scaled so that a population with these ages and
+    sexes has the published totals (diabetes: % of everyone; heart failure: % of adults, given the
+    diabetes comorbidity; COPD: % of the 40+). Osteoporosis is used as published.
+    """
+    age = np.asarray(age, np.int64)
+    sex = np.asarray(sex, np.int64)
+    years = np.broadcast_to(AGES, (2, AGES.size))
+    sexes = np.broadcast_to(np.arange(2)[:, None], (2, AGES.size))
+    table = np.zeros((len(DISEASES), 2, AGES.size))
+    profiles = (params.diabetes_profile_pct, params.heart_failure_profile_pct, params.copd_profile_pct, params.osteoporosis_profile_pct)
+    for d, profile in enumerate(profiles):
+        table[d] = _profile(profile, years, sexes)
+    table[HEART_FAILURE, :, :18] = 0.0
+    table[COPD, :, :40] = 0.0
+    counts = np.zeros((2, AGES.size))
+    np.add.at(counts, (sex, age), 1.0)
+    table[DIABETES] *= params.diabetes_total_pct / 100.0 * counts.sum() / (counts * table[DIABETES]).sum()
+    # heart failure: the expected total is over diabetics (RR) and non-diabetics at each age and sex
+    rr_mean = 1.0 + (params.heart_failure_rr_if_diabetic - 1.0) * table[DIABETES]
+    adults = counts[:, 18:].sum()
+    table[HEART_FAILURE] *= params.heart_failure_adult_pct / 100.0 * adults / (counts * table[HEART_FAILURE] * rr_mean).sum()
+    table[COPD] *= params.copd_40plus_pct / 100.0 * counts[:, 40:].sum() / (counts * table[COPD]).sum()
+    return np.minimum(table, 0.95)
+
 
 
 def synthesise_population(
@@ -196,24 +227,13 @@ def synthesise_population(
     pats.digital[:] = rng.random(n) < p_digital
 
     sex = pats.sex.astype(np.int64)
+    table = prevalence_table(params, age, sex)
     rng = stream(seed, "population.diseases")
-    diab_p = _profile(params.diabetes_profile_pct, age, sex)
-    diab_p *= params.diabetes_total_pct / 100.0 * n / diab_p.sum()
-    diabetic = rng.random(n) < diab_p
-
-    adult = age >= 18
-    hf_shape = _profile(params.heart_failure_profile_pct, age, sex) * np.where(diabetic, params.heart_failure_rr_if_diabetic, 1.0)
-    hf_shape[~adult] = 0.0
-    hf_p = np.minimum(hf_shape * params.heart_failure_adult_pct / 100.0 * adult.sum() / hf_shape.sum(), 0.95)
-    heart_failure = rng.random(n) < hf_p
-
-    over40 = age >= 40
-    copd_p = _profile(params.copd_profile_pct, age, sex)
-    copd_p[~over40] = 0.0
-    copd_p *= params.copd_40plus_pct / 100.0 * over40.sum() / copd_p.sum()
-    copd = rng.random(n) < copd_p
-
-    osteoporosis = rng.random(n) < _profile(params.osteoporosis_profile_pct, age, sex)
+    diabetic = rng.random(n) < table[DIABETES, sex, age]
+    hf_p = table[HEART_FAILURE, sex, age] * np.where(diabetic, params.heart_failure_rr_if_diabetic, 1.0)
+    heart_failure = rng.random(n) < np.minimum(hf_p, 0.95)
+    copd = rng.random(n) < table[COPD, sex, age]
+    osteoporosis = rng.random(n) < table[OSTEOPOROSIS, sex, age]
 
     mixes = {
         DIABETES: (diabetic, params.diabetes_stage_mix),
