@@ -43,6 +43,7 @@ class Patients:
     enrolled: np.ndarray  # bool, in the coordinated care programme
     telemonitored: np.ndarray  # bool, heart-failure / diabetes telemonitoring
     alive: np.ndarray  # bool
+    pending_routine: np.ndarray  # int8, weeks a routine need has waited unmet (0: none pending)
 
     def __post_init__(self) -> None:
         n = self.age_weeks.shape[0]
@@ -88,4 +89,5 @@ class Patients:
             enrolled=np.zeros(n, np.bool_),
             telemonitored=np.zeros(n, np.bool_),
             alive=np.ones(n, np.bool_),
+            pending_routine=np.zeros(n, np.int8),
         )

@@ -27,7 +27,7 @@ import pandas as pd
 from territoire.model.apl import apl_by_commune, weighted_mean
 from territoire.model.rng import stream
 from territoire.model.territory import Territory
-from territoire.scenarios.datafiles import apl_targets, epci_apl_targets
+from territoire.scenarios.datafiles import epci_apl_targets
 
 NATIONAL_APL_2023 = 3.7446  # source: DREES APL 2023, France excluding Mayotte (apl_targets.csv)
 
@@ -87,7 +87,8 @@ def basin_population(territory: Territory, candidates: np.ndarray, population: n
     return basin
 
 
-def _bourgs(territory: Territory, min_population: int) -> np.ndarray:
+def bourgs_centres(territory: Territory, min_population: int) -> np.ndarray:
+    """Communes of at least ``min_population`` inhabitants, plus the largest commune of any EPCI without one."""
     pop = territory.population
     chosen = set(np.flatnonzero(pop >= min_population).tolist())
     epci = territory.epci_index
@@ -133,7 +134,7 @@ def default_providers(
     codes = territory.codes
     index = {code: k for k, code in enumerate(codes)}
 
-    bourgs = _bourgs(territory, params.candidate_min_population)
+    bourgs = bourgs_centres(territory, params.candidate_min_population)
     basin = basin_population(territory, bourgs, pop)
     msp_counts = np.zeros(territory.n_communes, np.int64)
     for code, _, n_gp in params.msp_sites:
@@ -184,7 +185,7 @@ def default_providers(
             extra.append({"type": "msp", "name": name, "commune": code})
     for e, (name, covers) in enumerate(_cpts_definitions(territory).items()):
         extra.append({"type": "cpts", "name": name, "commune": "", "covers": covers})
-    pharm_places = _bourgs(territory, params.pharmacy_min_population)
+    pharm_places = bourgs_centres(territory, params.pharmacy_min_population)
     pharm_counts = dhondt(max(1, round(pop.sum() / params.inhabitants_per_pharmacy)), basin_population(territory, pharm_places, pop)[pharm_places])
     names = territory.communes["name"].tolist()
     for c, k in zip(pharm_places, pharm_counts):
@@ -256,6 +257,3 @@ def bassin_apl(territory: Territory, apl: np.ndarray, std_population: np.ndarray
         "cartosante_apl": [ref[territory.codes[c]] for c in order],
     })
 
-
-def petr_targets() -> pd.DataFrame:
-    return apl_targets(2023)

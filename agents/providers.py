@@ -10,7 +10,7 @@ from enum import Enum
 
 import mesa
 
-WORKING_WEEKS_PER_YEAR = 46.0  # assumption: 52 weeks less holidays and training
+WEEKS_OF_ACTIVITY = 52.0  # capacity is spread over an average week, holidays included
 
 
 class Practice(str, Enum):
@@ -56,12 +56,14 @@ class GP(mesa.Agent):
         self.cpts = cpts  # name of the CPTS the GP belongs to, "" if none
         self.has_nurse = has_nurse  # works with an ASALEE-type practice nurse
         self.newly_installed = newly_installed
-        self.active = True
+        self.installed_week = 0 if newly_installed else -10_000  # model week of installation
+        self.active = True  # False once retired or gone (the slot keeps its index for patients' records)
+        self.workload = 0.0  # (consultations given + requests turned away) ÷ capacity, averaged over ~26 weeks
 
     @property
     def weekly_capacity(self) -> float:
         """Consultations per working week."""
-        return self.activity_per_year / WORKING_WEEKS_PER_YEAR
+        return self.activity_per_year / WEEKS_OF_ACTIVITY
 
     @property
     def coordinated(self) -> bool:
@@ -97,7 +99,7 @@ class Specialist(mesa.Agent):
 
     @property
     def weekly_capacity(self) -> float:
-        return self.activity_per_year / WORKING_WEEKS_PER_YEAR
+        return self.activity_per_year / WEEKS_OF_ACTIVITY
 
     @property
     def waiting_weeks(self) -> float:

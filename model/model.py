@@ -1,4 +1,5 @@
-"""TerritoryModel: the territory, its inhabitants (numpy arrays) and its providers (Mesa agents)."""
+"""TerritoryModel: the territory, its inhabitants (numpy arrays) and its providers (Mesa agents),
+advanced one week at a time by a fixed pipeline of stages."""
 
 from __future__ import annotations
 
@@ -9,15 +10,24 @@ import mesa
 import numpy as np
 import pandas as pd
 
-from territoire.agents.patients import NO_GP, Patients
-from territoire.agents.placement import PlacementParams, default_providers
-from territoire.agents.population import PopulationParams, synthesise_population
+from territoire.agents.patients import DISEASES, NO_GP, Patients
+from territoire.agents.placement import PlacementParams, bourgs_centres, default_providers
+from territoire.agents.population import PopulationParams, consumption_weight_by_age, prevalence_table, synthesise_population
 from territoire.agents.provider_table import read_providers_csv, validate_providers
 from territoire.agents.providers import CPTS, GP, MSP, Hospital, Pharmacy, Practice, Specialist
 from territoire.model.apl import UNDERSERVED_APL, apl_by_commune, share_underserved, standardised_population, weighted_mean
 from territoire.model.gp_choice import assign_gps, gps_by_distance
-from territoire.model.params import AccessParams
-from territoire.model.rng import stream
+from territoire.model import accounts, indicators, workforce
+from territoire.model.access import access_kernel, rotation_offset
+from territoire.model.demand import demand_kernel
+from territoire.model.demography import MAX_AGE_INDEX, demography_kernel, log_survival_tables
+from territoire.model.events import events_kernel
+from territoire.model.chunks import n_chunks
+from territoire.model.onset import onset_hazard_table, onset_kernel
+from territoire.model.params import AccessParams, CareParams, CostParams, DiseaseParams, WorkforceParams
+from territoire.model.progression import progression_kernel
+from territoire.model.recorder import Recorder
+from territoire.model.rng import process_key, stream
 from territoire.model.territory import Territory
 
 N_APL_AGE_BANDS = 19  # DREES 5-year bands 0-4 … 90+
@@ -34,6 +44,18 @@ class TerritoryModel(mesa.Model):
     Built from a seed: the synthetic population (``self.patients``), the providers (``self.agents``:
     GP, Specialist, Pharmacy, CPTS, MSP, Hospital, from the default placement or a providers file),
     each inhabitant's médecin traitant, and the APL per commune (``self.apl``).
+
+    ``step()`` advances one week through these stages, in this order:
+
+    1. demography  — newcomers fill last week's empty slots, ageing, background and disease mortality
+    2. onset       — new cases of diabetes, heart failure, COPD, osteoporosis
+    3. progression — stage transitions (follow-up, programme, nurses, telemonitoring)
+    4. demand      — follow-ups due, acute episodes, routine needs
+    5. access      — GPs (médecin traitant, then others within reach), teleconsultation, SAS/emergency
+    6. events      — hospital stays and in-hospital deaths
+    7. providers   — retirements, departures, installations, médecin-traitant search, specialist queues
+    8. accounts    — every cost item
+    9. indicators  — weekly counters per commune and vulnerability (``indicators()`` for the battery)
     """
 
     def __init__(
@@ -44,6 +66,10 @@ class TerritoryModel(mesa.Model):
         population_params: PopulationParams | None = None,
         placement_params: PlacementParams | None = None,
         access_params: AccessParams | None = None,
+        disease_params: DiseaseParams | None = None,
+        care_params: CareParams | None = None,
+        cost_params: CostParams | None = None,
+        workforce_params: WorkforceParams | None = None,
     ) -> None:
         super().__init__(rng=int(seed))
         self.seed = int(seed)
@@ -51,14 +77,20 @@ class TerritoryModel(mesa.Model):
         self.population_params = population_params or PopulationParams()
         self.placement_params = placement_params or PlacementParams()
         self.access_params = access_params or AccessParams()
+        self.disease_params = disease_params or DiseaseParams()
+        self.care_params = care_params or CareParams()
+        self.cost_params = cost_params or CostParams()
+        self.workforce_params = workforce_params or WorkforceParams()
 
         t = self.territory
         self.patients: Patients = synthesise_population(t.population, t.communes["age_std_ratio"].to_numpy(), self.seed, self.population_params)
         self.std_population = standardised_population(self.age_counts_5y())
         self.provider_table = self._provider_table(providers)
+        self.gp_slots: list[GP] = []
         self._create_agents(self.provider_table)
         self._assign_medecins_traitants()
         self.refresh_apl()
+        self._prepare_dynamics()
 
     # ---- construction -------------------------------------------------------------------------
     def _provider_table(self, providers: str | Path | pd.DataFrame | None) -> pd.DataFrame:
@@ -83,8 +115,9 @@ class TerritoryModel(mesa.Model):
         for row in table.itertuples(index=False):
             commune, pole = self._site(row.commune) if row.commune else (-1, -1)
             if row.type == "gp":
-                GP(self, row.name, commune, float(row.fte), float(row.activity), float(row.age), Practice(row.practice),
-                   list_cap=int(round(cap * float(row.fte))), cpts=row.cpts)
+                self.gp_slots.append(GP(self, row.name, commune, float(row.fte), float(row.activity), float(row.age),
+                                        Practice(row.practice), list_cap=int(round(cap * float(row.fte))), cpts=row.cpts,
+                                        tele_share=self.care_params.tele_share))
             elif row.type == "specialist":
                 Specialist(self, row.name, row.specialty, row.commune, float(row.fte), float(row.activity), commune, pole, float(row.age))
             elif row.type == "pharmacy":
@@ -104,17 +137,22 @@ class TerritoryModel(mesa.Model):
 
     @property
     def gps(self) -> list[GP]:
-        """Active GPs, in creation order (their index is the médecin-traitant index of patients)."""
-        return list(self.agents_by_type.get(GP, []))
+        """Active GPs."""
+        return [g for g in self.gp_slots if g.active]
 
     def gp_arrays(self) -> dict[str, np.ndarray]:
-        gps = self.gps
+        """GP attributes by slot (the médecin-traitant index of patients); gone GPs have ``active`` False."""
+        gps = self.gp_slots
+        active = np.array([g.active for g in gps], bool)
         return {
             "commune": np.array([g.commune for g in gps], np.int32),
-            "activity": np.array([g.activity_per_year for g in gps], float),
+            "activity": np.where(active, [g.activity_per_year for g in gps], 0.0) if gps else np.zeros(0),
             "newly_installed": np.array([g.newly_installed for g in gps], bool),
             "list_cap": np.array([g.list_cap for g in gps], np.int64),
             "fte": np.array([g.fte for g in gps], float),
+            "active": active,
+            "has_nurse": np.array([g.has_nurse and g.active for g in gps], bool),
+            "tele_share": np.array([g.tele_share for g in gps], float),
         }
 
     def patient_reach_min(self) -> np.ndarray:
@@ -142,7 +180,9 @@ class TerritoryModel(mesa.Model):
 
     def refresh_apl(self) -> np.ndarray:
         gp = self.gp_arrays()
-        self.apl = apl_by_commune(self.territory.travel_min, self.std_population, gp["commune"], gp["activity"], gp["newly_installed"])
+        active = gp["active"]
+        self.apl = apl_by_commune(self.territory.travel_min, self.std_population, gp["commune"][active], gp["activity"][active],
+                                  gp["newly_installed"][active])
         return self.apl
 
     @property
@@ -168,3 +208,202 @@ class TerritoryModel(mesa.Model):
             "insee": c["insee"], "name": c["name"], "epci": c["epci_name"], "population": c["population"],
             "apl": np.round(self.apl, 3), "zone": c["zone"], "underserved": self.underserved,
         })
+
+    # ---- the weekly step -------------------------------------------------------------------------
+    def _prepare_dynamics(self) -> None:
+        """Tables, random-stream keys, scratch arrays and the recorder used by ``step``."""
+        t, p = self.territory, self.patients
+        dp, pp = self.disease_params, self.population_params
+        self.week = 0
+        self.keys = {name: process_key(self.seed, name) for name in
+                     ("demography", "newcomer", "onset", "progression", "demand", "access", "events")}
+        self.log_bg, self.log_ex = log_survival_tables(dp.mortality_gompertz_a, dp.mortality_gompertz_b, dp.mortality_floor,
+                                                       np.asarray(dp.excess_mortality))
+        mixes = np.array([pp.diabetes_stage_mix, pp.heart_failure_stage_mix, pp.copd_stage_mix, pp.osteoporosis_stage_mix])
+        prevalence = prevalence_table(pp, p.age_years, p.sex)
+        self.onset_table = onset_hazard_table(prevalence, np.asarray(dp.excess_mortality), mixes, pp.heart_failure_rr_if_diabetic, MAX_AGE_INDEX)
+        self.onset_multiplier = np.ones(len(DISEASES))
+        weight = consumption_weight_by_age()
+        weight = np.concatenate([weight, np.full(MAX_AGE_INDEX + 1 - weight.size, weight[-1])])
+        self.routine_weekly = np.ascontiguousarray(self.care_params.routine_visits_per_year * weight / 52.0)
+        self.dtables, self.ctables, self.costtables = dp.tables(), self.care_params.tables(), self.cost_params.tables()
+        self.alloc_order = stream(self.seed, "access.order").permutation(len(p)).astype(np.int32)
+        self.event = np.zeros(len(p), np.uint16)
+        self.acute = np.full(len(p), -1, np.int8)
+        chunks = n_chunks(len(p))
+        self._count_scratch = np.zeros((chunks, t.n_communes, 2, indicators.N_COUNTERS), np.int64)
+        self._cost_scratch = np.zeros((chunks, t.n_communes, accounts.N_ITEMS))
+        self.bourgs = bourgs_centres(t, self.placement_params.candidate_min_population)
+        self.specialists = list(self.agents_by_type.get(Specialist, []))
+        self.msps = list(self.agents_by_type.get(MSP, []))
+        self.referral_sites = self._nearest_specialist_sites()
+        self.coordination_weekly = self._coordination_cost_by_commune()
+        self.recorder = Recorder(t.n_communes)
+        self._providers_changed()
+
+    def _nearest_specialist_sites(self) -> np.ndarray:
+        """For each commune and disease, the specialist (index in ``self.specialists``) patients are referred to."""
+        t = self.territory
+        sites = np.zeros((t.n_communes, len(DISEASES)), np.int64)
+        for d, specialty in enumerate(DISEASE_SPECIALTY):
+            candidates = [k for k, s in enumerate(self.specialists) if s.specialty.value == specialty]
+            if not candidates:
+                continue
+            minutes = np.column_stack([t.travel_min[:, s.commune] if s.commune >= 0 else t.pole_travel_min[:, s.pole]
+                                       for s in (self.specialists[k] for k in candidates)])
+            sites[:, d] = np.asarray(candidates)[np.argmin(minutes, axis=1)]
+        return sites
+
+    def _coordination_cost_by_commune(self) -> np.ndarray:
+        """Weekly CPTS budgets spread over the communes each CPTS covers, by population."""
+        t = self.territory
+        out = np.zeros(t.n_communes)
+        for cpts in self.agents_by_type.get(CPTS, []):
+            members = np.array(sorted(cpts.communes), np.int64)
+            pop = t.population[members].astype(float)
+            out[members] += self.cost_params.cpts_budget_per_year_eur / 52.0 * pop / pop.sum()
+        return out
+
+    def _providers_changed(self) -> None:
+        """Recompute what depends on the set of GPs: search order, APL, distance to the nearest GP."""
+        gp = self.gp_arrays()
+        t = self.territory
+        self.gp_sorted = gps_by_distance(t.travel_min, gp["commune"]) if len(gp["commune"]) else np.zeros((t.n_communes, 0), np.int32)
+        self.refresh_apl()
+        active = gp["commune"][gp["active"]]
+        self.minutes_to_gp = t.travel_min[:, active].min(axis=1) if active.size else np.full(t.n_communes, np.inf)
+
+    def add_gp(self, commune: int, age: float, activity: float, fte: float = 1.0, practice: Practice = Practice.SOLO,
+               week: int | None = None, has_nurse: bool = False, cpts: str = "", tele_share: float | None = None) -> int:
+        """Install a new GP at a commune row; returns the GP's slot."""
+        if activity < 0 or fte <= 0:
+            raise ValueError(f"a new GP needs activity >= 0 and fte > 0, got activity={activity}, fte={fte}")
+        gp = GP(self, f"Dr {self.territory.communes['name'].iloc[commune]} (new {len(self.gp_slots) + 1})", commune, fte,
+                activity, age, practice, list_cap=int(round(self.placement_params.list_cap_per_fte * fte)), cpts=cpts,
+                has_nurse=has_nurse, newly_installed=True,
+                tele_share=self.care_params.tele_share if tele_share is None else tele_share)
+        gp.installed_week = self.week if week is None else week
+        self.gp_slots.append(gp)
+        self._providers_changed()
+        return len(self.gp_slots) - 1
+
+    def deactivate_gp(self, slot: int) -> None:
+        """A GP retires or leaves: their patients lose their médecin traitant."""
+        gp = self.gp_slots[slot]
+        gp.active = False
+        gp.remove()
+        self.patients.gp[self.patients.gp == slot] = NO_GP
+        self._providers_changed()
+
+    def recent_unmet_per_inhabitant(self, weeks: int = 13) -> np.ndarray:
+        """Unmet GP demand per inhabitant and commune over the last ``weeks`` weeks (0 before the first step)."""
+        return self.recorder.recent_unmet_per_inhabitant(weeks, self.territory.population)
+
+    def step(self) -> None:
+        """Advance one week."""
+        w = self.week
+        self._demography(w)
+        self._onset(w)
+        self._progression(w)
+        self._demand(w)
+        referrals, used, turned_away = self._access(w)
+        self._events(w)
+        self._providers(w, referrals, used, turned_away)
+        costs = self._accounts(referrals)
+        self._indicators(w, costs, referrals)
+        self.week += 1
+
+    def _demography(self, w: int) -> None:
+        p, pp = self.patients, self.population_params
+        demography_kernel(w, self.keys["demography"], self.keys["newcomer"], p.alive, p.age_weeks, p.sex, p.vulnerable,
+                          p.mobility, p.digital, p.stage, p.weeks_since_followup, p.gp, p.enrolled, p.telemonitored,
+                          p.pending_routine, self.event, self.log_bg, self.log_ex, pp.female_share_by_age[0][1],
+                          pp.p_vulnerable, np.asarray(pp.mobility_by_age[0][1]), pp.digital_by_age[0][1])
+
+    def _onset(self, w: int) -> None:
+        p = self.patients
+        onset_kernel(w, self.keys["onset"], p.alive, p.age_weeks, p.sex, p.stage, p.weeks_since_followup, self.event,
+                     self.onset_table, self.dtables["onset_stage2_share"], self.onset_multiplier)
+
+    def _progression(self, w: int) -> None:
+        p, dp, t = self.patients, self.disease_params, self.dtables
+        progression_kernel(w, self.keys["progression"], p.alive, p.stage, p.weeks_since_followup, p.enrolled,
+                           p.telemonitored, p.gp, self.gp_arrays()["has_nurse"], self.ctables["followup_weeks"],
+                           t["worsen"], t["regain"], t["complicate"], dp.osteoporosis_diagnosis, dp.missed_followup_rr,
+                           dp.overdue_factor, dp.enrolled_rr, dp.enrolled_regain_rr, dp.nurse_regain_rr,
+                           dp.telemonitoring_complication_rr)
+
+    def _demand(self, w: int) -> None:
+        p, dp = self.patients, self.disease_params
+        demand_kernel(w, self.keys["demand"], p.alive, p.age_weeks, p.stage, p.weeks_since_followup, p.enrolled,
+                      p.pending_routine, self.event, self.acute, self.ctables["followup_weeks"], self.dtables["acute_rate"],
+                      dp.acute_missed_followup_rr, dp.acute_enrolled_rr, dp.overdue_factor, self.routine_weekly)
+
+    def _access(self, w: int):
+        p, cp, t = self.patients, self.care_params, self.territory
+        gp = self.gp_arrays()
+        weekly = gp["activity"] / 52.0
+        capacity = np.ascontiguousarray(weekly * (1.0 - gp["tele_share"]))
+        start = capacity.copy()
+        tele_pool = np.array([float((weekly * gp["tele_share"]).sum()) + cp.tele_platform_per_week])
+        referrals = np.zeros((t.n_communes, len(DISEASES)), np.int64)
+        turned_away = np.zeros(len(weekly), np.int64)
+        access_kernel(w, self.keys["access"], self.alloc_order, rotation_offset(w, len(p)), p.alive, self.event,
+                      p.commune, p.mobility, p.digital, p.gp, p.stage, p.weeks_since_followup, p.pending_routine,
+                      np.asarray(self.access_params.reach_by_mobility()), self.ctables["followup_weeks"],
+                      self.ctables["specialist_referral"], gp["commune"], capacity, self.gp_sorted, t.travel_min,
+                      tele_pool, cp.tele_uptake, cp.routine_give_up_weeks, referrals, turned_away)
+        return referrals, start - capacity, turned_away
+
+    def _events(self, w: int) -> None:
+        p, dp, t = self.patients, self.disease_params, self.dtables
+        events_kernel(w, self.keys["events"], p.alive, self.event, self.acute, p.stage, p.weeks_since_followup,
+                      p.telemonitored, p.gp, t["hospitalisation_if_gp"], dp.hospitalisation_if_emergency_rr,
+                      dp.telemonitoring_hospitalisation_rr, t["death_in_hospital"], dp.hf_hospital_worsen)
+
+    def _providers(self, w: int, referrals, used, turned_away) -> None:
+        workforce.update_workload(self, used, turned_away)
+        workforce.retire_and_leave(self, w)
+        workforce.install_new_gps(self, w)
+        workforce.find_medecins_traitants(self)
+        workforce.serve_specialists(self, referrals)
+        if w % 52 == 51:  # ageing shifts the standardised population slowly: refresh it yearly
+            self.std_population = standardised_population(self.age_counts_5y())
+            self.refresh_apl()
+
+    def _accounts(self, referrals: np.ndarray) -> np.ndarray:
+        p, cp, ct = self.patients, self.cost_params, self.costtables
+        costs = accounts.accounts_kernel(self._cost_scratch, p.alive, self.event, self.acute, p.stage, p.commune,
+                                         p.enrolled, p.telemonitored, cp.gp_consultation_eur, cp.teleconsultation_eur,
+                                         cp.emergency_visit_eur, ct["hospital_stay"], cp.transport_per_stay_eur,
+                                         ct["drugs_per_year"], ct["other_ambulatory_per_year"], ct["other_hospital_per_year"],
+                                         cp.programme_per_patient_year_eur, cp.telemonitoring_per_patient_year_eur)
+        share = self.care_params.tele_expertise_share
+        costs[:, accounts.SPECIALIST_VISITS] += referrals.sum(axis=1) * ((1 - share) * cp.specialist_visit_eur + share * cp.tele_expertise_eur)
+        costs[:, accounts.COORDINATION] += self.coordination_weekly
+        return costs
+
+    def _indicators(self, w: int, costs: np.ndarray, referrals: np.ndarray) -> None:
+        p = self.patients
+        counts = indicators.count_kernel(self._count_scratch, p.alive, self.event, self.acute, p.age_weeks, p.sex,
+                                         p.stage, p.commune, p.vulnerable, p.gp, p.enrolled, p.telemonitored,
+                                         indicators.FLAG_BITS, indicators.FLAG_INDEX)
+        self.recorder.record(self, w, counts, costs, referrals)
+
+    def run(self, weeks: int, progress: bool = False) -> "TerritoryModel":
+        """Advance ``weeks`` weeks, with a progress bar if asked."""
+        from tqdm.auto import tqdm
+
+        for _ in tqdm(range(weeks), desc="weeks", unit="wk", disable=not progress, leave=False):
+            self.step()
+        return self
+
+    def indicators(self, levels=("territory", "zone", "epci", "commune", "vulnerable")) -> pd.DataFrame:
+        """The indicator battery, tidy: ``week, level, unit, indicator, value``."""
+        from territoire.model.results import indicator_frame
+
+        return indicator_frame(self, levels)
+
+
+#: Specialty that follows each disease (order of DISEASES).
+DISEASE_SPECIALTY = ("endocrinology", "cardiology", "pulmonology", "rheumatology")

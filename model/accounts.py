@@ -1,0 +1,80 @@
+"""Stage 8, accounts: every cost item of the week, per commune, in euros.
+
+Per-patient items are summed per chunk then over chunks in a fixed order, so totals do not depend on
+the number of threads. Specialist visits and CPTS budgets are added per commune by the model.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+from territoire.agents.patients import DISEASES, OSTEOPOROSIS, WEEKS_PER_YEAR
+from territoire.model.chunks import CHUNK
+from territoire.model.events_codes import (
+    DIED, FOLLOWUP_DONE, FOLLOWUP_TELE, HOSPITALISED, ROUTINE_DONE, ROUTINE_TELE, URGENT_ED, URGENT_GP,
+)
+
+ITEMS = (
+    "gp_visits", "teleconsultations", "specialist_visits", "emergency", "transport", "programme", "telemonitoring",
+    "coordination",
+    *(f"hospital_{d}" for d in DISEASES),
+    *(f"drugs_{d}" for d in DISEASES),
+    *(f"ambulatory_{d}" for d in DISEASES),
+    *(f"other_hospital_{d}" for d in DISEASES),
+)
+GP_VISITS, TELECONSULTATIONS, SPECIALIST_VISITS, EMERGENCY, TRANSPORT, PROGRAMME, TELEMONITORING, COORDINATION = range(8)
+HOSPITAL0 = 8
+DRUGS0 = HOSPITAL0 + len(DISEASES)
+AMBULATORY0 = DRUGS0 + len(DISEASES)
+OTHER_HOSPITAL0 = AMBULATORY0 + len(DISEASES)
+N_ITEMS = len(ITEMS)
+
+
+@njit(cache=True, parallel=True)
+def accounts_kernel(partial, alive, event, acute, stage, commune, enrolled, telemonitored,
+                    gp_eur, tele_eur, emergency_eur, hospital_stay_eur, transport_eur, drugs_year, ambulatory_year,
+                    other_hospital_year, programme_year, telemonitoring_year):
+    """Costs of the week, shape (communes, items); ``partial`` (chunks, communes, items) is scratch space."""
+    n = alive.shape[0]
+    n_chunks = (n + CHUNK - 1) // CHUNK
+    n_communes = partial.shape[1]
+    n_d = stage.shape[1]
+    for c in prange(n_chunks):
+        out = partial[c]
+        out[:] = 0.0
+        for i in range(c * CHUNK, min(n, (c + 1) * CHUNK)):
+            ev = event[i]
+            if not alive[i] and not (ev & DIED):
+                continue
+            k = commune[i]
+            visits = 0.0
+            if ev & URGENT_GP:
+                visits += 1.0
+            if (ev & FOLLOWUP_DONE) and not (ev & FOLLOWUP_TELE):
+                visits += 1.0
+            if (ev & ROUTINE_DONE) and not (ev & ROUTINE_TELE):
+                visits += 1.0
+            out[k, GP_VISITS] += visits * gp_eur
+            tele = (1.0 if ev & FOLLOWUP_TELE else 0.0) + (1.0 if ev & ROUTINE_TELE else 0.0)
+            out[k, TELECONSULTATIONS] += tele * tele_eur
+            if ev & URGENT_ED:
+                out[k, EMERGENCY] += emergency_eur
+            if ev & HOSPITALISED:
+                out[k, HOSPITAL0 + acute[i]] += hospital_stay_eur[acute[i]]
+                out[k, TRANSPORT] += transport_eur
+            if enrolled[i]:
+                out[k, PROGRAMME] += programme_year / WEEKS_PER_YEAR
+            if telemonitored[i]:
+                out[k, TELEMONITORING] += telemonitoring_year / WEEKS_PER_YEAR
+            for d in range(n_d):
+                s = stage[i, d]
+                if s == 0 or (d == OSTEOPOROSIS and s == 2):  # untreated osteoporosis costs nothing yet
+                    continue
+                out[k, DRUGS0 + d] += drugs_year[d] / WEEKS_PER_YEAR
+                out[k, AMBULATORY0 + d] += ambulatory_year[d] / WEEKS_PER_YEAR
+                out[k, OTHER_HOSPITAL0 + d] += other_hospital_year[d] / WEEKS_PER_YEAR
+    total = np.zeros((n_communes, N_ITEMS))
+    for c in range(n_chunks):
+        total += partial[c]
+    return total

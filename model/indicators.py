@@ -1,0 +1,88 @@
+"""Stage 9, indicators: weekly counters per commune and vulnerability, from which every indicator of
+the battery is derived at any level (commune, EPCI, zone, territory, vulnerable or not)."""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+from territoire.agents.patients import DISEASES, NO_GP, WEEKS_PER_YEAR
+from territoire.model.chunks import CHUNK
+from territoire.model.events_codes import (
+    ARRIVED, DIED, FOLLOWUP, FOLLOWUP_DONE, FOLLOWUP_TELE, GAVE_UP, HOSPITALISED, ONSET, OTHER_GP, ROUTINE, ROUTINE_DONE,
+    ROUTINE_TELE, URGENT, URGENT_ED,
+)
+
+COUNTERS = (
+    "alive", "deaths", "arrivals", "without_gp", "urgent", "emergency", "followup_due", "followup_done",
+    "followup_tele", "routine", "routine_done", "routine_tele", "gave_up", "other_gp", "hospitalised", "onsets",
+    "adults", "aged_40_plus", "women_50_plus", "enrolled", "telemonitored",
+    *(f"prevalent_{d}" for d in DISEASES),
+    *(f"complicated_{d}" for d in DISEASES),
+    *(f"hospitalised_{d}" for d in DISEASES),
+    *(f"deaths_with_{d}" for d in DISEASES),
+)
+C = {name: k for k, name in enumerate(COUNTERS)}
+N_COUNTERS = len(COUNTERS)
+_FLAG_COUNTERS = (
+    (DIED, C["deaths"]), (ARRIVED, C["arrivals"]), (URGENT, C["urgent"]), (URGENT_ED, C["emergency"]),
+    (FOLLOWUP, C["followup_due"]), (FOLLOWUP_DONE, C["followup_done"]), (FOLLOWUP_TELE, C["followup_tele"]),
+    (ROUTINE, C["routine"]), (ROUTINE_DONE, C["routine_done"]), (ROUTINE_TELE, C["routine_tele"]),
+    (GAVE_UP, C["gave_up"]), (OTHER_GP, C["other_gp"]), (HOSPITALISED, C["hospitalised"]), (ONSET, C["onsets"]),
+)
+FLAG_BITS = np.array([f for f, _ in _FLAG_COUNTERS], np.int64)
+FLAG_INDEX = np.array([k for _, k in _FLAG_COUNTERS], np.int64)
+ALIVE, WITHOUT_GP, ADULTS, AGED_40, WOMEN_50, ENROLLED, TELEMONITORED = (
+    C["alive"], C["without_gp"], C["adults"], C["aged_40_plus"], C["women_50_plus"], C["enrolled"], C["telemonitored"])
+PREVALENT0, COMPLICATED0, HOSPITALISED0, DEATHS_WITH0 = (
+    C["prevalent_diabetes"], C["complicated_diabetes"], C["hospitalised_diabetes"], C["deaths_with_diabetes"])
+
+
+@njit(cache=True, parallel=True)
+def count_kernel(partial, alive, event, acute, age_weeks, sex, stage, commune, vulnerable, gp, enrolled, telemonitored,
+                 flag_bits, flag_index):
+    """Counters of the week, shape (communes, 2 [not vulnerable, vulnerable], counters); ``partial`` is scratch."""
+    n = alive.shape[0]
+    n_chunks = (n + CHUNK - 1) // CHUNK
+    n_d = stage.shape[1]
+    for c in prange(n_chunks):
+        out = partial[c]
+        out[:] = 0
+        for i in range(c * CHUNK, min(n, (c + 1) * CHUNK)):
+            ev = event[i]
+            if not alive[i] and not (ev & DIED):
+                continue
+            row = out[commune[i], 1 if vulnerable[i] else 0]
+            for f in range(flag_bits.shape[0]):
+                if ev & flag_bits[f]:
+                    row[flag_index[f]] += 1
+            if ev & HOSPITALISED:
+                row[HOSPITALISED0 + acute[i]] += 1
+            if ev & DIED:
+                for d in range(n_d):
+                    if stage[i, d] > 0:
+                        row[DEATHS_WITH0 + d] += 1
+                continue
+            row[ALIVE] += 1
+            age = age_weeks[i] // WEEKS_PER_YEAR
+            if gp[i] == NO_GP:
+                row[WITHOUT_GP] += 1
+            if age >= 18:
+                row[ADULTS] += 1
+            if age >= 40:
+                row[AGED_40] += 1
+            if age >= 50 and sex[i] == 1:
+                row[WOMEN_50] += 1
+            if enrolled[i]:
+                row[ENROLLED] += 1
+            if telemonitored[i]:
+                row[TELEMONITORED] += 1
+            for d in range(n_d):
+                if stage[i, d] > 0:
+                    row[PREVALENT0 + d] += 1
+                    if stage[i, d] == 3:
+                        row[COMPLICATED0 + d] += 1
+    total = np.zeros(partial.shape[1:], np.int64)
+    for c in range(n_chunks):
+        total += partial[c]
+    return total

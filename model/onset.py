@@ -1,0 +1,57 @@
+"""Stage 2, onset: new cases of each disease by age and sex; diabetes raises the heart-failure risk.
+
+The weekly hazards keep the age profile of prevalence in a steady state: at each age, new cases
+replace those who died with the disease and follow the rise of prevalence with age,
+``h(a) = [P(a+1) − P(a) + P(a)·m(a)] / (1 − P(a))`` per year, where ``m`` is the mean excess
+mortality of the prevalent (initial stage mix). Heart failure: ×RR for diabetics, normalised so
+that the mean hazard at each age is unchanged.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+from territoire.agents.patients import DIABETES, HEART_FAILURE, WEEKS_PER_YEAR
+from territoire.model.chunks import CHUNK
+from territoire.model.events_codes import ONSET
+from territoire.model.rng import uniform
+
+
+def onset_hazard_table(prevalence: np.ndarray, excess_mortality: np.ndarray, stage_mix: np.ndarray,
+                       rr_hf_if_diabetic: float, max_age_index: int) -> np.ndarray:
+    """Weekly onset probability, shape (5, 2, ages): the 4 diseases, then heart failure for diabetics."""
+    n_d, n_s, n_a = prevalence.shape
+    p = np.zeros((n_d, n_s, max_age_index + 1))
+    p[:, :, :n_a] = prevalence
+    p[:, :, n_a:] = prevalence[:, :, -1:]
+    m = (stage_mix * excess_mortality[:, 1:]).sum(axis=1)  # mean excess mortality of the prevalent, per year
+    rise = np.maximum(np.diff(p, axis=2, append=p[:, :, -1:]), 0.0)
+    annual = (rise + p * m[:, None, None]) / np.maximum(1.0 - p, 1e-6)
+    out = np.zeros((n_d + 1, n_s, max_age_index + 1))
+    out[:n_d] = np.minimum(annual, 0.5) / WEEKS_PER_YEAR
+    rr_mean = 1.0 + (rr_hf_if_diabetic - 1.0) * p[DIABETES]
+    out[n_d] = out[HEART_FAILURE] * rr_hf_if_diabetic / rr_mean
+    out[HEART_FAILURE] = out[HEART_FAILURE] / rr_mean
+    return np.ascontiguousarray(out)
+
+
+@njit(cache=True, parallel=True)
+def onset_kernel(week, key, alive, age_weeks, sex, stage, weeks_since, event, onset_table,
+                 onset_stage2_share, onset_multiplier):
+    """New cases (stage 1, or 2 with ``onset_stage2_share``); ``onset_multiplier`` per disease (prevention levers)."""
+    n = alive.shape[0]
+    n_d = stage.shape[1]
+    for c in prange((n + CHUNK - 1) // CHUNK):
+        for i in range(c * CHUNK, min(n, (c + 1) * CHUNK)):
+            if not alive[i]:
+                continue
+            age = min(age_weeks[i] // WEEKS_PER_YEAR, onset_table.shape[2] - 1)
+            for d in range(n_d):
+                if stage[i, d] != 0:
+                    continue
+                row = n_d if (d == HEART_FAILURE and stage[i, DIABETES] > 0) else d
+                if uniform(key, i, week, d) < onset_table[row, sex[i], age] * onset_multiplier[d]:
+                    stage[i, d] = 2 if uniform(key, i, week, n_d + d) < onset_stage2_share[d] else 1
+                    weeks_since[i, d] = 0
+                    event[i] |= ONSET

@@ -1,0 +1,74 @@
+"""Weekly record of the run: counters and costs per commune, plus provider-level figures."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from territoire.model import indicators as ind
+
+if TYPE_CHECKING:
+    from territoire.model.model import TerritoryModel
+
+SPECIALTIES = ("endocrinology", "cardiology", "pulmonology", "rheumatology")
+
+
+class Recorder:
+    """Appends one row of arrays per week; ``stacked()`` gives (weeks, …) arrays."""
+
+    def __init__(self, n_communes: int) -> None:
+        self.n_communes = n_communes
+        self.weeks: list[int] = []
+        self.counts: list[np.ndarray] = []  # (communes, 2, counters) int32
+        self.costs: list[np.ndarray] = []  # (communes, items) float64, euros
+        self.apl: list[np.ndarray] = []  # (communes,) float32
+        self.minutes_to_gp: list[np.ndarray] = []  # (communes,) float32
+        self.referrals: list[np.ndarray] = []  # (communes, diseases) int32
+        self.providers: dict[str, list[float]] = {}
+
+    def record(self, model: "TerritoryModel", week: int, counts: np.ndarray, costs: np.ndarray, referrals: np.ndarray) -> None:
+        self.weeks.append(week)
+        self.counts.append(counts.astype(np.int32))
+        self.costs.append(costs.copy())
+        self.apl.append(model.apl.astype(np.float32))
+        self.minutes_to_gp.append(model.minutes_to_gp.astype(np.float32))
+        self.referrals.append(referrals.astype(np.int32))
+        gps = model.gps
+        capacity = sum(g.weekly_capacity for g in gps)
+        row = {
+            "gp_count": float(len(gps)),
+            "gp_fte": float(sum(g.fte for g in gps)),
+            "gp_capacity_per_week": float(capacity),
+            "gp_workload": float(np.mean([g.workload for g in gps])) if gps else 0.0,
+            "gp_aged_60_plus": float(sum(g.age >= 60 for g in gps)),
+            "coordinated_share": 100.0 * float(np.mean([g.coordinated for g in gps])) if gps else 0.0,
+            "gp_with_nurse": float(sum(g.has_nurse for g in gps)),
+        }
+        for spec in model.specialists:
+            key = f"waiting_weeks_{spec.specialty.value}"
+            row[key] = max(row.get(key, 0.0), float(spec.waiting_weeks))
+        for name, value in row.items():
+            self.providers.setdefault(name, []).append(value)
+
+    def __len__(self) -> int:
+        return len(self.weeks)
+
+    def stacked(self) -> dict[str, np.ndarray]:
+        if not self.weeks:
+            raise ValueError("nothing recorded yet: run the model first")
+        return {
+            "week": np.asarray(self.weeks),
+            "counts": np.stack(self.counts),
+            "costs": np.stack(self.costs),
+            "apl": np.stack(self.apl),
+            "minutes_to_gp": np.stack(self.minutes_to_gp),
+            "referrals": np.stack(self.referrals),
+        }
+
+    def recent_unmet_per_inhabitant(self, weeks: int, population: np.ndarray) -> np.ndarray:
+        if not self.counts:
+            return np.zeros(self.n_communes)
+        c = np.stack(self.counts[-weeks:]).sum(axis=(0, 2))
+        unmet = (c[:, ind.C["followup_due"]] - c[:, ind.C["followup_done"]]) + (c[:, ind.C["routine"]] - c[:, ind.C["routine_done"]])
+        return unmet / np.maximum(population, 1)

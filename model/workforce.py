@@ -1,0 +1,100 @@
+"""Stage 7, providers: GPs age, retire and leave under sustained overload; new GPs settle where
+unmet need is highest (more readily where there is an MSP); patients without a médecin traitant look
+for one; specialist queues move."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from territoire.agents.patients import NO_GP, WEEKS_PER_YEAR
+from territoire.agents.providers import GP, Practice
+from territoire.model.events_codes import DEMAND
+from territoire.model.gp_choice import assign_gps
+from territoire.model.rng import process_key, uniform_np
+
+if TYPE_CHECKING:
+    from territoire.model.model import TerritoryModel
+
+OVERLOAD_MEMORY_WEEKS = 26.0  # GP workload is averaged over about half a year
+
+
+def retirement_probability(age: float, table: tuple[tuple[float, float], ...]) -> float:
+    """Weekly retirement probability at ``age`` from a (from age, yearly probability) table."""
+    rate = 0.0
+    for start, yearly in table:
+        if age >= start:
+            rate = yearly
+    return rate / WEEKS_PER_YEAR
+
+
+def update_workload(model: "TerritoryModel", used: np.ndarray, turned_away: np.ndarray) -> None:
+    """Exponential average of (consultations given + requests turned away) ÷ capacity for each GP."""
+    for g, gp in enumerate(model.gp_slots):
+        if not gp.active or gp.weekly_capacity <= 0:
+            continue
+        load = (used[g] + turned_away[g]) / gp.weekly_capacity
+        gp.workload += (load - gp.workload) / OVERLOAD_MEMORY_WEEKS
+
+
+def retire_and_leave(model: "TerritoryModel", week: int) -> list[int]:
+    """GPs who stop this week (retirement or overload); returns their slots."""
+    params = model.workforce_params
+    key = process_key(model.seed, "workforce.leave")
+    gone = []
+    for g, gp in enumerate(model.gp_slots):
+        if not gp.active:
+            continue
+        gp.age += 1.0 / WEEKS_PER_YEAR
+        if gp.newly_installed and week - gp.installed_week >= WEEKS_PER_YEAR:
+            gp.newly_installed = False
+        u = uniform_np(key, np.array([g]), week, 0)[0]
+        p = retirement_probability(gp.age, params.retirement_by_age)
+        if gp.workload > params.overload_threshold:
+            p += params.overload_departure_per_year / WEEKS_PER_YEAR
+        if u < p:
+            gone.append(g)
+    for g in gone:
+        model.deactivate_gp(g)
+    return gone
+
+
+def install_new_gps(model: "TerritoryModel", week: int) -> list[int]:
+    """Baseline installations: ``installations_per_year`` on average, at the most attractive bourg."""
+    params = model.workforce_params
+    u = uniform_np(process_key(model.seed, "workforce.install"), np.array([0]), week, 0)[0]
+    if u >= params.installations_per_year / WEEKS_PER_YEAR:
+        return []
+    bourgs = model.bourgs
+    need = model.recent_unmet_per_inhabitant()[bourgs] + 1e-6
+    msp = np.isin(bourgs, [m.commune for m in model.msps])
+    pull = need * np.where(msp, params.msp_attractiveness, 1.0)
+    commune = int(bourgs[np.argmax(pull)])
+    practice = Practice.MSP if msp[np.argmax(pull)] else Practice.SOLO
+    return [model.add_gp(commune, age=params.new_gp_age, activity=params.new_gp_activity, fte=1.0, practice=practice, week=week)]
+
+
+def find_medecins_traitants(model: "TerritoryModel") -> int:
+    """Patients without a médecin traitant who needed care this week look for one who accepts them."""
+    p = model.patients
+    looking = (p.gp == NO_GP) & p.alive & ((model.event & DEMAND) != 0)
+    order = model.alloc_order[looking[model.alloc_order]].astype(np.int64)
+    if order.size == 0 or not model.gp_slots:
+        return 0
+    gp = model.gp_arrays()
+    listed = np.bincount(p.gp[p.alive & (p.gp >= 0)], minlength=len(gp["commune"]))
+    free = np.where(gp["active"], np.maximum(gp["list_cap"] - listed, 0), 0).astype(np.int64)
+    return int(assign_gps(order, p.commune, model.patient_reach_min(), p.gp, model.gp_sorted, gp["commune"], free,
+                          model.territory.travel_min))
+
+
+def serve_specialists(model: "TerritoryModel", referrals: np.ndarray) -> None:
+    """Referrals join the queue of the nearest site of their specialty; each site serves its weekly capacity."""
+    share = model.care_params.tele_expertise_share
+    for d, sites in enumerate(model.referral_sites.T):
+        for s in np.unique(sites):
+            spec = model.specialists[s]
+            spec.queue += int(round(referrals[sites == s, d].sum() * (1.0 - share)))
+    for spec in model.specialists:
+        spec.queue -= min(spec.queue, int(spec.weekly_capacity))
