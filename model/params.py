@@ -48,16 +48,16 @@ class DiseaseParams:
     """Disease dynamics. Rates are per year; kernels turn them into weekly probabilities."""
 
     # assumption: Gompertz background mortality q(age) = a·exp(b·age), fitted by eye to INSEE life
-    # tables (q80 ≈ 4.5 % men, 2.8 % women); plus a floor for the young
-    mortality_gompertz_a: tuple[float, float] = (2.4e-5, 1.4e-5)  # men, women
+    # tables (q80 ≈ 4 % men, 2.4 % women, for people without the modelled diseases); plus a floor for the young
+    mortality_gompertz_a: tuple[float, float] = (2.0e-5, 1.2e-5)  # men, women
     mortality_gompertz_b: float = 0.095
     mortality_floor: float = 3e-4
     # assumption: excess mortality per year by stage, set so that a 10-year baseline keeps the
     # published annual mortality of heart failure (16.6 %, Cnam) and treated COPD (6.7 %, Laurendeau 2015)
     excess_mortality: tuple[tuple[float, ...], ...] = (
         (0.0, 0.004, 0.012, 0.040),
-        (0.0, 0.040, 0.090, 0.200),
-        (0.0, 0.010, 0.035, 0.100),
+        (0.0, 0.050, 0.110, 0.240),
+        (0.0, 0.012, 0.040, 0.110),
         (0.0, 0.0, 0.0, 0.010),
     )
     # assumption: stage transitions per year (1→2 worsening, 2→1 regained control, 2→3 complication)
@@ -86,8 +86,8 @@ class DiseaseParams:
     # set so that HF hospitalisation ≈ 339 per 100,000 adults and 5 % of treated COPD patients per year)
     hospitalisation_if_gp: tuple[tuple[float, ...], ...] = (
         (0.0, 0.10, 0.20, 0.30),
-        (0.0, 0.15, 0.25, 0.40),
-        (0.0, 0.005, 0.02, 0.05),
+        (0.0, 0.22, 0.35, 0.50),
+        (0.0, 0.008, 0.03, 0.07),
         (0.0, 0.45, 0.45, 0.45),  # fractures: hip fractures (~45 % of the total) are operated in hospital
     )
     hospitalisation_if_emergency_rr: float = 2.0  # assumption: seen late, at the emergency department
@@ -179,10 +179,10 @@ class WorkforceParams:
     """GPs over time."""
 
     # assumption: yearly probability of retiring by age band (DREES: GPs retire around 65-67, many later in under-served areas)
-    retirement_by_age: tuple[tuple[float, float], ...] = ((0.0, 0.005), (60.0, 0.06), (65.0, 0.30), (70.0, 0.60))
-    overload_threshold: float = 1.3  # assumption: demand ÷ capacity (26-week average) beyond which a GP may leave
-    overload_departure_per_year: float = 0.15  # assumption
-    installations_per_year: float = 2.0  # assumption: new GPs settling in the territory per year at baseline
+    retirement_by_age: tuple[tuple[float, float], ...] = ((0.0, 0.005), (60.0, 0.06), (65.0, 0.25), (70.0, 0.50))
+    overload_threshold: float = 1.5  # assumption: demand ÷ capacity (26-week average) beyond which a GP may leave
+    overload_departure_per_year: float = 0.05  # assumption: burn-out departures are rare but real
+    installations_per_year: float = 3.0  # assumption: new GPs settling in the territory per year at baseline
     new_gp_age: float = 34.0  # assumption
     new_gp_activity: float = 4_800.0  # assumption (same as PlacementParams.mean_gp_activity)
     msp_attractiveness: float = 2.0  # assumption: an MSP doubles a commune's pull on a new GP

@@ -35,13 +35,16 @@ def update_workload(model: "TerritoryModel", used: np.ndarray, turned_away: np.n
         if not gp.active or gp.weekly_capacity <= 0:
             continue
         load = (used[g] + turned_away[g]) / gp.weekly_capacity
-        gp.workload += (load - gp.workload) / OVERLOAD_MEMORY_WEEKS
+        if model.week == 0:
+            gp.workload = load  # the average starts from the first week seen
+        else:
+            gp.workload += (load - gp.workload) / OVERLOAD_MEMORY_WEEKS
 
 
 def retire_and_leave(model: "TerritoryModel", week: int) -> list[int]:
     """GPs who stop this week (retirement or overload); returns their slots."""
     params = model.workforce_params
-    key = process_key(model.seed, "workforce.leave")
+    draws = uniform_np(process_key(model.seed, "workforce.leave"), np.arange(len(model.gp_slots)), week, 0)
     gone = []
     for g, gp in enumerate(model.gp_slots):
         if not gp.active:
@@ -49,11 +52,10 @@ def retire_and_leave(model: "TerritoryModel", week: int) -> list[int]:
         gp.age += 1.0 / WEEKS_PER_YEAR
         if gp.newly_installed and week - gp.installed_week >= WEEKS_PER_YEAR:
             gp.newly_installed = False
-        u = uniform_np(key, np.array([g]), week, 0)[0]
         p = retirement_probability(gp.age, params.retirement_by_age)
         if gp.workload > params.overload_threshold:
             p += params.overload_departure_per_year / WEEKS_PER_YEAR
-        if u < p:
+        if draws[g] < p:
             gone.append(g)
     for g in gone:
         model.deactivate_gp(g)

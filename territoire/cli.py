@@ -81,6 +81,18 @@ def cmd_apl(args) -> None:
     print(f"wrote {out} ({len(table)} communes; territory APL {model.apl_territory():.2f})")
 
 
+def cmd_run(args) -> None:
+    """Run the model on the embedded territory and write DIR/indicators.parquet, summary.csv, indicators.png."""
+    from territoire.experiments.single import format_summary, run_and_write, summary_table
+
+    model, paths, seconds = run_and_write(args.seed, args.years, args.out, providers=args.providers, progress=not args.quiet)
+    weeks = model.week
+    print(f"{model.territory.name}: {weeks} weeks × {len(model.patients):,} inhabitants in {seconds:.1f} s "
+          f"({weeks * len(model.patients) / seconds / 1e6:.1f} million patient-weeks per second)")
+    print(format_summary(summary_table(model.indicators(levels=("territory",)))))
+    print("\nwrote " + ", ".join(str(p) for p in paths.values()))
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="territoire", description="Agent-based simulation of a rural health territory.")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -93,6 +105,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("territory", help="summary of the embedded territory", description=cmd_territory.__doc__)
     common(p)
     p.set_defaults(func=cmd_territory)
+
+    p = sub.add_parser("run", help="run the model and write the indicators", description=cmd_run.__doc__)
+    common(p)
+    p.add_argument("--years", type=float, default=10.0, help="simulated years (default 10)")
+    p.add_argument("--out", default="results/run", help="output folder (default results/run)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("apl", help="write the per-commune APL as CSV", description=cmd_apl.__doc__)
     common(p)

@@ -1,0 +1,93 @@
+"""One run of the model, written where planners and scripts can read it: Parquet, CSV and a chart."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from territoire.model.results import INDICATORS
+
+#: The indicators drawn in the run chart, by zone (ZIP / ZAC) except the territory-only ones.
+KEY_INDICATORS = (
+    "gp_count", "apl", "share_without_gp", "unmet_demand", "hospitalisations_per_1000", "cost_per_inhabitant",
+)
+SUMMARY_WINDOW_WEEKS = 13  # start and end values are means over the first and last quarter (weekly flows are noisy)
+
+
+def summary_table(frame: pd.DataFrame, level: str = "territory", unit: str = "territory") -> pd.DataFrame:
+    """One row per indicator: mean of the first and of the last 13 weeks, and the change."""
+    sub = frame[(frame["level"] == level) & (frame["unit"] == unit)]
+    wide = sub.pivot_table(index="week", columns="indicator", values="value", observed=True).sort_index()
+    n = min(SUMMARY_WINDOW_WEEKS, len(wide))
+    start, end = wide.iloc[:n].mean(), wide.iloc[-n:].mean()
+    out = pd.DataFrame({"start": start, "end": end, "change": end - start})
+    out["unit"] = [INDICATORS.get(i, ("", ""))[0] for i in out.index]
+    order = [i for i in INDICATORS if i in out.index]
+    return out.loc[order]
+
+
+def plot_key_indicators(frame: pd.DataFrame, path: str | Path, title: str = "", baseline: pd.DataFrame | None = None) -> Path:
+    """PNG of the key indicators over time (years), by zone where the indicator exists by zone."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(2, 3, figsize=(13, 7), constrained_layout=True)
+    for ax, name in zip(axes.flat, KEY_INDICATORS):
+        for data, style, label_suffix in ((frame, "-", ""), (baseline, ":", " (baseline)")):
+            if data is None:
+                continue
+            by_zone = data[(data["level"] == "zone") & (data["indicator"] == name)]
+            series = by_zone if len(by_zone) else data[(data["level"] == "territory") & (data["indicator"] == name)]
+            for unit, s in series.groupby("unit", observed=True):
+                s = s.sort_values("week")
+                values = s["value"].rolling(13, min_periods=1).mean() if INDICATORS[name][0].endswith("/week") else s["value"]
+                ax.plot(s["week"] / 52.0, values, style, label=f"{unit}{label_suffix}")
+        ax.set_title(f"{name.replace('_', ' ')} ({INDICATORS[name][0]})", fontsize=10)
+        ax.set_xlabel("years")
+        ax.grid(alpha=0.3)
+        if ax.get_legend_handles_labels()[0]:
+            ax.legend(fontsize=8)
+    if title:
+        fig.suptitle(title)
+    path = Path(path)
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+    return path
+
+
+def write_run(model, out: str | Path, title: str = "") -> dict[str, Path]:
+    """Write ``indicators.parquet``, ``summary.csv`` and ``indicators.png`` of a model that has run."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    frame = model.indicators()
+    paths = {"indicators": out / "indicators.parquet", "summary": out / "summary.csv", "chart": out / "indicators.png"}
+    tmp = paths["indicators"].with_suffix(".parquet.tmp")
+    frame.to_parquet(tmp, index=False)
+    tmp.replace(paths["indicators"])  # never leave a half-written file under the final name
+    summary_table(frame).to_csv(paths["summary"], index_label="indicator")
+    plot_key_indicators(frame, paths["chart"], title=title)
+    return paths
+
+
+def run_and_write(seed: int, years: float, out: str | Path, providers=None, progress: bool = True):
+    """Build the embedded territory's model, run it ``years`` years, write the results; returns (model, paths, seconds)."""
+    from territoire.model.model import TerritoryModel
+
+    if years <= 0:
+        raise ValueError(f"--years must be > 0, got {years}")
+    model = TerritoryModel(seed=seed, providers=providers)
+    start = time.perf_counter()
+    model.run(int(round(years * 52)), progress=progress)
+    seconds = time.perf_counter() - start
+    paths = write_run(model, out, title=f"{model.territory.name} — seed {seed}, {years:g} years")
+    return model, paths, seconds
+
+
+def format_summary(table: pd.DataFrame) -> str:
+    with pd.option_context("display.width", 140, "display.max_rows", 200, "display.float_format", "{:,.2f}".format):
+        return table.replace([np.inf, -np.inf], np.nan).to_string()

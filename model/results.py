@@ -1,0 +1,169 @@
+"""The indicator battery: from the weekly record to a tidy table ``week, level, unit, indicator, value``.
+
+Levels: ``territory``; ``zone`` (ZIP = priority zone, ZAC = the rest); ``epci``; ``commune`` (INSEE
+code); ``vulnerable`` (units ``vulnerable`` / ``not_vulnerable``, whole territory). Counters are summed
+over the communes of a unit before any ratio is taken.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from territoire.agents.patients import DISEASES
+from territoire.model import accounts
+from territoire.model.indicators import C
+
+if TYPE_CHECKING:
+    from territoire.model.model import TerritoryModel
+
+LEVELS = ("territory", "zone", "epci", "commune", "vulnerable")
+
+#: indicator → (measurement unit, one-line meaning). The README's table is generated from this.
+INDICATORS: dict[str, tuple[str, str]] = {
+    "population": ("persons", "inhabitants alive at the end of the week"),
+    "deaths": ("persons/week", "deaths of the week (background, disease, in hospital)"),
+    "arrivals": ("persons/week", "newcomers (births, arrivals) filling the places of the dead"),
+    "share_without_gp": ("%", "inhabitants without a médecin traitant"),
+    "demand": ("visits/week", "GP visits asked for: acute episodes, chronic follow-ups due, routine needs"),
+    "unmet_demand": ("visits/week", "follow-ups and routine visits asked for but not obtained (GP or teleconsultation)"),
+    "unmet_share": ("%", "unmet demand ÷ follow-up and routine demand"),
+    "gave_up": ("persons/week", "routine needs given up after waiting 4 weeks (renoncement aux soins)"),
+    "emergency_visits": ("visits/week", "acute episodes that found no GP within reach and went to SAS / the emergency department"),
+    "teleconsultations": ("visits/week", "follow-up and routine visits done as teleconsultations"),
+    "seen_by_other_gp": ("visits/week", "visits obtained from a GP other than the médecin traitant"),
+    "followup_on_time": ("%", "chronic follow-ups done in the week they fell due or later, ÷ follow-ups due"),
+    "hospitalisations": ("stays/week", "hospital stays after an acute episode"),
+    "avoidable_hospitalisations": ("stays/week", "potentially avoidable stays: diabetes, heart failure, COPD"),
+    "hospitalisations_per_1000": ("stays/1000/year", "hospital stays per 1,000 inhabitants per year"),
+    **{f"hospitalisations_{d}": ("stays/week", f"hospital stays for {d.replace('_', ' ')}") for d in DISEASES},
+    "prevalence_diabetes": ("% of population", "treated diabetes"),
+    "prevalence_heart_failure": ("% of adults", "heart failure"),
+    "prevalence_copd": ("% of 40+", "treated COPD"),
+    "prevalence_osteoporosis": ("% of population", "densitometric osteoporosis, treated or not"),
+    **{f"complicated_share_{d}": ("% of patients", f"{d.replace('_', ' ')} patients at stage 3 (complicated)") for d in DISEASES},
+    **{f"deaths_with_{d}": ("persons/week", f"deaths of people with {d.replace('_', ' ')}") for d in DISEASES},
+    "programme_reached": ("persons", "patients enrolled in the coordinated care programme"),
+    "telemonitored": ("persons", "patients under telemonitoring"),
+    "apl": ("visits/std inhabitant/year", "APL to GPs (DREES method), standardised-population-weighted"),
+    "share_over_20_min": ("%", "inhabitants more than 20 min by road from the nearest GP"),
+    "share_over_30_min": ("%", "inhabitants more than 30 min by road from the nearest GP"),
+    "cost_total": ("EUR/week", "all cost items"),
+    "cost_per_inhabitant": ("EUR/year", "all cost items per inhabitant, annualised"),
+    **{f"cost_{item}": ("EUR/week", f"cost item: {item.replace('_', ' ')}") for item in accounts.ITEMS},
+    "gp_count": ("GPs", "active GPs (territory only)"),
+    "gp_fte": ("FTE", "full-time equivalents of active GPs (territory only)"),
+    "gp_capacity_per_week": ("visits/week", "GP consultations offered per week (territory only)"),
+    "gp_workload": ("ratio", "mean (visits given + requests turned away) ÷ capacity over ~26 weeks (territory only)"),
+    "gp_aged_60_plus": ("GPs", "active GPs aged 60 or more (territory only)"),
+    "coordinated_share": ("%", "GPs in coordinated practice, MSP or CPTS (territory only)"),
+    "gp_with_nurse": ("GPs", "GPs working with an ASALEE-type practice nurse (territory only)"),
+    **{f"waiting_weeks_{s}": ("weeks", f"waiting time for {s} (longest site queue ÷ its weekly capacity; territory only)")
+       for s in ("endocrinology", "cardiology", "pulmonology", "rheumatology")},
+}
+
+
+def _membership(model: "TerritoryModel", level: str) -> tuple[list[str], np.ndarray]:
+    t = model.territory
+    n = t.n_communes
+    if level == "territory":
+        return ["territory"], np.ones((1, n))
+    if level == "zone":
+        return ["ZIP", "ZAC"], np.vstack([t.is_zip, ~t.is_zip]).astype(float)
+    if level == "epci":
+        idx = t.epci_index
+        return [t.epci_names[c] for c in t.epci_codes], (idx[None, :] == np.arange(len(t.epci_codes))[:, None]).astype(float)
+    if level == "commune":
+        return t.codes, np.eye(n)
+    raise ValueError(f"unknown level {level!r}; allowed: {', '.join(LEVELS)}")
+
+
+def _derive(a: np.ndarray, costs: np.ndarray | None, apl: np.ndarray, over20: np.ndarray, over30: np.ndarray) -> dict[str, np.ndarray]:
+    """Indicators from summed counters ``a`` (weeks, units, counters) and costs (weeks, units, items)."""
+    def k(name):
+        return a[..., C[name]].astype(float)
+
+    def pct(num, den):
+        return np.divide(100.0 * num, den, out=np.full(np.broadcast(num, den).shape, np.nan), where=den > 0)
+
+    alive = k("alive")
+    fu_due, fu_done, rt, rt_done = k("followup_due"), k("followup_done"), k("routine"), k("routine_done")
+    unmet = (fu_due - fu_done) + (rt - rt_done)
+    hosp = k("hospitalised")
+    out = {
+        "population": alive, "deaths": k("deaths"), "arrivals": k("arrivals"),
+        "share_without_gp": pct(k("without_gp"), alive),
+        "demand": k("urgent") + fu_due + rt, "unmet_demand": unmet, "unmet_share": pct(unmet, fu_due + rt),
+        "gave_up": k("gave_up"), "emergency_visits": k("emergency"),
+        "teleconsultations": k("followup_tele") + k("routine_tele"), "seen_by_other_gp": k("other_gp"),
+        "followup_on_time": pct(fu_done, fu_due),
+        "hospitalisations": hosp,
+        "avoidable_hospitalisations": k("hospitalised_diabetes") + k("hospitalised_heart_failure") + k("hospitalised_copd"),
+        "hospitalisations_per_1000": np.divide(hosp * 52_000.0, alive, out=np.full(alive.shape, np.nan), where=alive > 0),
+        "prevalence_diabetes": pct(k("prevalent_diabetes"), alive),
+        "prevalence_heart_failure": pct(k("prevalent_heart_failure"), k("adults")),
+        "prevalence_copd": pct(k("prevalent_copd"), k("aged_40_plus")),
+        "prevalence_osteoporosis": pct(k("prevalent_osteoporosis"), alive),
+        "programme_reached": k("enrolled"), "telemonitored": k("telemonitored"),
+        "apl": apl, "share_over_20_min": over20, "share_over_30_min": over30,
+    }
+    for d in DISEASES:
+        out[f"hospitalisations_{d}"] = k(f"hospitalised_{d}")
+        out[f"complicated_share_{d}"] = pct(k(f"complicated_{d}"), k(f"prevalent_{d}"))
+        out[f"deaths_with_{d}"] = k(f"deaths_with_{d}")
+    if costs is not None:
+        total = costs.sum(axis=-1)
+        out["cost_total"] = total
+        out["cost_per_inhabitant"] = np.divide(total * 52.0, alive, out=np.full(alive.shape, np.nan), where=alive > 0)
+        for j, item in enumerate(accounts.ITEMS):
+            out[f"cost_{item}"] = costs[..., j]
+    return out
+
+
+def _tidy(weeks: np.ndarray, level: str, units: list[str], values: dict[str, np.ndarray]) -> pd.DataFrame:
+    names = list(values)
+    block = np.stack([values[n] for n in names], axis=-1)  # weeks, units, indicators
+    w, u, i = block.shape
+    return pd.DataFrame({
+        "week": np.repeat(weeks, u * i).astype(np.int32),
+        "level": level,
+        "unit": np.tile(np.repeat(np.asarray(units, dtype=object), i), w),
+        "indicator": np.tile(np.asarray(names, dtype=object), w * u),
+        "value": block.reshape(-1),
+    })
+
+
+def indicator_frame(model: "TerritoryModel", levels=LEVELS) -> pd.DataFrame:
+    rec = model.recorder.stacked()
+    weeks, counts, costs = rec["week"], rec["counts"], rec["costs"]
+    alive_c = counts[..., C["alive"]].astype(float)  # weeks, communes, vulnerable
+    far20, far30 = (rec["minutes_to_gp"] > 20).astype(float), (rec["minutes_to_gp"] > 30).astype(float)
+    std = model.std_population
+    frames = []
+    for level in levels:
+        if level == "vulnerable":
+            a = counts.sum(axis=1)  # weeks, 2, counters
+            pop = alive_c.sum(axis=1)
+            over20 = 100 * np.einsum("wcv,wc->wv", alive_c, far20) / np.maximum(pop, 1)
+            over30 = 100 * np.einsum("wcv,wc->wv", alive_c, far30) / np.maximum(pop, 1)
+            apl = np.einsum("wcv,wc->wv", alive_c, rec["apl"]) / np.maximum(pop, 1)  # population-weighted
+            values = _derive(a[:, ::-1], None, apl[:, ::-1], over20[:, ::-1], over30[:, ::-1])
+            frames.append(_tidy(weeks, level, ["vulnerable", "not_vulnerable"], values))
+            continue
+        units, m = _membership(model, level)
+        a = np.einsum("uc,wcvk->wuk", m, counts.astype(np.float64))
+        pop = np.einsum("uc,wc->wu", m, alive_c.sum(axis=2))
+        apl = np.einsum("uc,wc->wu", m * std, rec["apl"]) / (m @ std)[None, :]
+        over20 = 100 * np.einsum("uc,wc->wu", m, alive_c.sum(axis=2) * far20) / np.maximum(pop, 1)
+        over30 = 100 * np.einsum("uc,wc->wu", m, alive_c.sum(axis=2) * far30) / np.maximum(pop, 1)
+        values = _derive(a, np.einsum("uc,wci->wui", m, costs), apl, over20, over30)
+        if level == "territory":
+            for name, series in model.recorder.providers.items():
+                values[name] = np.asarray(series)[:, None]
+        frames.append(_tidy(weeks, level, units, values))
+    out = pd.concat(frames, ignore_index=True)
+    for col in ("level", "unit", "indicator"):
+        out[col] = out[col].astype("category")
+    return out
