@@ -59,6 +59,7 @@ class GP(mesa.Agent):
         self.installed_week = 0 if newly_installed else -10_000  # model week of installation
         self.active = True  # False once retired or gone (the slot keeps its index for patients' records)
         self.workload = 0.0  # (consultations given + requests turned away) ÷ capacity, averaged over ~26 weeks
+        self.weeks_worked = 0  # weeks of workload observed
 
     @property
     def weekly_capacity(self) -> float:

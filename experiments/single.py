@@ -45,7 +45,8 @@ def plot_key_indicators(frame: pd.DataFrame, path: str | Path, title: str = "", 
             series = by_zone if len(by_zone) else data[(data["level"] == "territory") & (data["indicator"] == name)]
             for unit, s in series.groupby("unit", observed=True):
                 s = s.sort_values("week")
-                values = s["value"].rolling(13, min_periods=1).mean() if INDICATORS[name][0].endswith("/week") else s["value"]
+                flow = INDICATORS[name][0].endswith(("/week", "/year"))
+                values = s["value"].rolling(13, min_periods=1).mean() if flow else s["value"]  # flows: 13-week average
                 ax.plot(s["week"] / 52.0, values, style, label=f"{unit}{label_suffix}")
         ax.set_title(f"{name.replace('_', ' ')} ({INDICATORS[name][0]})", fontsize=10)
         ax.set_xlabel("years")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from types import SimpleNamespace
 
 import mesa
 import numpy as np
@@ -31,6 +32,23 @@ from territoire.model.rng import process_key, stream
 from territoire.model.territory import Territory
 
 N_APL_AGE_BANDS = 19  # DREES 5-year bands 0-4 … 90+
+
+
+def _kernels(name: str) -> SimpleNamespace:
+    """The stage functions: the numba kernels, or the readable numpy reference with the same signatures."""
+    if name == "numba":
+        return SimpleNamespace(
+            demography_kernel=demography_kernel, onset_kernel=onset_kernel, progression_kernel=progression_kernel,
+            demand_kernel=demand_kernel, access_kernel=access_kernel, events_kernel=events_kernel,
+            accounts_kernel=accounts.accounts_kernel, count_kernel=indicators.count_kernel,
+        )
+    if name == "reference":
+        from territoire.model import reference
+
+        return SimpleNamespace(**{k: getattr(reference, k) for k in (
+            "demography_kernel", "onset_kernel", "progression_kernel", "demand_kernel", "access_kernel",
+            "events_kernel", "accounts_kernel", "count_kernel")})
+    raise ValueError(f"kernels must be 'numba' or 'reference', got {name!r}")
 
 
 @lru_cache(maxsize=2)
@@ -70,6 +88,7 @@ class TerritoryModel(mesa.Model):
         care_params: CareParams | None = None,
         cost_params: CostParams | None = None,
         workforce_params: WorkforceParams | None = None,
+        kernels: str = "numba",
     ) -> None:
         super().__init__(rng=int(seed))
         self.seed = int(seed)
@@ -81,6 +100,7 @@ class TerritoryModel(mesa.Model):
         self.care_params = care_params or CareParams()
         self.cost_params = cost_params or CostParams()
         self.workforce_params = workforce_params or WorkforceParams()
+        self.k = _kernels(kernels)
 
         t = self.territory
         self.patients: Patients = synthesise_population(t.population, t.communes["age_std_ratio"].to_numpy(), self.seed, self.population_params)
@@ -315,19 +335,19 @@ class TerritoryModel(mesa.Model):
 
     def _demography(self, w: int) -> None:
         p, pp = self.patients, self.population_params
-        demography_kernel(w, self.keys["demography"], self.keys["newcomer"], p.alive, p.age_weeks, p.sex, p.vulnerable,
+        self.k.demography_kernel(w, self.keys["demography"], self.keys["newcomer"], p.alive, p.age_weeks, p.sex, p.vulnerable,
                           p.mobility, p.digital, p.stage, p.weeks_since_followup, p.gp, p.enrolled, p.telemonitored,
                           p.pending_routine, self.event, self.log_bg, self.log_ex, pp.female_share_by_age[0][1],
                           pp.p_vulnerable, np.asarray(pp.mobility_by_age[0][1]), pp.digital_by_age[0][1])
 
     def _onset(self, w: int) -> None:
         p = self.patients
-        onset_kernel(w, self.keys["onset"], p.alive, p.age_weeks, p.sex, p.stage, p.weeks_since_followup, self.event,
+        self.k.onset_kernel(w, self.keys["onset"], p.alive, p.age_weeks, p.sex, p.stage, p.weeks_since_followup, self.event,
                      self.onset_table, self.dtables["onset_stage2_share"], self.onset_multiplier)
 
     def _progression(self, w: int) -> None:
         p, dp, t = self.patients, self.disease_params, self.dtables
-        progression_kernel(w, self.keys["progression"], p.alive, p.stage, p.weeks_since_followup, p.enrolled,
+        self.k.progression_kernel(w, self.keys["progression"], p.alive, p.stage, p.weeks_since_followup, p.enrolled,
                            p.telemonitored, p.gp, self.gp_arrays()["has_nurse"], self.ctables["followup_weeks"],
                            t["worsen"], t["regain"], t["complicate"], dp.osteoporosis_diagnosis, dp.missed_followup_rr,
                            dp.overdue_factor, dp.enrolled_rr, dp.enrolled_regain_rr, dp.nurse_regain_rr,
@@ -335,7 +355,7 @@ class TerritoryModel(mesa.Model):
 
     def _demand(self, w: int) -> None:
         p, dp = self.patients, self.disease_params
-        demand_kernel(w, self.keys["demand"], p.alive, p.age_weeks, p.stage, p.weeks_since_followup, p.enrolled,
+        self.k.demand_kernel(w, self.keys["demand"], p.alive, p.age_weeks, p.stage, p.weeks_since_followup, p.enrolled,
                       p.pending_routine, self.event, self.acute, self.ctables["followup_weeks"], self.dtables["acute_rate"],
                       dp.acute_missed_followup_rr, dp.acute_enrolled_rr, dp.overdue_factor, self.routine_weekly)
 
@@ -348,7 +368,7 @@ class TerritoryModel(mesa.Model):
         tele_pool = np.array([float((weekly * gp["tele_share"]).sum()) + cp.tele_platform_per_week])
         referrals = np.zeros((t.n_communes, len(DISEASES)), np.int64)
         turned_away = np.zeros(len(weekly), np.int64)
-        access_kernel(w, self.keys["access"], self.alloc_order, rotation_offset(w, len(p)), p.alive, self.event,
+        self.k.access_kernel(w, self.keys["access"], self.alloc_order, rotation_offset(w, len(p)), p.alive, self.event,
                       p.commune, p.mobility, p.digital, p.gp, p.stage, p.weeks_since_followup, p.pending_routine,
                       np.asarray(self.access_params.reach_by_mobility()), self.ctables["followup_weeks"],
                       self.ctables["specialist_referral"], gp["commune"], capacity, self.gp_sorted, t.travel_min,
@@ -357,7 +377,7 @@ class TerritoryModel(mesa.Model):
 
     def _events(self, w: int) -> None:
         p, dp, t = self.patients, self.disease_params, self.dtables
-        events_kernel(w, self.keys["events"], p.alive, self.event, self.acute, p.stage, p.weeks_since_followup,
+        self.k.events_kernel(w, self.keys["events"], p.alive, self.event, self.acute, p.stage, p.weeks_since_followup,
                       p.telemonitored, p.gp, t["hospitalisation_if_gp"], dp.hospitalisation_if_emergency_rr,
                       dp.telemonitoring_hospitalisation_rr, t["death_in_hospital"], dp.hf_hospital_worsen)
 
@@ -373,7 +393,7 @@ class TerritoryModel(mesa.Model):
 
     def _accounts(self, referrals: np.ndarray) -> np.ndarray:
         p, cp, ct = self.patients, self.cost_params, self.costtables
-        costs = accounts.accounts_kernel(self._cost_scratch, p.alive, self.event, self.acute, p.stage, p.commune,
+        costs = self.k.accounts_kernel(self._cost_scratch, p.alive, self.event, self.acute, p.stage, p.commune,
                                          p.enrolled, p.telemonitored, cp.gp_consultation_eur, cp.teleconsultation_eur,
                                          cp.emergency_visit_eur, ct["hospital_stay"], cp.transport_per_stay_eur,
                                          ct["drugs_per_year"], ct["other_ambulatory_per_year"], ct["other_hospital_per_year"],
@@ -385,7 +405,7 @@ class TerritoryModel(mesa.Model):
 
     def _indicators(self, w: int, costs: np.ndarray, referrals: np.ndarray) -> None:
         p = self.patients
-        counts = indicators.count_kernel(self._count_scratch, p.alive, self.event, self.acute, p.age_weeks, p.sex,
+        counts = self.k.count_kernel(self._count_scratch, p.alive, self.event, self.acute, p.age_weeks, p.sex,
                                          p.stage, p.commune, p.vulnerable, p.gp, p.enrolled, p.telemonitored,
                                          indicators.FLAG_BITS, indicators.FLAG_INDEX)
         self.recorder.record(self, w, counts, costs, referrals)

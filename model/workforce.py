@@ -35,10 +35,11 @@ def update_workload(model: "TerritoryModel", used: np.ndarray, turned_away: np.n
         if not gp.active or gp.weekly_capacity <= 0:
             continue
         load = (used[g] + turned_away[g]) / gp.weekly_capacity
-        if model.week == 0:
+        if gp.weeks_worked == 0:
             gp.workload = load  # the average starts from the first week seen
         else:
             gp.workload += (load - gp.workload) / OVERLOAD_MEMORY_WEEKS
+        gp.weeks_worked += 1
 
 
 def retire_and_leave(model: "TerritoryModel", week: int) -> list[int]:

@@ -1,0 +1,269 @@
+"""A readable reference of the weekly step, in plain numpy (and one plain Python loop for access).
+
+Each function has the signature of the numba kernel of the same name and must give the same result
+for the same inputs: ``TerritoryModel(kernels="reference")`` runs the model with these instead of
+the kernels, and the tests compare the two. Written for clarity, not speed: use it on small
+territories. Random draws are the same counter-based draws (``uniform_np``), so equality is exact.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from territoire.agents.patients import DIABETES, HEART_FAILURE, NO_GP, OSTEOPOROSIS, WEEKS_PER_YEAR
+from territoire.model import accounts as acc
+from territoire.model.access import REFERRAL_SLOT, TELE_SLOT
+from territoire.model.demand import NO_EPISODE, ROUTINE_SLOT
+from territoire.model.events_codes import (
+    ARRIVED, DIED, FOLLOWUP, FOLLOWUP_DONE, FOLLOWUP_TELE, GAVE_UP, HOSPITALISED, ONSET, OTHER_GP, ROUTINE,
+    ROUTINE_DONE, ROUTINE_TELE, URGENT, URGENT_ED, URGENT_GP,
+)
+from territoire.model.indicators import (
+    ADULTS, AGED_40, ALIVE, COMPLICATED0, DEATHS_WITH0, ENROLLED, HOSPITALISED0, PREVALENT0, TELEMONITORED, WITHOUT_GP,
+    WOMEN_50,
+)
+from territoire.model.rng import uniform_np
+
+N_DISEASES = 4
+
+
+def _draw(key, slots, week, slot):
+    return uniform_np(key, slots, week, slot)
+
+
+def demography_kernel(week, key, key_newcomer, alive, age_weeks, sex, vulnerable, mobility, digital, stage,
+                      weeks_since, gp, enrolled, telemonitored, pending_routine, event,
+                      log_bg, log_ex, p_female, p_vulnerable, newcomer_mobility, newcomer_digital):
+    everyone = np.arange(alive.size)
+    new = ~alive
+    slots = everyone[new]
+    # Newborns fill the empty slots.
+    alive[new] = True
+    age_weeks[new] = 0
+    sex[new] = _draw(key_newcomer, slots, week, 0) < p_female
+    vulnerable[new] = _draw(key_newcomer, slots, week, 1) < p_vulnerable
+    u = _draw(key_newcomer, slots, week, 2)
+    mobility[new] = np.where(u < newcomer_mobility[0], 0, np.where(u < newcomer_mobility[0] + newcomer_mobility[1], 1, 2))
+    digital[new] = _draw(key_newcomer, slots, week, 3) < newcomer_digital
+    stage[new] = 0
+    weeks_since[new] = 0
+    gp[new] = NO_GP
+    enrolled[new] = False
+    telemonitored[new] = False
+    pending_routine[new] = 0
+    ev = np.where(new, ARRIVED, 0)
+    # Everyone ages one week; the yearly death probability becomes a weekly one.
+    age_weeks[age_weeks < 32767] += 1
+    age = np.minimum(age_weeks // WEEKS_PER_YEAR, log_bg.shape[1] - 1)
+    log_survival = log_bg[sex, age]
+    for d in range(N_DISEASES):
+        log_survival = log_survival + log_ex[d, stage[:, d]]
+    dies = _draw(key, everyone, week, 0) < -np.expm1(log_survival / WEEKS_PER_YEAR)
+    alive[dies] = False
+    gp[dies] = NO_GP
+    event[:] = ev | np.where(dies, DIED, 0)
+
+
+def onset_kernel(week, key, alive, age_weeks, sex, stage, weeks_since, event, onset_table, onset_stage2_share,
+                 onset_multiplier):
+    everyone = np.arange(alive.size)
+    age = np.minimum(age_weeks // WEEKS_PER_YEAR, onset_table.shape[2] - 1)
+    for d in range(N_DISEASES):
+        row = np.full(alive.size, d)
+        if d == HEART_FAILURE:
+            row = np.where(stage[:, DIABETES] > 0, N_DISEASES, d)  # diabetics have their own HF hazard row
+        hazard = onset_table[row, sex, age] * onset_multiplier[d]
+        new_case = alive & (stage[:, d] == 0) & (_draw(key, everyone, week, d) < hazard)
+        uncontrolled = _draw(key, everyone, week, N_DISEASES + d) < onset_stage2_share[d]
+        stage[new_case, d] = np.where(uncontrolled[new_case], 2, 1)
+        weeks_since[new_case, d] = 0
+        event[new_case] |= ONSET
+
+
+def progression_kernel(week, key, alive, stage, weeks_since, enrolled, telemonitored, gp, gp_has_nurse,
+                       followup_weeks, worsen, regain, complicate, osteoporosis_diagnosis,
+                       missed_rr, overdue_factor, enrolled_rr, enrolled_regain_rr, nurse_regain_rr, telemonitoring_rr):
+    everyone = np.arange(alive.size)
+    nurse = (gp != NO_GP) & gp_has_nurse[np.maximum(gp, 0)] if gp_has_nurse.size else np.zeros(alive.size, bool)
+    for d in range(N_DISEASES):
+        s = stage[:, d].copy()
+        u = _draw(key, everyone, week, d)
+        if d == OSTEOPOROSIS:
+            diagnosed = alive & (s == 2) & (u < osteoporosis_diagnosis / WEEKS_PER_YEAR)
+            stopped = alive & (s == 1) & (u < worsen[d] / WEEKS_PER_YEAR)
+            stage[diagnosed, d] = 1
+            stage[stopped, d] = 2
+            continue
+        fu = followup_weeks[d, s]
+        overdue = (fu > 0) & (weeks_since[:, d] > overdue_factor * fu)
+        bad = np.where(overdue, missed_rr, 1.0) * np.where(enrolled, enrolled_rr, 1.0)
+        worsens = alive & (s == 1) & (u < worsen[d] * bad / WEEKS_PER_YEAR)
+        tele = telemonitored & (d in (HEART_FAILURE, DIABETES))
+        p_complicate = complicate[d] * bad * np.where(tele, telemonitoring_rr, 1.0) / WEEKS_PER_YEAR
+        p_regain = np.where(overdue, 0.0, regain[d] * np.where(enrolled, enrolled_regain_rr, 1.0)
+                            * np.where(nurse, nurse_regain_rr, 1.0) / WEEKS_PER_YEAR)
+        complicates = alive & (s == 2) & (u < p_complicate)
+        regains = alive & (s == 2) & ~complicates & (u < p_complicate + p_regain)
+        stage[worsens, d] = 2
+        stage[complicates, d] = 3
+        stage[regains, d] = 1
+
+
+def demand_kernel(week, key, alive, age_weeks, stage, weeks_since, enrolled, pending_routine, event, acute,
+                  followup_weeks, acute_rate, acute_missed_rr, acute_enrolled_rr, overdue_factor, routine_weekly_by_age):
+    everyone = np.arange(alive.size)
+    acute[:] = NO_EPISODE
+    for d in range(N_DISEASES):
+        s = stage[:, d]
+        fu = followup_weeks[d, s]
+        planned = alive & (s > 0) & (fu > 0)
+        weeks_since[planned & (weeks_since[:, d] < 32767), d] += 1
+        event[planned & (weeks_since[:, d] >= fu)] |= FOLLOWUP
+        overdue = (fu > 0) & (weeks_since[:, d] > overdue_factor * fu)
+        rate = acute_rate[d, s] * np.where(overdue, acute_missed_rr, 1.0) * np.where(enrolled, acute_enrolled_rr, 1.0)
+        episode = alive & (s > 0) & (acute == NO_EPISODE) & (_draw(key, everyone, week, d) < rate / WEEKS_PER_YEAR)
+        acute[episode] = d  # one episode a week at most: the first disease in order
+        event[episode] |= URGENT
+    age = np.minimum(age_weeks // WEEKS_PER_YEAR, routine_weekly_by_age.shape[0] - 1)
+    new_need = _draw(key, everyone, week, ROUTINE_SLOT) < routine_weekly_by_age[age]
+    event[alive & ((pending_routine > 0) | new_need)] |= ROUTINE
+
+
+def access_kernel(week, key, order, offset, alive, event, commune, mobility, digital, gp, stage, weeks_since,
+                  pending_routine, reach_by_mobility, followup_weeks, referral, gp_commune, gp_capacity, gp_sorted,
+                  travel_min, tele_pool, tele_uptake, give_up_weeks, referrals, turned_away):
+    """Plain Python: the order of service matters, so this one is a loop, patient after patient."""
+
+    def find_gp(i):
+        mt, c = gp[i], commune[i]
+        if mt != NO_GP:
+            if gp_capacity[mt] >= 1.0:
+                gp_capacity[mt] -= 1.0
+                return mt
+            turned_away[mt] += 1
+        for g in gp_sorted[c]:
+            if travel_min[c, gp_commune[g]] > reach_by_mobility[mobility[i]]:
+                break
+            if g != mt and gp_capacity[g] >= 1.0:
+                gp_capacity[g] -= 1.0
+                return g
+        return NO_GP
+
+    def draw(i, slot):
+        return uniform_np(key, np.array([i]), week, slot)[0]
+
+    n = order.size
+    for kind in (URGENT, FOLLOWUP, ROUTINE):
+        for k in range(n):
+            i = order[(k + offset) % n]
+            if not alive[i] or not event[i] & kind:
+                continue
+            g = find_gp(i)
+            if g != NO_GP and g != gp[i]:
+                event[i] |= OTHER_GP
+            if kind == URGENT:
+                event[i] |= URGENT_GP if g != NO_GP else URGENT_ED
+                continue
+            tele = False
+            if g == NO_GP and digital[i] and tele_pool[0] >= 1.0 and draw(i, TELE_SLOT + (kind == ROUTINE)) < tele_uptake:
+                tele_pool[0] -= 1.0
+                tele = True
+            if kind == FOLLOWUP:
+                if g != NO_GP or tele:
+                    event[i] |= FOLLOWUP_DONE | (FOLLOWUP_TELE if tele else 0)
+                    for d in range(N_DISEASES):
+                        s = stage[i, d]
+                        if s > 0 and followup_weeks[d, s] > 0:
+                            weeks_since[i, d] = 0
+                            if draw(i, REFERRAL_SLOT + d) < referral[d, s]:
+                                referrals[commune[i], d] += 1
+            elif g != NO_GP or tele:
+                event[i] |= ROUTINE_DONE | (ROUTINE_TELE if tele else 0)
+                pending_routine[i] = 0
+            elif pending_routine[i] + 1 >= give_up_weeks:
+                pending_routine[i] = 0
+                event[i] |= GAVE_UP
+            else:
+                pending_routine[i] += 1
+
+
+def events_kernel(week, key, alive, event, acute, stage, weeks_since, telemonitored, gp,
+                  hospitalisation_if_gp, emergency_rr, telemonitoring_rr, death_in_hospital, hf_hospital_worsen):
+    everyone = np.arange(alive.size)
+    episode = alive & (event & URGENT != 0)
+    d = np.where(episode, acute, 0).astype(np.int64)
+    s = stage[everyone, d]
+    p = hospitalisation_if_gp[d, s]
+    p = np.where((d != OSTEOPOROSIS) & (event & URGENT_ED != 0), p * emergency_rr, p)
+    p = np.where((d == HEART_FAILURE) & telemonitored, p * telemonitoring_rr, p)
+    fracture = episode & (d == OSTEOPOROSIS)
+    stage[fracture, OSTEOPOROSIS] = 3
+    admitted = episode & (_draw(key, everyone, week, 0) < np.minimum(p, 0.95))
+    event[admitted] |= HOSPITALISED
+    weeks_since[admitted, d[admitted]] = 0
+    worse = admitted & (d == HEART_FAILURE) & (s < 3) & (_draw(key, everyone, week, 2) < hf_hospital_worsen)
+    stage[worse, HEART_FAILURE] = s[worse] + 1
+    dies = admitted & (_draw(key, everyone, week, 1) < death_in_hospital[d])
+    alive[dies] = False
+    gp[dies] = NO_GP
+    event[dies] |= DIED
+
+
+def accounts_kernel(partial, alive, event, acute, stage, commune, enrolled, telemonitored,
+                    gp_eur, tele_eur, emergency_eur, hospital_stay_eur, transport_eur, drugs_year, ambulatory_year,
+                    other_hospital_year, programme_year, telemonitoring_year):
+    counted = alive | (event & DIED != 0)
+    out = np.zeros(partial.shape[1:])
+    ev = event
+
+    def add(item, mask, amount):
+        np.add.at(out, (commune[counted & mask], item), np.broadcast_to(amount, mask.shape)[counted & mask])
+
+    visits = ((ev & URGENT_GP != 0).astype(float) + ((ev & FOLLOWUP_DONE != 0) & (ev & FOLLOWUP_TELE == 0))
+              + ((ev & ROUTINE_DONE != 0) & (ev & ROUTINE_TELE == 0)))
+    add(acc.GP_VISITS, np.ones(alive.size, bool), visits * gp_eur)
+    add(acc.TELECONSULTATIONS, np.ones(alive.size, bool), ((ev & FOLLOWUP_TELE != 0) * 1.0 + (ev & ROUTINE_TELE != 0)) * tele_eur)
+    add(acc.EMERGENCY, ev & URGENT_ED != 0, emergency_eur)
+    admitted = ev & HOSPITALISED != 0
+    cause = np.maximum(acute, 0)
+    for d in range(N_DISEASES):
+        add(acc.HOSPITAL0 + d, admitted & (cause == d), hospital_stay_eur[d])
+    add(acc.TRANSPORT, admitted, transport_eur)
+    add(acc.PROGRAMME, enrolled, programme_year / WEEKS_PER_YEAR)
+    add(acc.TELEMONITORING, telemonitored, telemonitoring_year / WEEKS_PER_YEAR)
+    for d in range(N_DISEASES):
+        treated = (stage[:, d] > 0) & ~((d == OSTEOPOROSIS) & (stage[:, d] == 2))
+        add(acc.DRUGS0 + d, treated, drugs_year[d] / WEEKS_PER_YEAR)
+        add(acc.AMBULATORY0 + d, treated, ambulatory_year[d] / WEEKS_PER_YEAR)
+        add(acc.OTHER_HOSPITAL0 + d, treated, other_hospital_year[d] / WEEKS_PER_YEAR)
+    return out
+
+
+def count_kernel(partial, alive, event, acute, age_weeks, sex, stage, commune, vulnerable, gp, enrolled, telemonitored,
+                 flag_bits, flag_index):
+    out = np.zeros(partial.shape[1:], np.int64)
+    died = event & DIED != 0
+    seen = alive | died
+    v = vulnerable.astype(np.int64)
+
+    def count(k, mask):
+        np.add.at(out, (commune[seen & mask], v[seen & mask], k), 1)
+
+    for bit, k in zip(flag_bits, flag_index):
+        count(k, event & bit != 0)
+    for d in range(N_DISEASES):
+        count(HOSPITALISED0 + d, (event & HOSPITALISED != 0) & (acute == d))
+        count(DEATHS_WITH0 + d, died & (stage[:, d] > 0))
+    age = age_weeks // WEEKS_PER_YEAR
+    living = alive & ~died
+    count(ALIVE, living)
+    count(WITHOUT_GP, living & (gp == NO_GP))
+    count(ADULTS, living & (age >= 18))
+    count(AGED_40, living & (age >= 40))
+    count(WOMEN_50, living & (age >= 50) & (sex == 1))
+    count(ENROLLED, living & enrolled)
+    count(TELEMONITORED, living & telemonitored)
+    for d in range(N_DISEASES):
+        count(PREVALENT0 + d, living & (stage[:, d] > 0))
+        count(COMPLICATED0 + d, living & (stage[:, d] == 3))
+    return out

@@ -1,0 +1,177 @@
+"""The weekly step: invariants, determinism, kernel = reference, direction tests."""
+
+import hashlib
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from territoire.model.indicators import C
+from territoire.model.model import TerritoryModel
+from territoire.model.params import WorkforceParams
+from territoire.model.territory import ALSACE_BOSSUE_SIREN, Territory
+
+
+@pytest.fixture(scope="module")
+def small_territory(territory):
+    c = territory.communes
+    return Territory.from_communes(c[c["epci"] == ALSACE_BOSSUE_SIREN].drop(columns=["zone"]), name="Alsace Bossue",
+                                   priority_epcis=(ALSACE_BOSSUE_SIREN,))
+
+
+@pytest.fixture(scope="module")
+def year_run(territory):
+    return TerritoryModel(seed=3, territory=territory).run(52)
+
+
+def test_nobody_appears_or_vanishes_unaccounted(year_run):
+    counts = np.stack(year_run.recorder.counts).sum(axis=2)  # weeks, communes, counters
+    alive, deaths, arrivals = counts[..., C["alive"]], counts[..., C["deaths"]], counts[..., C["arrivals"]]
+    start = year_run.territory.population
+    np.testing.assert_array_equal(alive[0], start - deaths[0] + arrivals[0])
+    np.testing.assert_array_equal(alive[1:], alive[:-1] - deaths[1:] + arrivals[1:])
+    assert deaths.sum() > 500  # ~1 % a year die: the invariant is not trivially about nobody
+    assert year_run.patients.alive.sum() == alive[-1].sum()
+
+
+def test_costs_add_up_to_their_items_at_every_level(year_run):
+    from territoire.model import accounts
+
+    frame = year_run.indicators(levels=("territory", "zone", "epci", "commune"))
+    costs = frame[frame["indicator"].astype(str).str.startswith("cost_")]
+    wide = costs.pivot_table(index=["week", "level", "unit"], columns="indicator", values="value", observed=True)
+    items = wide[[f"cost_{i}" for i in accounts.ITEMS]].sum(axis=1)
+    np.testing.assert_allclose(wide["cost_total"], items, rtol=1e-12)
+    totals = wide["cost_total"].groupby(level=["week", "level"]).sum().unstack("level")
+    for level in ("zone", "epci", "commune"):
+        np.testing.assert_allclose(totals[level], totals["territory"], rtol=1e-9)
+    assert (wide["cost_gp_visits"] > 0).all() and (wide.loc[(slice(None), "territory"), "cost_total"] > 1e6).all()
+
+
+def test_same_seed_same_indicators(territory):
+    a = TerritoryModel(seed=9, territory=territory).run(20).indicators(levels=("territory", "commune"))
+    b = TerritoryModel(seed=9, territory=territory).run(20).indicators(levels=("territory", "commune"))
+    assert a.equals(b)
+    c = TerritoryModel(seed=10, territory=territory).run(20).indicators(levels=("territory", "commune"))
+    assert not a.equals(c)
+
+
+DIGEST = """
+import hashlib, numpy as np
+from territoire.model.model import TerritoryModel
+m = TerritoryModel(seed=4).run(30)
+h = hashlib.sha256()
+for arr in (*m.patients.arrays().values(), *m.recorder.counts, *m.recorder.costs):
+    h.update(np.ascontiguousarray(arr).tobytes())
+print(h.hexdigest())
+"""
+
+
+def test_results_do_not_depend_on_the_number_of_threads():
+    digests = []
+    for threads in ("1", "2"):
+        env = {**os.environ, "NUMBA_NUM_THREADS": threads}
+        out = subprocess.run([sys.executable, "-c", DIGEST], env=env, capture_output=True, text=True, timeout=600)
+        assert out.returncode == 0, out.stderr
+        digests.append(out.stdout.strip())
+    assert digests[0] == digests[1]
+
+
+def test_kernels_equal_the_readable_reference(small_territory):
+    # Same seed, same counter-based draws: every patient array and weekly counter must be identical.
+    # Costs are summed in another order (per chunk in the kernel), hence rtol 1e-12 on euros.
+    fast = TerritoryModel(seed=5, territory=small_territory)
+    slow = TerritoryModel(seed=5, territory=small_territory, kernels="reference")
+    events = 0
+    for week in range(40):
+        fast.step()
+        slow.step()
+        assert fast.patients.equals(slow.patients), f"patients differ at week {week}"
+        np.testing.assert_array_equal(fast.event, slow.event)
+        np.testing.assert_array_equal(fast.recorder.counts[-1], slow.recorder.counts[-1])
+        np.testing.assert_allclose(fast.recorder.costs[-1], slow.recorder.costs[-1], rtol=1e-12)
+        events += int(fast.recorder.counts[-1][..., C["hospitalised"]].sum())
+    assert events > 20  # the comparison covered hospital stays, not only quiet weeks
+
+
+def _unmet(model, weeks):
+    counts = np.stack(model.recorder.counts[-weeks:]).sum(axis=(0, 2))
+    return (counts[:, C["followup_due"]] - counts[:, C["followup_done"]]) + (counts[:, C["routine"]] - counts[:, C["routine_done"]])
+
+
+def test_more_gp_capacity_never_raises_unmet_demand_or_patients_without_gp(territory):
+    still = WorkforceParams(installations_per_year=0.0)
+    base = TerritoryModel(seed=6, territory=territory, workforce_params=still)
+    for gp in base.gps[::2]:
+        gp.activity_per_year *= 0.6  # a territory short of GPs, so that capacity binds
+    more = TerritoryModel(seed=6, territory=territory, workforce_params=still)
+    for gp in more.gps[::2]:
+        gp.activity_per_year *= 0.6
+    for code in ("67434", "67095", "67222", "67520"):
+        more.add_gp(territory.commune_index(code), age=40, activity=5_000)
+    base.run(26)
+    more.run(26)
+    assert _unmet(base, 26).sum() > 1_000  # guard: demand really exceeds capacity in the base run
+    assert _unmet(more, 26).sum() < _unmet(base, 26).sum()
+    assert (more.patients.gp == -1).sum() <= (base.patients.gp == -1).sum()
+
+
+def test_removing_a_communes_gps_raises_its_travel_time_and_unmet_demand(territory):
+    still = WorkforceParams(installations_per_year=0.0)
+    base = TerritoryModel(seed=8, territory=territory, workforce_params=still)
+    cut = TerritoryModel(seed=8, territory=territory, workforce_params=still)
+    c = territory.commune_index("67434")  # Sarre-Union
+    for slot, gp in enumerate(cut.gp_slots):
+        if gp.commune == c:
+            cut.deactivate_gp(slot)
+    assert cut.minutes_to_gp[c] > base.minutes_to_gp[c]
+    base.run(26)
+    cut.run(26)
+    assert _unmet(cut, 26)[c] > _unmet(base, 26)[c]
+
+
+def test_calibration_bands_hold_over_a_ten_year_baseline(territory):
+    m = TerritoryModel(seed=2, territory=territory).run(520)
+    counts = np.stack(m.recorder.counts).sum(axis=(1, 2)).astype(float)  # weeks, counters
+    years = counts.reshape(10, 52, -1)
+    stock = years.mean(axis=1)  # yearly mean of stocks
+    flow = years.sum(axis=1)  # yearly sums of flows
+    k = C
+    # Prevalence (epi_cost_reference.csv): each year within these bands. Tolerances: sampling noise
+    # (~0.1 point for diabetes, 0.1 for HF, 0.15 for COPD) plus a slow drift the model allows as
+    # the population ages (the real prevalences also rise, +0.4-0.9 %/yr for diabetes).
+    assert np.all(np.abs(100 * stock[:, k["prevalent_diabetes"]] / stock[:, k["alive"]] - 5.3) < 0.7)
+    assert np.all(np.abs(100 * stock[:, k["prevalent_heart_failure"]] / stock[:, k["adults"]] - 2.6) < 0.45)
+    assert np.all(np.abs(100 * stock[:, k["prevalent_copd"]] / stock[:, k["aged_40_plus"]] - 3.8) < 0.6)
+    # Heart failure: 339 hospitalised adults per 100,000 per year (SPF 2022). The model counts stays,
+    # the source persons; ±30 % covers that and the yearly noise of ~250 stays (±6 %).
+    hf_hosp = 1e5 * flow[:, k["hospitalised_heart_failure"]] / stock[:, k["adults"]]
+    assert np.all(np.abs(hf_hosp - 339) < 0.3 * 339), hf_hosp
+    # Annual mortality of the HF population: 16.6 % (Cnam). ±4 points (~2,300 patients: noise ±0.8).
+    hf_death = 100 * flow[:, k["deaths_with_heart_failure"]] / stock[:, k["prevalent_heart_failure"]]
+    assert np.all(np.abs(hf_death - 16.6) < 4), hf_death
+    # Treated COPD: 5 % hospitalised and 6.7 % dying per year (Laurendeau 2015); ±2 points each.
+    copd_hosp = 100 * flow[:, k["hospitalised_copd"]] / stock[:, k["prevalent_copd"]]
+    copd_death = 100 * flow[:, k["deaths_with_copd"]] / stock[:, k["prevalent_copd"]]
+    assert np.all(np.abs(copd_hosp - 5.0) < 2.0), copd_hosp
+    assert np.all(np.abs(copd_death - 6.7) < 2.0), copd_death
+    # Everyone: a crude death rate of 0.8-1.4 % a year (France 0.95 %; an older rural population).
+    crude = 100 * flow[:, k["deaths"]] / stock[:, k["alive"]]
+    assert np.all((crude > 0.8) & (crude < 1.4)), crude
+
+
+def test_cli_run_writes_results(tmp_path):
+    out = subprocess.run([sys.executable, "-m", "territoire.cli", "run", "--years", "0.5", "--out", str(tmp_path), "--quiet"],
+                         capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stderr
+    import pandas as pd
+
+    frame = pd.read_parquet(tmp_path / "indicators.parquet")
+    assert list(frame.columns) == ["week", "level", "unit", "indicator", "value"]
+    assert set(frame["level"]) == {"territory", "zone", "epci", "commune", "vulnerable"}
+    summary = pd.read_csv(tmp_path / "summary.csv")
+    assert {"indicator", "start", "end", "change"} <= set(summary.columns)
+    assert (tmp_path / "indicators.png").stat().st_size > 10_000
+    assert "share_without_gp" in out.stdout
