@@ -15,7 +15,7 @@ from numba import njit
 
 from territoire.agents.patients import NO_GP
 from territoire.model.events_codes import (
-    FOLLOWUP, FOLLOWUP_DONE, FOLLOWUP_TELE, GAVE_UP, OTHER_GP, ROUTINE, ROUTINE_DONE, ROUTINE_TELE, URGENT, URGENT_ED, URGENT_GP,
+    DEMAND, FOLLOWUP, FOLLOWUP_DONE, FOLLOWUP_TELE, GAVE_UP, OTHER_GP, ROUTINE, ROUTINE_DONE, ROUTINE_TELE, URGENT, URGENT_ED, URGENT_GP,
 )
 from territoire.model.rng import uniform
 
@@ -53,10 +53,17 @@ def access_kernel(week, key, order, offset, alive, event, commune, mobility, dig
                   travel_min, tele_pool, tele_uptake, give_up_weeks, referrals, turned_away):
     """Serve this week's demands; updates capacities, flags, follow-up clocks, referrals in place."""
     n = order.shape[0]
+    asking = np.empty(n, np.int64)  # this week's patients with a demand, in service order
+    m = 0
+    for k in range(n):
+        i = order[(k + offset) % n]
+        if alive[i] and (event[i] & DEMAND):
+            asking[m] = i
+            m += 1
     for kind in (URGENT, FOLLOWUP, ROUTINE):
-        for k in range(n):
-            i = order[(k + offset) % n]
-            if not alive[i] or not (event[i] & kind):
+        for k in range(m):
+            i = asking[k]
+            if not (event[i] & kind):
                 continue
             reach = reach_by_mobility[mobility[i]]
             g = _find_gp(i, commune, reach, gp, gp_commune, gp_capacity, gp_sorted, travel_min, turned_away)

@@ -1,6 +1,6 @@
 """Stage 8, accounts: every cost item of the week, per commune, in euros.
 
-Per-patient items are summed per chunk then over chunks in a fixed order, so totals do not depend on
+Per-patient items are summed per block of patients, then over blocks in a fixed order, so totals do not depend on
 the number of threads. Specialist visits and CPTS budgets are added per commune by the model.
 """
 
@@ -10,7 +10,6 @@ import numpy as np
 from numba import njit, prange
 
 from territoire.agents.patients import DISEASES, OSTEOPOROSIS, WEEKS_PER_YEAR
-from territoire.model.chunks import CHUNK
 from territoire.model.events_codes import (
     DIED, FOLLOWUP_DONE, FOLLOWUP_TELE, HOSPITALISED, ROUTINE_DONE, ROUTINE_TELE, URGENT_ED, URGENT_GP,
 )
@@ -35,15 +34,19 @@ N_ITEMS = len(ITEMS)
 def accounts_kernel(partial, alive, event, acute, stage, commune, enrolled, telemonitored,
                     gp_eur, tele_eur, emergency_eur, hospital_stay_eur, transport_eur, drugs_year, ambulatory_year,
                     other_hospital_year, programme_year, telemonitoring_year):
-    """Costs of the week, shape (communes, items); ``partial`` (chunks, communes, items) is scratch space."""
+    """Costs of the week, shape (communes, items); ``partial`` (blocks, communes, items) is scratch space.
+
+    The number of blocks is fixed by the caller, never by the thread count, so the order of the
+    floating-point sums, hence the result, is the same on any machine."""
     n = alive.shape[0]
-    n_chunks = (n + CHUNK - 1) // CHUNK
+    n_chunks = partial.shape[0]
+    size = (n + n_chunks - 1) // n_chunks
     n_communes = partial.shape[1]
     n_d = stage.shape[1]
     for c in prange(n_chunks):
         out = partial[c]
         out[:] = 0.0
-        for i in range(c * CHUNK, min(n, (c + 1) * CHUNK)):
+        for i in range(c * size, min(n, (c + 1) * size)):
             ev = event[i]
             if not alive[i] and not (ev & DIED):
                 continue

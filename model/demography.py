@@ -14,17 +14,33 @@ from territoire.model.rng import uniform
 MAX_AGE_INDEX = 119  # ages beyond are treated as 119 in the tables
 
 
-def log_survival_tables(gompertz_a, gompertz_b: float, floor: float, excess: np.ndarray):
-    """log(1 - annual death probability): background by (sex, age) and excess by (disease, stage)."""
+def weekly_death_table(gompertz_a, gompertz_b: float, floor: float, excess: np.ndarray) -> np.ndarray:
+    """Weekly death probability by sex, age and stage combination ``Σ_d stage_d · 4^d`` (2 × ages × 256).
+
+    Background (Gompertz) and disease excess mortality combine as independent yearly risks:
+    ``1 − (1 − q_bg) Π_d (1 − q_d)``, turned into a weekly probability with the same survival.
+    """
     ages = np.arange(MAX_AGE_INDEX + 1)
     q = np.minimum(0.6, np.asarray(gompertz_a)[:, None] * np.exp(gompertz_b * ages)[None, :]) + floor
-    return np.ascontiguousarray(np.log1p(-q)), np.ascontiguousarray(np.log1p(-np.asarray(excess)))
+    log_bg = np.log1p(-q)  # sex, age
+    log_ex = np.log1p(-np.asarray(excess, float))  # disease, stage
+    n_d, n_s = log_ex.shape
+    combos = np.arange(n_s**n_d)
+    stages = (combos[:, None] // n_s ** np.arange(n_d)[None, :]) % n_s  # combo, disease
+    log_disease = log_ex[np.arange(n_d)[None, :], stages].sum(axis=1)
+    return np.ascontiguousarray(-np.expm1((log_bg[:, :, None] + log_disease[None, None, :]) / WEEKS_PER_YEAR))
+
+
+@njit(cache=True, inline="always")
+def stage_combo(stage, i):
+    """Index of patient i's four stages in ``weekly_death_table``."""
+    return stage[i, 0] + 4 * stage[i, 1] + 16 * stage[i, 2] + 64 * stage[i, 3]
 
 
 @njit(cache=True, parallel=True)
 def demography_kernel(week, key, key_newcomer, alive, age_weeks, sex, vulnerable, mobility, digital, stage,
                       weeks_since, gp, enrolled, telemonitored, pending_routine, event,
-                      log_bg, log_ex, p_female, p_vulnerable, newcomer_mobility, newcomer_digital):
+                      death_table, p_female, p_vulnerable, newcomer_mobility, newcomer_digital):
     """Updates the patient arrays in place and writes this week's ``event`` flags (reset here)."""
     n = alive.shape[0]
     for c in prange((n + CHUNK - 1) // CHUNK):
@@ -49,11 +65,8 @@ def demography_kernel(week, key, key_newcomer, alive, age_weeks, sex, vulnerable
                 ev |= ARRIVED
             if age_weeks[i] < 32767:
                 age_weeks[i] += 1
-            age = min(age_weeks[i] // WEEKS_PER_YEAR, log_bg.shape[1] - 1)
-            log_s = log_bg[sex[i], age]
-            for d in range(stage.shape[1]):
-                log_s += log_ex[d, stage[i, d]]
-            if uniform(key, i, week, 0) < -np.expm1(log_s / WEEKS_PER_YEAR):
+            age = min(age_weeks[i] // WEEKS_PER_YEAR, death_table.shape[1] - 1)
+            if uniform(key, i, week, 0) < death_table[sex[i], age, stage_combo(stage, i)]:
                 alive[i] = False
                 gp[i] = NO_GP
                 ev |= DIED

@@ -15,21 +15,35 @@ def gps_by_distance(travel_min: np.ndarray, gp_commune: np.ndarray) -> np.ndarra
 
 
 @njit(cache=True)
-def assign_gps(order, patient_commune, patient_reach_min, patient_gp, gp_sorted, gp_commune, gp_free, travel_min):
-    """Give each patient in ``order`` without a GP the nearest GP within reach that has a free slot.
+def list_sizes(patient_gp, alive, n_gp):
+    """Number of living patients on each GP's médecin-traitant list."""
+    sizes = np.zeros(n_gp, np.int64)
+    for p in range(patient_gp.shape[0]):
+        if alive[p] and patient_gp[p] != NO_GP:
+            sizes[patient_gp[p]] += 1
+    return sizes
 
+
+@njit(cache=True)
+def assign_gps(order, patient_commune, mobility, reach_by_mobility, patient_gp, gp_sorted, gp_commune, gp_free, travel_min,
+               alive, event, event_mask):
+    """Give each living patient in ``order`` without a GP the nearest GP within reach that has a free slot.
+
+    Reach: minutes by road, by mobility class (``reach_by_mobility[mobility[p]]``).
+
+    Only patients whose ``event`` shares a bit with ``event_mask`` look (``event_mask`` 0: everyone).
     Updates ``patient_gp`` and ``gp_free`` in place; returns the number of patients assigned.
     """
     assigned = 0
     n_gp = gp_sorted.shape[1]
     for k in range(order.shape[0]):
         p = order[k]
-        if patient_gp[p] != NO_GP:
+        if patient_gp[p] != NO_GP or not alive[p] or (event_mask != 0 and (event[p] & event_mask) == 0):
             continue
         c = patient_commune[p]
         for r in range(n_gp):
             g = gp_sorted[c, r]
-            if travel_min[c, gp_commune[g]] > patient_reach_min[p]:
+            if travel_min[c, gp_commune[g]] > reach_by_mobility[mobility[p]]:
                 break
             if gp_free[g] > 0:
                 patient_gp[p] = g

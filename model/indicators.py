@@ -7,7 +7,6 @@ import numpy as np
 from numba import njit, prange
 
 from territoire.agents.patients import DISEASES, NO_GP, WEEKS_PER_YEAR
-from territoire.model.chunks import CHUNK
 from territoire.model.events_codes import (
     ARRIVED, DIED, FOLLOWUP, FOLLOWUP_DONE, FOLLOWUP_TELE, GAVE_UP, HOSPITALISED, ONSET, OTHER_GP, ROUTINE, ROUTINE_DONE,
     ROUTINE_TELE, URGENT, URGENT_ED,
@@ -41,21 +40,26 @@ PREVALENT0, COMPLICATED0, HOSPITALISED0, DEATHS_WITH0 = (
 @njit(cache=True, parallel=True)
 def count_kernel(partial, alive, event, acute, age_weeks, sex, stage, commune, vulnerable, gp, enrolled, telemonitored,
                  flag_bits, flag_index):
-    """Counters of the week, shape (communes, 2 [not vulnerable, vulnerable], counters); ``partial`` is scratch."""
+    """Counters of the week, shape (communes, 2 [not vulnerable, vulnerable], counters).
+
+    ``partial`` (blocks, communes, 2, counters) is scratch: each block of patients is counted apart,
+    then blocks are added in order.
+    """
     n = alive.shape[0]
-    n_chunks = (n + CHUNK - 1) // CHUNK
+    n_chunks = partial.shape[0]
+    size = (n + n_chunks - 1) // n_chunks
     n_d = stage.shape[1]
     for c in prange(n_chunks):
-        out = partial[c]
-        out[:] = 0
-        for i in range(c * CHUNK, min(n, (c + 1) * CHUNK)):
+        partial[c] = 0
+        for i in range(c * size, min(n, (c + 1) * size)):
             ev = event[i]
             if not alive[i] and not (ev & DIED):
                 continue
-            row = out[commune[i], 1 if vulnerable[i] else 0]
-            for f in range(flag_bits.shape[0]):
-                if ev & flag_bits[f]:
-                    row[flag_index[f]] += 1
+            row = partial[c, commune[i], 1 if vulnerable[i] else 0]
+            if ev != 0:
+                for f in range(flag_bits.shape[0]):
+                    if ev & flag_bits[f]:
+                        row[flag_index[f]] += 1
             if ev & HOSPITALISED:
                 row[HOSPITALISED0 + acute[i]] += 1
             if ev & DIED:

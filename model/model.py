@@ -21,9 +21,9 @@ from territoire.model.gp_choice import assign_gps, gps_by_distance
 from territoire.model import accounts, indicators, workforce
 from territoire.model.access import access_kernel, rotation_offset
 from territoire.model.demand import demand_kernel
-from territoire.model.demography import MAX_AGE_INDEX, demography_kernel, log_survival_tables
+from territoire.model.demography import MAX_AGE_INDEX, demography_kernel, weekly_death_table
 from territoire.model.events import events_kernel
-from territoire.model.chunks import n_chunks
+from territoire.model.chunks import n_reduction_blocks
 from territoire.model.onset import onset_hazard_table, onset_kernel
 from territoire.model.params import AccessParams, CareParams, CostParams, DiseaseParams, WorkforceParams
 from territoire.model.progression import progression_kernel
@@ -175,8 +175,13 @@ class TerritoryModel(mesa.Model):
             "tele_share": np.array([g.tele_share for g in gps], float),
         }
 
+    @property
+    def reach_by_mobility(self) -> np.ndarray:
+        """Minutes by road patients travel to a GP, by mobility class (car, limited, none)."""
+        return np.asarray(self.access_params.reach_by_mobility(), np.float64)
+
     def patient_reach_min(self) -> np.ndarray:
-        return np.asarray(self.access_params.reach_by_mobility(), np.float64)[self.patients.mobility]
+        return self.reach_by_mobility[self.patients.mobility]
 
     def _assign_medecins_traitants(self) -> None:
         gp = self.gp_arrays()
@@ -186,8 +191,8 @@ class TerritoryModel(mesa.Model):
             return
         order = stream(self.seed, "population.gp_choice").permutation(len(p)).astype(np.int64)
         free = gp["list_cap"].copy()
-        assign_gps(order, p.commune, self.patient_reach_min(), p.gp, gps_by_distance(self.territory.travel_min, gp["commune"]),
-                   gp["commune"], free, self.territory.travel_min)
+        assign_gps(order, p.commune, p.mobility, self.reach_by_mobility, p.gp, gps_by_distance(self.territory.travel_min, gp["commune"]),
+                   gp["commune"], free, self.territory.travel_min, p.alive, np.zeros(len(p), np.uint16), 0)
 
     # ---- indicators of the territory's state ---------------------------------------------------
     def age_counts_5y(self) -> np.ndarray:
@@ -237,8 +242,8 @@ class TerritoryModel(mesa.Model):
         self.week = 0
         self.keys = {name: process_key(self.seed, name) for name in
                      ("demography", "newcomer", "onset", "progression", "demand", "access", "events")}
-        self.log_bg, self.log_ex = log_survival_tables(dp.mortality_gompertz_a, dp.mortality_gompertz_b, dp.mortality_floor,
-                                                       np.asarray(dp.excess_mortality))
+        self.death_table = weekly_death_table(dp.mortality_gompertz_a, dp.mortality_gompertz_b, dp.mortality_floor,
+                                              np.asarray(dp.excess_mortality))
         mixes = np.array([pp.diabetes_stage_mix, pp.heart_failure_stage_mix, pp.copd_stage_mix, pp.osteoporosis_stage_mix])
         prevalence = prevalence_table(pp, p.age_years, p.sex)
         self.onset_table = onset_hazard_table(prevalence, np.asarray(dp.excess_mortality), mixes, pp.heart_failure_rr_if_diabetic, MAX_AGE_INDEX)
@@ -250,7 +255,7 @@ class TerritoryModel(mesa.Model):
         self.alloc_order = stream(self.seed, "access.order").permutation(len(p)).astype(np.int32)
         self.event = np.zeros(len(p), np.uint16)
         self.acute = np.full(len(p), -1, np.int8)
-        chunks = n_chunks(len(p))
+        chunks = n_reduction_blocks(len(p))
         self._count_scratch = np.zeros((chunks, t.n_communes, 2, indicators.N_COUNTERS), np.int64)
         self._cost_scratch = np.zeros((chunks, t.n_communes, accounts.N_ITEMS))
         self.bourgs = bourgs_centres(t, self.placement_params.candidate_min_population)
@@ -337,7 +342,7 @@ class TerritoryModel(mesa.Model):
         p, pp = self.patients, self.population_params
         self.k.demography_kernel(w, self.keys["demography"], self.keys["newcomer"], p.alive, p.age_weeks, p.sex, p.vulnerable,
                           p.mobility, p.digital, p.stage, p.weeks_since_followup, p.gp, p.enrolled, p.telemonitored,
-                          p.pending_routine, self.event, self.log_bg, self.log_ex, pp.female_share_by_age[0][1],
+                          p.pending_routine, self.event, self.death_table, pp.female_share_by_age[0][1],
                           pp.p_vulnerable, np.asarray(pp.mobility_by_age[0][1]), pp.digital_by_age[0][1])
 
     def _onset(self, w: int) -> None:
@@ -370,7 +375,7 @@ class TerritoryModel(mesa.Model):
         turned_away = np.zeros(len(weekly), np.int64)
         self.k.access_kernel(w, self.keys["access"], self.alloc_order, rotation_offset(w, len(p)), p.alive, self.event,
                       p.commune, p.mobility, p.digital, p.gp, p.stage, p.weeks_since_followup, p.pending_routine,
-                      np.asarray(self.access_params.reach_by_mobility()), self.ctables["followup_weeks"],
+                      self.reach_by_mobility, self.ctables["followup_weeks"],
                       self.ctables["specialist_referral"], gp["commune"], capacity, self.gp_sorted, t.travel_min,
                       tele_pool, cp.tele_uptake, cp.routine_give_up_weeks, referrals, turned_away)
         return referrals, start - capacity, turned_away

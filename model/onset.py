@@ -39,19 +39,27 @@ def onset_hazard_table(prevalence: np.ndarray, excess_mortality: np.ndarray, sta
 @njit(cache=True, parallel=True)
 def onset_kernel(week, key, alive, age_weeks, sex, stage, weeks_since, event, onset_table,
                  onset_stage2_share, onset_multiplier):
-    """New cases (stage 1, or 2 with ``onset_stage2_share``); ``onset_multiplier`` per disease (prevention levers)."""
+    """New cases (stage 1, or 2 with ``onset_stage2_share``); ``onset_multiplier`` per disease (prevention levers).
+
+    One draw per patient: disease d starts when the draw falls in its own window
+    ``[d / 4, d / 4 + hazard_d)`` (weekly hazards are far below 1/4). Windows never move, so a lever
+    on one disease's hazard does not change who gets another disease (common random numbers), and
+    at most one disease starts in a week (two at once has a probability of ~1e-8).
+    """
     n = alive.shape[0]
     n_d = stage.shape[1]
+    width = 1.0 / n_d
     for c in prange((n + CHUNK - 1) // CHUNK):
         for i in range(c * CHUNK, min(n, (c + 1) * CHUNK)):
             if not alive[i]:
                 continue
+            u = uniform(key, i, week, 0)
+            d = int(u * n_d)
+            if stage[i, d] != 0:
+                continue
             age = min(age_weeks[i] // WEEKS_PER_YEAR, onset_table.shape[2] - 1)
-            for d in range(n_d):
-                if stage[i, d] != 0:
-                    continue
-                row = n_d if (d == HEART_FAILURE and stage[i, DIABETES] > 0) else d
-                if uniform(key, i, week, d) < onset_table[row, sex[i], age] * onset_multiplier[d]:
-                    stage[i, d] = 2 if uniform(key, i, week, n_d + d) < onset_stage2_share[d] else 1
-                    weeks_since[i, d] = 0
-                    event[i] |= ONSET
+            row = n_d if (d == HEART_FAILURE and stage[i, DIABETES] > 0) else d
+            if u - d * width < min(onset_table[row, sex[i], age] * onset_multiplier[d], width):
+                stage[i, d] = 2 if uniform(key, i, week, 1 + d) < onset_stage2_share[d] else 1
+                weeks_since[i, d] = 0
+                event[i] |= ONSET

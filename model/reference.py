@@ -33,7 +33,7 @@ def _draw(key, slots, week, slot):
 
 def demography_kernel(week, key, key_newcomer, alive, age_weeks, sex, vulnerable, mobility, digital, stage,
                       weeks_since, gp, enrolled, telemonitored, pending_routine, event,
-                      log_bg, log_ex, p_female, p_vulnerable, newcomer_mobility, newcomer_digital):
+                      death_table, p_female, p_vulnerable, newcomer_mobility, newcomer_digital):
     everyone = np.arange(alive.size)
     new = ~alive
     slots = everyone[new]
@@ -54,11 +54,10 @@ def demography_kernel(week, key, key_newcomer, alive, age_weeks, sex, vulnerable
     ev = np.where(new, ARRIVED, 0)
     # Everyone ages one week; the yearly death probability becomes a weekly one.
     age_weeks[age_weeks < 32767] += 1
-    age = np.minimum(age_weeks // WEEKS_PER_YEAR, log_bg.shape[1] - 1)
-    log_survival = log_bg[sex, age]
-    for d in range(N_DISEASES):
-        log_survival = log_survival + log_ex[d, stage[:, d]]
-    dies = _draw(key, everyone, week, 0) < -np.expm1(log_survival / WEEKS_PER_YEAR)
+    age = np.minimum(age_weeks // WEEKS_PER_YEAR, death_table.shape[1] - 1)
+    s = stage.astype(np.int64)
+    combo = s[:, 0] + 4 * s[:, 1] + 16 * s[:, 2] + 64 * s[:, 3]
+    dies = _draw(key, everyone, week, 0) < death_table[sex, age, combo]
     alive[dies] = False
     gp[dies] = NO_GP
     event[:] = ev | np.where(dies, DIED, 0)
@@ -68,13 +67,15 @@ def onset_kernel(week, key, alive, age_weeks, sex, stage, weeks_since, event, on
                  onset_multiplier):
     everyone = np.arange(alive.size)
     age = np.minimum(age_weeks // WEEKS_PER_YEAR, onset_table.shape[2] - 1)
+    u = _draw(key, everyone, week, 0)
+    window = (u * N_DISEASES).astype(np.int64)  # the disease whose window the draw falls in
     for d in range(N_DISEASES):
         row = np.full(alive.size, d)
         if d == HEART_FAILURE:
             row = np.where(stage[:, DIABETES] > 0, N_DISEASES, d)  # diabetics have their own HF hazard row
-        hazard = onset_table[row, sex, age] * onset_multiplier[d]
-        new_case = alive & (stage[:, d] == 0) & (_draw(key, everyone, week, d) < hazard)
-        uncontrolled = _draw(key, everyone, week, N_DISEASES + d) < onset_stage2_share[d]
+        hazard = np.minimum(onset_table[row, sex, age] * onset_multiplier[d], 1.0 / N_DISEASES)
+        new_case = alive & (window == d) & (stage[:, d] == 0) & (u - d * (1.0 / N_DISEASES) < hazard)
+        uncontrolled = _draw(key, everyone, week, 1 + d) < onset_stage2_share[d]
         stage[new_case, d] = np.where(uncontrolled[new_case], 2, 1)
         weeks_since[new_case, d] = 0
         event[new_case] |= ONSET

@@ -11,7 +11,7 @@ import numpy as np
 from territoire.agents.patients import NO_GP, WEEKS_PER_YEAR
 from territoire.agents.providers import GP, Practice
 from territoire.model.events_codes import DEMAND
-from territoire.model.gp_choice import assign_gps
+from territoire.model.gp_choice import assign_gps, list_sizes
 from territoire.model.rng import process_key, uniform_np
 
 if TYPE_CHECKING:
@@ -81,15 +81,13 @@ def install_new_gps(model: "TerritoryModel", week: int) -> list[int]:
 def find_medecins_traitants(model: "TerritoryModel") -> int:
     """Patients without a médecin traitant who needed care this week look for one who accepts them."""
     p = model.patients
-    looking = (p.gp == NO_GP) & p.alive & ((model.event & DEMAND) != 0)
-    order = model.alloc_order[looking[model.alloc_order]].astype(np.int64)
-    if order.size == 0 or not model.gp_slots:
+    if not model.gp_slots:
         return 0
     gp = model.gp_arrays()
-    listed = np.bincount(p.gp[p.alive & (p.gp >= 0)], minlength=len(gp["commune"]))
+    listed = list_sizes(p.gp, p.alive, len(gp["commune"]))
     free = np.where(gp["active"], np.maximum(gp["list_cap"] - listed, 0), 0).astype(np.int64)
-    return int(assign_gps(order, p.commune, model.patient_reach_min(), p.gp, model.gp_sorted, gp["commune"], free,
-                          model.territory.travel_min))
+    return int(assign_gps(model.alloc_order, p.commune, p.mobility, model.reach_by_mobility, p.gp, model.gp_sorted, gp["commune"],
+                          free, model.territory.travel_min, p.alive, model.event, DEMAND))
 
 
 def serve_specialists(model: "TerritoryModel", referrals: np.ndarray) -> None:
