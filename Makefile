@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/territoire territory
+	$(BIN)/territoire run --years 10 --out results/baseline
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

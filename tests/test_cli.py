@@ -36,3 +36,13 @@ def test_bad_providers_file_is_one_clear_line(tmp_path):
     out = _run("territory", "--providers", str(bad))
     assert out.returncode == 2
     assert "unknown commune code '12345'" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_readme_explains_every_indicator():
+    from pathlib import Path
+
+    from territoire.model.results import INDICATORS
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    missing = [name for name in INDICATORS if f"`{name}`" not in readme]
+    assert not missing, f"README lacks a line for {missing}"

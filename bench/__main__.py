@@ -1,0 +1,181 @@
+"""Benchmarks: ``python -m bench [--quick]`` from the repository root.
+
+Prints one line per figure (``name: value unit``) and writes ``bench/results.json``. Every speed is
+measured in the same run as its reference (the readable numpy step, the memory-bandwidth bound).
+Each measurement that depends on the thread count or on a cold compile cache runs in a fresh
+subprocess, so one does not warm the other.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+STEP_SPEED = """
+import time, json
+from territoire.model.model import TerritoryModel
+m = TerritoryModel(seed=1)
+m.run(2)  # compile or load the kernels, fill the scratch arrays
+t = time.perf_counter(); m.run({weeks}); s = time.perf_counter() - t
+print(json.dumps({{"seconds": s, "patient_weeks": {weeks} * len(m.patients)}}))
+"""
+
+FULL_RUN = """
+import time, json
+t0 = time.perf_counter()
+from territoire.model.model import TerritoryModel
+m = TerritoryModel(seed=1)
+t1 = time.perf_counter()
+m.run(520)
+t2 = time.perf_counter()
+print(json.dumps({{"build": t1 - t0, "run": t2 - t1, "total": t2 - t0}}))
+"""
+
+REFERENCE_RATIO = """
+import time, json
+from territoire.model.model import TerritoryModel
+from territoire.model.territory import Territory, ALSACE_BOSSUE_SIREN
+c = Territory.default().communes
+small = Territory.from_communes(c[c.epci == ALSACE_BOSSUE_SIREN].drop(columns=["zone"]), name="small")
+out = {{}}
+for kernels in ("numba", "reference"):
+    m = TerritoryModel(seed=1, territory=small, kernels=kernels)
+    m.run(2)
+    t = time.perf_counter(); m.run({weeks}); s = time.perf_counter() - t
+    out[kernels] = {weeks} * len(m.patients) / s
+out["patients"] = len(m.patients)
+print(json.dumps(out))
+"""
+
+
+def _python(code: str, env: dict | None = None, timeout: int = 900) -> dict:
+    full_env = {**os.environ, **(env or {})}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=full_env, timeout=timeout)
+    if out.returncode != 0:
+        raise RuntimeError(out.stderr[-2000:])
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def memory_bandwidth_gbs(megabytes: int = 512) -> float:
+    """Copy bandwidth of this machine (read + write bytes per second), best of 5 large numpy copies."""
+    import numpy as np
+
+    src = np.ones(megabytes * 2**20 // 8)
+    dst = np.empty_like(src)
+    best = float("inf")
+    for _ in range(5):
+        t = time.perf_counter()
+        np.copyto(dst, src)
+        best = min(best, time.perf_counter() - t)
+    return 2 * src.nbytes / best / 1e9
+
+
+def bytes_touched_per_step(n_patients: int) -> int:
+    """Lower bound of the bytes one weekly step must read and write: every stage reads the arrays it
+    uses (stage-per-stage, as the pipeline is written) and writes what it changes."""
+    from territoire.agents.patients import Patients
+
+    p = Patients.empty(1)
+    per = {k: v.nbytes for k, v in p.arrays().items()}
+    event, acute = 2, 1
+    reads = {  # arrays each stage reads (and mostly writes back)
+        "demography": ["alive", "age_weeks", "sex", "stage"],
+        "onset": ["alive", "age_weeks", "sex", "stage"],
+        "progression": ["alive", "stage", "weeks_since_followup", "enrolled", "telemonitored", "gp"],
+        "demand": ["alive", "age_weeks", "stage", "weeks_since_followup", "enrolled", "pending_routine"],
+        "access": ["alive"],
+        "events": ["alive"],
+        "accounts": ["alive", "stage", "commune", "enrolled", "telemonitored"],
+        "indicators": ["alive", "age_weeks", "sex", "stage", "commune", "vulnerable", "gp", "enrolled", "telemonitored"],
+    }
+    total = sum(sum(per[a] for a in arrays) for arrays in reads.values())
+    total += 2 * event * 8 + acute * 3  # event flags written once, read by every later stage
+    total += 4  # the fixed service order read once
+    return total * n_patients
+
+
+def write_markdown(results: dict, path: Path) -> None:
+    """bench/README.md: how to run the benchmarks and the table of the latest figures."""
+    m = results["machine"]
+    lines = [
+        "# Benchmarks",
+        "",
+        "Run from the repository root: `python -m bench` (about 3 minutes; `--quick` for fewer weeks per",
+        "measurement). Each figure is measured in the same run as its reference; thread counts and cold",
+        "compile caches are measured in fresh subprocesses. This file is rewritten by every run.",
+        "",
+        f"Latest: {results['date']}, `{results['command']}`, {m['cores']} cores ({m['processor']}), Python {m['python']}.",
+        "",
+        "| figure | value | unit |",
+        "|---|---:|---|",
+    ]
+    lines += [f"| {k} | {v['value']:,.3f} | {v['unit']} |" for k, v in results["figures"].items()]
+    path.write_text("\n".join(lines) + "\n")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="fewer weeks per measurement")
+    args = parser.parse_args(argv)
+    weeks = 52 if args.quick else 156
+    figures: dict[str, tuple[float, str]] = {}
+
+    def report(name: str, value: float, unit: str) -> None:
+        figures[name] = (value, unit)
+        print(f"{name}: {value:,.3f} {unit}", flush=True)
+
+    with tempfile.TemporaryDirectory() as cache:
+        cold = _python(FULL_RUN.format(), env={"NUMBA_CACHE_DIR": cache})
+        warm = _python(FULL_RUN.format(), env={"NUMBA_CACHE_DIR": cache})
+    report("full_10y_run_cold_cache_s", cold["total"], "s (build + 520 weeks, numba compilation included)")
+    report("full_10y_run_warm_cache_s", warm["total"], "s (build + 520 weeks)")
+    report("numba_compile_s", cold["total"] - warm["total"], "s (cold minus warm)")
+    report("full_10y_steps_warm_s", warm["run"], "s (520 weeks, embedded territory)")
+
+    speeds = {}
+    for threads in (1, 2):
+        r = _python(STEP_SPEED.format(weeks=weeks), env={"NUMBA_NUM_THREADS": str(threads)})
+        speeds[threads] = r["patient_weeks"] / r["seconds"]
+        report(f"step_patient_weeks_per_s_{threads}_thread", speeds[threads] / 1e6, "million patient-weeks/s")
+    report("thread_speedup_2_vs_1", speeds[2] / speeds[1], "x")
+
+    ratio = _python(REFERENCE_RATIO.format(weeks=max(10, weeks // 10)))
+    report("reference_patient_weeks_per_s", ratio["reference"] / 1e6, f"million patient-weeks/s (numpy reference, {ratio['patients']:,} patients)")
+    report("kernel_patient_weeks_per_s_same_population", ratio["numba"] / 1e6, "million patient-weeks/s")
+    report("speed_ratio_kernel_vs_reference", ratio["numba"] / ratio["reference"], "x")
+
+    bandwidth = memory_bandwidth_gbs()
+    report("memory_bandwidth", bandwidth, "GB/s (numpy copy, read + write)")
+    touched = bytes_touched_per_step(110_467)
+    bound = touched / (bandwidth * 1e9)
+    actual = 110_467 / speeds[2]
+    report("bytes_touched_per_step", touched / 1e6, "MB")
+    report("step_time_lower_bound_ms", bound * 1e3, "ms (bytes touched ÷ bandwidth)")
+    report("step_time_ms", actual * 1e3, "ms (2 threads)")
+    report("step_time_vs_bandwidth_bound", actual / bound, "x the bound")
+
+    results = {
+        "date": date.today().isoformat(),
+        "machine": {"cores": os.cpu_count(), "processor": platform.processor() or platform.machine(),
+                    "python": platform.python_version()},
+        "command": "python -m bench" + (" --quick" if args.quick else ""),
+        "figures": {k: {"value": v, "unit": u} for k, (v, u) in figures.items()},
+    }
+    (HERE / "results.json").write_text(json.dumps(results, indent=2) + "\n")
+    write_markdown(results, HERE / "README.md")
+    print(f"wrote {HERE / 'results.json'} and {HERE / 'README.md'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
