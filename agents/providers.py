@@ -60,6 +60,7 @@ class GP(mesa.Agent):
         self.active = True  # False once retired or gone (the slot keeps its index for patients' records)
         self.workload = 0.0  # (consultations given + requests turned away) ÷ capacity, averaged over ~26 weeks
         self.weeks_worked = 0  # weeks of workload observed
+        self.extra_capacity_per_week = 0.0  # follow-up visits a practice nurse takes over (lever)
 
     @property
     def weekly_capacity(self) -> float:

@@ -2,8 +2,15 @@
 
 Each week, demands are served by priority (urgent, then follow-up, then routine) and patients in a
 fixed random order rotated every week. A demand tries the médecin traitant, then the other GPs
-within the patient's reach (nearest first), then a teleconsultation (digital patients who accept
-one, within the week's tele capacity), then, for an urgent need, SAS / the emergency department.
+within the patient's reach (nearest first; on-demand transport extends a limited-mobility patient's
+reach to the car's), then
+
+* an urgent need: the CPTS unscheduled-care rota (covered communes), a nursing-home teleconsultation
+  (residents, when that lever is on), else SAS / the emergency department;
+* a follow-up or routine need: a teleconsultation (digital patients who accept one), a pharmacy
+  booth (anyone living near one), the mobile "aller-vers" team (vulnerable or limited-mobility
+  patients of the communes it visits), each within its weekly capacity.
+
 What is left is unmet: a follow-up stays due, a routine need is carried over and given up after
 ``give_up_weeks``. GP capacity is consumed one consultation at a time.
 """
@@ -15,11 +22,18 @@ from numba import njit
 
 from territoire.agents.patients import NO_GP
 from territoire.model.events_codes import (
-    DEMAND, FOLLOWUP, FOLLOWUP_DONE, FOLLOWUP_TELE, GAVE_UP, OTHER_GP, ROUTINE, ROUTINE_DONE, ROUTINE_TELE, URGENT, URGENT_ED, URGENT_GP,
+    BOOTH_VISIT, DEMAND, FOLLOWUP, FOLLOWUP_DONE, FOLLOWUP_TELE, GAVE_UP, MOBILE_VISIT, OTHER_GP, ROUTINE, ROUTINE_DONE,
+    ROUTINE_TELE, SNP_VISIT, TRANSPORTED, URGENT, URGENT_ED, URGENT_GP, URGENT_TELE,
 )
 from territoire.model.rng import uniform
 
 TELE_SLOT, REFERRAL_SLOT = 12, 16  # draw slots (per demand kind / per disease)
+TRANSPORT_SLOT, NURSING_HOME_SLOT = 1, 2  # per-patient eligibility draws (week 0: who is covered never changes)
+OUT_OF_HOURS_SLOT = 20  # draw slot: does this week's acute episode happen when practices are closed?
+# pools (visits available this week) and commune flags of the levers
+TELE, BOOTH, MOBILE, SNP = range(4)
+NEAR_BOOTH, MOBILE_TEAM_VISITS, SNP_COVERED = 1, 2, 4
+NURSING_HOME_AGE_WEEKS = 80 * 52  # assumption: nursing-home residents ≈ people aged 80+ without mobility
 
 
 def rotation_offset(week: int, n: int) -> int:
@@ -48,10 +62,40 @@ def _find_gp(i, commune, reach, gp, gp_commune, gp_capacity, gp_sorted, travel_m
 
 
 @njit(cache=True)
-def access_kernel(week, key, order, offset, alive, event, commune, mobility, digital, gp, stage, weeks_since,
-                  pending_routine, reach_by_mobility, followup_weeks, referral, gp_commune, gp_capacity, gp_sorted,
-                  travel_min, tele_pool, tele_uptake, give_up_weeks, referrals, turned_away):
-    """Serve this week's demands; updates capacities, flags, follow-up clocks, referrals in place."""
+def _find_tele_gp(i, commune, gp, gp_capacity, tele_left, gp_sorted, tele_visit_cost):
+    """A GP offering teleconsultation with time left this week, at any distance; -1 if none.
+
+    The médecin traitant first, then the others nearest first. A teleconsultation uses
+    ``tele_visit_cost`` of a visit's time and one of the GP's teleconsultation slots.
+    """
+    mt = gp[i]
+    if mt != NO_GP and tele_left[mt] >= 1.0 and gp_capacity[mt] >= tele_visit_cost:
+        tele_left[mt] -= 1.0
+        gp_capacity[mt] -= tele_visit_cost
+        return mt
+    c = commune[i]
+    for r in range(gp_sorted.shape[1]):
+        g = gp_sorted[c, r]
+        if tele_left[g] >= 1.0 and gp_capacity[g] >= tele_visit_cost:
+            tele_left[g] -= 1.0
+            gp_capacity[g] -= tele_visit_cost
+            return g
+    return -1
+
+
+@njit(cache=True)
+def access_kernel(week, key, key_policy, order, offset, alive, event, commune, mobility, digital, vulnerable, age_weeks,
+                  gp, stage, weeks_since, pending_routine, reach_by_mobility, followup_weeks, referral, gp_commune,
+                  gp_capacity, gp_sorted, travel_min, pools, commune_flags, tele_left, tele_visit_cost, tele_uptake,
+                  transport_coverage, nursing_home_coverage, out_of_hours_share, give_up_weeks, referrals, turned_away):
+    """Serve this week's demands; updates capacities, pools, flags, follow-up clocks, referrals in place.
+
+    An acute episode arising out of hours (``out_of_hours_share``) finds no practice open: it goes to
+    the unscheduled-care rota, a nursing-home teleconsultation, or SAS / the emergency department.
+
+    ``tele_left``: teleconsultation slots each GP still offers this week; ``pools[TELE]``: slots of
+    teleconsultation platforms outside the territory's GPs.
+    """
     n = order.shape[0]
     asking = np.empty(n, np.int64)  # this week's patients with a demand, in service order
     m = 0
@@ -66,16 +110,45 @@ def access_kernel(week, key, order, offset, alive, event, commune, mobility, dig
             if not (event[i] & kind):
                 continue
             reach = reach_by_mobility[mobility[i]]
-            g = _find_gp(i, commune, reach, gp, gp_commune, gp_capacity, gp_sorted, travel_min, turned_away)
-            if g != NO_GP and g != gp[i]:
-                event[i] |= OTHER_GP
+            carried = mobility[i] > 0 and uniform(key_policy, i, 0, TRANSPORT_SLOT) < transport_coverage
+            if carried:
+                reach = reach_by_mobility[0]
+            closed = kind == URGENT and uniform(key, i, week, OUT_OF_HOURS_SLOT) < out_of_hours_share
+            g = NO_GP if closed else _find_gp(i, commune, reach, gp, gp_commune, gp_capacity, gp_sorted, travel_min, turned_away)
+            if g != NO_GP:
+                if g != gp[i]:
+                    event[i] |= OTHER_GP
+                if carried and travel_min[commune[i], gp_commune[g]] > reach_by_mobility[mobility[i]]:
+                    event[i] |= TRANSPORTED
+            flags = commune_flags[commune[i]]
             if kind == URGENT:
-                event[i] |= URGENT_GP if g != NO_GP else URGENT_ED
+                if g != NO_GP:
+                    event[i] |= URGENT_GP
+                elif (flags & SNP_COVERED) and pools[SNP] >= 1.0:
+                    pools[SNP] -= 1.0
+                    event[i] |= URGENT_GP | SNP_VISIT
+                elif (mobility[i] == 2 and age_weeks[i] >= NURSING_HOME_AGE_WEEKS
+                      and uniform(key_policy, i, 0, NURSING_HOME_SLOT) < nursing_home_coverage):
+                    event[i] |= URGENT_GP | URGENT_TELE
+                else:
+                    event[i] |= URGENT_ED
                 continue
             tele = False
-            if g == NO_GP and digital[i] and tele_pool[0] >= 1.0 and uniform(key, i, week, TELE_SLOT + (1 if kind == ROUTINE else 0)) < tele_uptake:
-                tele_pool[0] -= 1.0
-                tele = True
+            if g == NO_GP:
+                if digital[i] and uniform(key, i, week, TELE_SLOT + (1 if kind == ROUTINE else 0)) < tele_uptake:
+                    if _find_tele_gp(i, commune, gp, gp_capacity, tele_left, gp_sorted, tele_visit_cost) != NO_GP:
+                        tele = True
+                    elif pools[TELE] >= 1.0:
+                        pools[TELE] -= 1.0
+                        tele = True
+                if not tele and (flags & NEAR_BOOTH) and pools[BOOTH] >= 1.0:
+                    pools[BOOTH] -= 1.0
+                    tele = True
+                    event[i] |= BOOTH_VISIT
+                elif not tele and (flags & MOBILE_TEAM_VISITS) and (vulnerable[i] or mobility[i] > 0) and pools[MOBILE] >= 1.0:
+                    pools[MOBILE] -= 1.0
+                    g = -2  # seen in person by the mobile team, not by a GP's list
+                    event[i] |= MOBILE_VISIT
             served = g != NO_GP or tele
             if kind == FOLLOWUP:
                 if served:
@@ -96,6 +169,3 @@ def access_kernel(week, key, order, offset, alive, event, commune, mobility, dig
                 else:
                     pending_routine[i] += 1
 
-
-def empty_referrals(n_communes: int, n_diseases: int) -> np.ndarray:
-    return np.zeros((n_communes, n_diseases), np.int64)

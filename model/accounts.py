@@ -11,19 +11,20 @@ from numba import njit, prange
 
 from territoire.agents.patients import DISEASES, OSTEOPOROSIS, WEEKS_PER_YEAR
 from territoire.model.events_codes import (
-    DIED, FOLLOWUP_DONE, FOLLOWUP_TELE, HOSPITALISED, ROUTINE_DONE, ROUTINE_TELE, URGENT_ED, URGENT_GP,
+    DIED, FOLLOWUP_DONE, FOLLOWUP_TELE, HOSPITALISED, MOBILE_VISIT, ROUTINE_DONE, ROUTINE_TELE, TRANSPORTED, URGENT_ED,
+    URGENT_GP, URGENT_TELE,
 )
 
 ITEMS = (
     "gp_visits", "teleconsultations", "specialist_visits", "emergency", "transport", "programme", "telemonitoring",
-    "coordination",
+    "coordination", "levers",
     *(f"hospital_{d}" for d in DISEASES),
     *(f"drugs_{d}" for d in DISEASES),
     *(f"ambulatory_{d}" for d in DISEASES),
     *(f"other_hospital_{d}" for d in DISEASES),
 )
-GP_VISITS, TELECONSULTATIONS, SPECIALIST_VISITS, EMERGENCY, TRANSPORT, PROGRAMME, TELEMONITORING, COORDINATION = range(8)
-HOSPITAL0 = 8
+GP_VISITS, TELECONSULTATIONS, SPECIALIST_VISITS, EMERGENCY, TRANSPORT, PROGRAMME, TELEMONITORING, COORDINATION, POLICY = range(9)
+HOSPITAL0 = 9
 DRUGS0 = HOSPITAL0 + len(DISEASES)
 AMBULATORY0 = DRUGS0 + len(DISEASES)
 OTHER_HOSPITAL0 = AMBULATORY0 + len(DISEASES)
@@ -33,7 +34,7 @@ N_ITEMS = len(ITEMS)
 @njit(cache=True, parallel=True)
 def accounts_kernel(partial, alive, event, acute, stage, commune, enrolled, telemonitored,
                     gp_eur, tele_eur, emergency_eur, hospital_stay_eur, transport_eur, drugs_year, ambulatory_year,
-                    other_hospital_year, programme_year, telemonitoring_year):
+                    other_hospital_year, programme_year, telemonitoring_year, transport_trip_eur):
     """Costs of the week, shape (communes, items); ``partial`` (blocks, communes, items) is scratch space.
 
     The number of blocks is fixed by the caller, never by the thread count, so the order of the
@@ -52,20 +53,24 @@ def accounts_kernel(partial, alive, event, acute, stage, commune, enrolled, tele
                 continue
             k = commune[i]
             visits = 0.0
-            if ev & URGENT_GP:
+            if (ev & URGENT_GP) and not (ev & URGENT_TELE):
                 visits += 1.0
             if (ev & FOLLOWUP_DONE) and not (ev & FOLLOWUP_TELE):
                 visits += 1.0
             if (ev & ROUTINE_DONE) and not (ev & ROUTINE_TELE):
                 visits += 1.0
+            if ev & MOBILE_VISIT:
+                visits -= 1.0  # the mobile team is paid by its budget (lever running costs), not per visit
             out[k, GP_VISITS] += visits * gp_eur
-            tele = (1.0 if ev & FOLLOWUP_TELE else 0.0) + (1.0 if ev & ROUTINE_TELE else 0.0)
+            tele = (1.0 if ev & FOLLOWUP_TELE else 0.0) + (1.0 if ev & ROUTINE_TELE else 0.0) + (1.0 if ev & URGENT_TELE else 0.0)
             out[k, TELECONSULTATIONS] += tele * tele_eur
             if ev & URGENT_ED:
                 out[k, EMERGENCY] += emergency_eur
             if ev & HOSPITALISED:
                 out[k, HOSPITAL0 + acute[i]] += hospital_stay_eur[acute[i]]
                 out[k, TRANSPORT] += transport_eur
+            if ev & TRANSPORTED:
+                out[k, TRANSPORT] += transport_trip_eur
             if enrolled[i]:
                 out[k, PROGRAMME] += programme_year / WEEKS_PER_YEAR
             if telemonitored[i]:

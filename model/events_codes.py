@@ -1,4 +1,4 @@
-"""Bit flags of what happened to a patient during the current week (``Week.event``, uint16)."""
+"""Bit flags of what happened to a patient during the current week (``model.event``, uint32)."""
 
 DIED = 1 << 0  # died this week (background, disease or in hospital)
 ARRIVED = 1 << 1  # newcomer (birth or arrival) filling a slot freed by a death
@@ -15,5 +15,10 @@ HOSPITALISED = 1 << 11  # admitted to hospital
 OTHER_GP = 1 << 12  # seen by a GP other than the médecin traitant
 ONSET = 1 << 13  # a new chronic disease started this week
 ROUTINE_TELE = 1 << 14  # the routine visit was a teleconsultation
+URGENT_TELE = 1 << 15  # acute episode seen by teleconsultation in a nursing home (lever)
+TRANSPORTED = 1 << 16  # went to a GP with on-demand transport (lever)
+MOBILE_VISIT = 1 << 17  # seen by the mobile "aller-vers" team (lever)
+BOOTH_VISIT = 1 << 18  # teleconsultation in a pharmacy booth (lever)
+SNP_VISIT = 1 << 19  # acute episode seen in the CPTS unscheduled-care rota (SAS / soins non programmés, lever)
 
 DEMAND = URGENT | FOLLOWUP | ROUTINE

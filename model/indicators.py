@@ -8,6 +8,7 @@ from numba import njit, prange
 
 from territoire.agents.patients import DISEASES, NO_GP, WEEKS_PER_YEAR
 from territoire.model.events_codes import (
+    BOOTH_VISIT, MOBILE_VISIT, SNP_VISIT, TRANSPORTED, URGENT_TELE,
     ARRIVED, DIED, FOLLOWUP, FOLLOWUP_DONE, FOLLOWUP_TELE, GAVE_UP, HOSPITALISED, ONSET, OTHER_GP, ROUTINE, ROUTINE_DONE,
     ROUTINE_TELE, URGENT, URGENT_ED,
 )
@@ -15,6 +16,7 @@ from territoire.model.events_codes import (
 COUNTERS = (
     "alive", "deaths", "arrivals", "without_gp", "urgent", "emergency", "followup_due", "followup_done",
     "followup_tele", "routine", "routine_done", "routine_tele", "gave_up", "other_gp", "hospitalised", "onsets",
+    "urgent_tele", "transported", "mobile_visits", "booth_visits", "snp_visits",
     "adults", "aged_40_plus", "women_50_plus", "enrolled", "telemonitored",
     *(f"prevalent_{d}" for d in DISEASES),
     *(f"complicated_{d}" for d in DISEASES),
@@ -28,6 +30,8 @@ _FLAG_COUNTERS = (
     (FOLLOWUP, C["followup_due"]), (FOLLOWUP_DONE, C["followup_done"]), (FOLLOWUP_TELE, C["followup_tele"]),
     (ROUTINE, C["routine"]), (ROUTINE_DONE, C["routine_done"]), (ROUTINE_TELE, C["routine_tele"]),
     (GAVE_UP, C["gave_up"]), (OTHER_GP, C["other_gp"]), (HOSPITALISED, C["hospitalised"]), (ONSET, C["onsets"]),
+    (URGENT_TELE, C["urgent_tele"]), (TRANSPORTED, C["transported"]), (MOBILE_VISIT, C["mobile_visits"]),
+    (BOOTH_VISIT, C["booth_visits"]), (SNP_VISIT, C["snp_visits"]),
 )
 FLAG_BITS = np.array([f for f, _ in _FLAG_COUNTERS], np.int64)
 FLAG_INDEX = np.array([k for _, k in _FLAG_COUNTERS], np.int64)
@@ -89,4 +93,26 @@ def count_kernel(partial, alive, event, acute, age_weeks, sex, stage, commune, v
     total = np.zeros(partial.shape[1:], np.int64)
     for c in range(n_chunks):
         total += partial[c]
+    return total
+
+
+@njit(cache=True, parallel=True)
+def utility_kernel(partial, alive, stage, commune, decrement):
+    """Sum of health utilities (QALY weights) of the living, per commune: 1 minus the decrements of
+    each disease's stage, floored at 0.05. ``partial`` (blocks, communes) is scratch."""
+    n = alive.shape[0]
+    n_blocks = partial.shape[0]
+    size = (n + n_blocks - 1) // n_blocks
+    for b in prange(n_blocks):
+        partial[b] = 0.0
+        for i in range(b * size, min(n, (b + 1) * size)):
+            if not alive[i]:
+                continue
+            u = 1.0
+            for d in range(stage.shape[1]):
+                u -= decrement[d, stage[i, d]]
+            partial[b, commune[i]] += max(u, 0.05)
+    total = np.zeros(partial.shape[1])
+    for b in range(n_blocks):
+        total += partial[b]
     return total

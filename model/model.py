@@ -26,6 +26,7 @@ from territoire.model.events import events_kernel
 from territoire.model.chunks import n_reduction_blocks
 from territoire.model.onset import onset_hazard_table, onset_kernel
 from territoire.model.params import AccessParams, CareParams, CostParams, DiseaseParams, WorkforceParams
+from territoire.model.policy import Policy
 from territoire.model.progression import progression_kernel
 from territoire.model.recorder import Recorder
 from territoire.model.rng import process_key, stream
@@ -173,6 +174,7 @@ class TerritoryModel(mesa.Model):
             "active": active,
             "has_nurse": np.array([g.has_nurse and g.active for g in gps], bool),
             "tele_share": np.array([g.tele_share for g in gps], float),
+            "extra_capacity": np.array([g.extra_capacity_per_week if g.active else 0.0 for g in gps], float),
         }
 
     @property
@@ -240,24 +242,29 @@ class TerritoryModel(mesa.Model):
         t, p = self.territory, self.patients
         dp, pp = self.disease_params, self.population_params
         self.week = 0
-        self.keys = {name: process_key(self.seed, name) for name in
-                     ("demography", "newcomer", "onset", "progression", "demand", "access", "events")}
+        self.policy_week0 = 0  # week at which the scenario's policy horizon starts (after a burn-in)
+        self.replicate = 0
+        self.reseed(0)
         self.death_table = weekly_death_table(dp.mortality_gompertz_a, dp.mortality_gompertz_b, dp.mortality_floor,
                                               np.asarray(dp.excess_mortality))
         mixes = np.array([pp.diabetes_stage_mix, pp.heart_failure_stage_mix, pp.copd_stage_mix, pp.osteoporosis_stage_mix])
         prevalence = prevalence_table(pp, p.age_years, p.sex)
         self.onset_table = onset_hazard_table(prevalence, np.asarray(dp.excess_mortality), mixes, pp.heart_failure_rr_if_diabetic, MAX_AGE_INDEX)
-        self.onset_multiplier = np.ones(len(DISEASES))
         weight = consumption_weight_by_age()
         weight = np.concatenate([weight, np.full(MAX_AGE_INDEX + 1 - weight.size, weight[-1])])
         self.routine_weekly = np.ascontiguousarray(self.care_params.routine_visits_per_year * weight / 52.0)
         self.dtables, self.ctables, self.costtables = dp.tables(), self.care_params.tables(), self.cost_params.tables()
         self.alloc_order = stream(self.seed, "access.order").permutation(len(p)).astype(np.int32)
-        self.event = np.zeros(len(p), np.uint16)
+        self.event = np.zeros(len(p), np.uint32)
+        self.policy = Policy.empty(t.n_communes)
+        self.levers: list = []
+        self.shared_savings: dict | None = None
         self.acute = np.full(len(p), -1, np.int8)
         chunks = n_reduction_blocks(len(p))
         self._count_scratch = np.zeros((chunks, t.n_communes, 2, indicators.N_COUNTERS), np.int64)
         self._cost_scratch = np.zeros((chunks, t.n_communes, accounts.N_ITEMS))
+        self._utility_scratch = np.zeros((chunks, t.n_communes))
+        self.utility_decrement = np.ascontiguousarray(np.asarray(self.disease_params.utility_decrement, float))
         self.bourgs = bourgs_centres(t, self.placement_params.candidate_min_population)
         self.specialists = list(self.agents_by_type.get(Specialist, []))
         self.msps = list(self.agents_by_type.get(MSP, []))
@@ -306,7 +313,7 @@ class TerritoryModel(mesa.Model):
         gp = GP(self, f"Dr {self.territory.communes['name'].iloc[commune]} (new {len(self.gp_slots) + 1})", commune, fte,
                 activity, age, practice, list_cap=int(round(self.placement_params.list_cap_per_fte * fte)), cpts=cpts,
                 has_nurse=has_nurse, newly_installed=True,
-                tele_share=self.care_params.tele_share if tele_share is None else tele_share)
+                tele_share=self.current_tele_share if tele_share is None else tele_share)
         gp.installed_week = self.week if week is None else week
         self.gp_slots.append(gp)
         self._providers_changed()
@@ -324,9 +331,50 @@ class TerritoryModel(mesa.Model):
         """Unmet GP demand per inhabitant and commune over the last ``weeks`` weeks (0 before the first step)."""
         return self.recorder.recent_unmet_per_inhabitant(weeks, self.territory.population)
 
+    @property
+    def current_tele_share(self) -> float:
+        """Share of GP capacity offered as teleconsultation now (a lever may have changed it)."""
+        pol = self.policy.tele_share
+        return self.care_params.tele_share if pol is None else pol
+
+    @property
+    def tele_expertise_share(self) -> float:
+        pol = self.policy.tele_expertise_share
+        return self.care_params.tele_expertise_share if pol is None else pol
+
+    def reseed(self, replicate: int) -> None:
+        """Random-stream keys of the weekly step for a replicate (0: the model's own seed alone).
+
+        Scenarios compared with each other use the same replicate: their draws are common random numbers.
+        """
+        suffix = "" if replicate == 0 else f"/replicate-{int(replicate)}"
+        self.replicate = int(replicate)
+        self.keys = {name: process_key(self.seed, name + suffix) for name in
+                     ("demography", "newcomer", "onset", "progression", "demand", "access", "events", "policy",
+                      "workforce.leave", "workforce.install")}
+        self.__dict__.pop("_policy_draws", None)
+
+    def start_policy(self, levers=(), replicate: int = 0) -> "TerritoryModel":
+        """Branch here: the policy horizon starts now (week 0), with these levers and this replicate's draws."""
+        self.reseed(replicate)
+        self.policy_week0 = self.week
+        self.recorder = Recorder(self.territory.n_communes)
+        self.set_levers(levers)
+        return self
+
+    @property
+    def policy_week(self) -> int:
+        """Weeks since the policy horizon started."""
+        return self.week - self.policy_week0
+
+    def set_levers(self, levers) -> None:
+        """The scenario's levers (``scenarios.levers.Lever``), applied at the start of each week from their start week."""
+        self.levers = list(levers)
+
     def step(self) -> None:
         """Advance one week."""
         w = self.week
+        self._policy(w)
         self._demography(w)
         self._onset(w)
         self._progression(w)
@@ -338,6 +386,14 @@ class TerritoryModel(mesa.Model):
         self._indicators(w, costs, referrals)
         self.week += 1
 
+    def _policy(self, w: int) -> None:
+        """Stage 0: levers in force this week; monthly enrolment in telemonitoring and the programme."""
+        from territoire.scenarios.levers import apply_levers, refresh_enrolments
+
+        apply_levers(self, self.levers, w - self.policy_week0)
+        if w % 4 == 0:
+            refresh_enrolments(self)
+
     def _demography(self, w: int) -> None:
         p, pp = self.patients, self.population_params
         self.k.demography_kernel(w, self.keys["demography"], self.keys["newcomer"], p.alive, p.age_weeks, p.sex, p.vulnerable,
@@ -348,13 +404,14 @@ class TerritoryModel(mesa.Model):
     def _onset(self, w: int) -> None:
         p = self.patients
         self.k.onset_kernel(w, self.keys["onset"], p.alive, p.age_weeks, p.sex, p.stage, p.weeks_since_followup, self.event,
-                     self.onset_table, self.dtables["onset_stage2_share"], self.onset_multiplier)
+                     self.onset_table, self.dtables["onset_stage2_share"], self.policy.onset_multiplier)
 
     def _progression(self, w: int) -> None:
         p, dp, t = self.patients, self.disease_params, self.dtables
         self.k.progression_kernel(w, self.keys["progression"], p.alive, p.stage, p.weeks_since_followup, p.enrolled,
                            p.telemonitored, p.gp, self.gp_arrays()["has_nurse"], self.ctables["followup_weeks"],
-                           t["worsen"], t["regain"], t["complicate"], dp.osteoporosis_diagnosis, dp.missed_followup_rr,
+                           t["worsen"] * self.policy.worsen_multiplier, t["regain"], t["complicate"],
+                           dp.osteoporosis_diagnosis + self.policy.osteoporosis_screening_per_year, dp.missed_followup_rr,
                            dp.overdue_factor, dp.enrolled_rr, dp.enrolled_regain_rr, dp.nurse_regain_rr,
                            dp.telemonitoring_complication_rr)
 
@@ -368,22 +425,29 @@ class TerritoryModel(mesa.Model):
         p, cp, t = self.patients, self.care_params, self.territory
         gp = self.gp_arrays()
         weekly = gp["activity"] / 52.0
-        capacity = np.ascontiguousarray(weekly * (1.0 - gp["tele_share"]))
+        capacity = np.ascontiguousarray(weekly + gp["extra_capacity"])
         start = capacity.copy()
-        tele_pool = np.array([float((weekly * gp["tele_share"]).sum()) + cp.tele_platform_per_week])
+        tele_left = np.ascontiguousarray(weekly * gp["tele_share"])
+        pol = self.policy
+        pools = np.array([cp.tele_platform_per_week, pol.booth_visits_per_week, pol.mobile_visits_per_week,
+                          pol.snp_visits_per_week])
         referrals = np.zeros((t.n_communes, len(DISEASES)), np.int64)
         turned_away = np.zeros(len(weekly), np.int64)
-        self.k.access_kernel(w, self.keys["access"], self.alloc_order, rotation_offset(w, len(p)), p.alive, self.event,
-                      p.commune, p.mobility, p.digital, p.gp, p.stage, p.weeks_since_followup, p.pending_routine,
-                      self.reach_by_mobility, self.ctables["followup_weeks"],
-                      self.ctables["specialist_referral"], gp["commune"], capacity, self.gp_sorted, t.travel_min,
-                      tele_pool, cp.tele_uptake, cp.routine_give_up_weeks, referrals, turned_away)
+        self.k.access_kernel(w, self.keys["access"], self.keys["policy"], self.alloc_order, rotation_offset(w, len(p)),
+                             p.alive, self.event, p.commune, p.mobility, p.digital, p.vulnerable, p.age_weeks, p.gp,
+                             p.stage, p.weeks_since_followup, p.pending_routine, self.reach_by_mobility,
+                             self.ctables["followup_weeks"], self.ctables["specialist_referral"], gp["commune"], capacity,
+                             self.gp_sorted, t.travel_min, pools, pol.commune_flags, tele_left, cp.tele_visit_cost,
+                             cp.tele_uptake if pol.tele_uptake is None else pol.tele_uptake,
+                             pol.transport_coverage, pol.nursing_home_coverage, cp.out_of_hours_share, cp.routine_give_up_weeks, referrals,
+                             turned_away)
         return referrals, start - capacity, turned_away
 
     def _events(self, w: int) -> None:
         p, dp, t = self.patients, self.disease_params, self.dtables
         self.k.events_kernel(w, self.keys["events"], p.alive, self.event, self.acute, p.stage, p.weeks_since_followup,
-                      p.telemonitored, p.gp, t["hospitalisation_if_gp"], dp.hospitalisation_if_emergency_rr,
+                      p.telemonitored, p.gp, t["hospitalisation_if_gp"],
+                      dp.hospitalisation_if_emergency_rr * self.policy.emergency_hospitalisation_multiplier,
                       dp.telemonitoring_hospitalisation_rr, t["death_in_hospital"], dp.hf_hospital_worsen)
 
     def _providers(self, w: int, referrals, used, turned_away) -> None:
@@ -394,18 +458,21 @@ class TerritoryModel(mesa.Model):
         workforce.serve_specialists(self, referrals)
         if w % 52 == 51:  # ageing shifts the standardised population slowly: refresh it yearly
             self.std_population = standardised_population(self.age_counts_5y())
-            self.refresh_apl()
+        self.refresh_apl()  # cheap (communes × communes); activities may have changed this week
 
     def _accounts(self, referrals: np.ndarray) -> np.ndarray:
         p, cp, ct = self.patients, self.cost_params, self.costtables
         costs = self.k.accounts_kernel(self._cost_scratch, p.alive, self.event, self.acute, p.stage, p.commune,
                                          p.enrolled, p.telemonitored, cp.gp_consultation_eur, cp.teleconsultation_eur,
                                          cp.emergency_visit_eur, ct["hospital_stay"], cp.transport_per_stay_eur,
-                                         ct["drugs_per_year"], ct["other_ambulatory_per_year"], ct["other_hospital_per_year"],
-                                         cp.programme_per_patient_year_eur, cp.telemonitoring_per_patient_year_eur)
-        share = self.care_params.tele_expertise_share
+                                         ct["drugs_per_year"], ct["other_ambulatory_per_year"] * self.policy.ambulatory_cost_multiplier,
+                                         ct["other_hospital_per_year"],
+                                         cp.programme_per_patient_year_eur, cp.telemonitoring_per_patient_year_eur,
+                                         cp.transport_trip_eur)
+        share = self.tele_expertise_share
         costs[:, accounts.SPECIALIST_VISITS] += referrals.sum(axis=1) * ((1 - share) * cp.specialist_visit_eur + share * cp.tele_expertise_eur)
         costs[:, accounts.COORDINATION] += self.coordination_weekly
+        costs[:, accounts.POLICY] += self.policy.cost_per_week_by_commune(self.territory.n_communes)
         return costs
 
     def _indicators(self, w: int, costs: np.ndarray, referrals: np.ndarray) -> None:
@@ -413,7 +480,8 @@ class TerritoryModel(mesa.Model):
         counts = self.k.count_kernel(self._count_scratch, p.alive, self.event, self.acute, p.age_weeks, p.sex,
                                          p.stage, p.commune, p.vulnerable, p.gp, p.enrolled, p.telemonitored,
                                          indicators.FLAG_BITS, indicators.FLAG_INDEX)
-        self.recorder.record(self, w, counts, costs, referrals)
+        utility = indicators.utility_kernel(self._utility_scratch, p.alive, p.stage, p.commune, self.utility_decrement)
+        self.recorder.record(self, w - self.policy_week0, counts, costs, referrals, utility)
 
     def run(self, weeks: int, progress: bool = False) -> "TerritoryModel":
         """Advance ``weeks`` weeks, with a progress bar if asked."""

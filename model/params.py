@@ -85,15 +85,24 @@ class DiseaseParams:
     # probability that an acute episode seen by a GP in time still ends in hospital (assumption,
     # set so that HF hospitalisation ≈ 339 per 100,000 adults and 5 % of treated COPD patients per year)
     hospitalisation_if_gp: tuple[tuple[float, ...], ...] = (
-        (0.0, 0.10, 0.20, 0.30),
-        (0.0, 0.22, 0.35, 0.50),
-        (0.0, 0.008, 0.03, 0.07),
+        (0.0, 0.075, 0.15, 0.22),
+        (0.0, 0.16, 0.26, 0.37),
+        (0.0, 0.006, 0.022, 0.052),
         (0.0, 0.45, 0.45, 0.45),  # fractures: hip fractures (~45 % of the total) are operated in hospital
     )
     hospitalisation_if_emergency_rr: float = 2.0  # assumption: seen late, at the emergency department
     telemonitoring_hospitalisation_rr: float = 0.7  # assumption after TIM-HF2 (fewer days lost to HF hospitalisation)
     death_in_hospital: tuple[float, ...] = (0.02, 0.07, 0.05, 0.05)  # assumption: in-stay mortality by cause
     hf_hospital_worsen: float = 0.3  # assumption: a HF stay moves the patient one stage up with this probability
+    # Health utility (QALY weight) lost per disease by stage, additive from 1 (floor 0.05): assumption
+    # after EQ-5D catalogues (Sullivan et al. 2006): diabetes 0.05-0.2, HF 0.1-0.35, COPD 0.05-0.25,
+    # osteoporosis after a fracture 0.1
+    utility_decrement: tuple[tuple[float, ...], ...] = (
+        (0.0, 0.05, 0.10, 0.20),
+        (0.0, 0.10, 0.20, 0.35),
+        (0.0, 0.05, 0.12, 0.25),
+        (0.0, 0.0, 0.02, 0.10),
+    )
 
     def tables(self) -> dict:
         import numpy as np
@@ -121,10 +130,12 @@ class CareParams:
         (0, 52, 0, 26),
     )
     routine_visits_per_year: float = 2.6  # assumption: background GP visits per person-year at consumption weight 1 (France ~4 GP visits per person-year, chronic follow-up included)
+    out_of_hours_share: float = 0.35  # assumption: acute episodes arising on evenings, nights and weekends, when practices are closed
     routine_give_up_weeks: int = 4  # assumption: a routine need unmet for 4 weeks is given up (renoncement)
-    tele_share: float = 0.03  # assumption: share of GP capacity offered as teleconsultation (post-2020 order of magnitude)
+    tele_share: float = 0.03  # assumption: most of a GP's week that may go to teleconsultations (post-2020 order of magnitude)
+    tele_visit_cost: float = 0.8  # assumption: a teleconsultation takes 80 % of a visit's time
     tele_uptake: float = 0.25  # assumption: share of digital patients who accept a teleconsultation when no visit is possible
-    tele_platform_per_week: float = 0.0  # teleconsultations per week offered by platforms / booths outside local GPs
+    tele_platform_per_week: float = 0.0  # teleconsultations per week offered by platforms outside the territory's GPs
     specialist_referral: tuple[tuple[float, ...], ...] = (  # assumption: probability that a follow-up visit leads to a referral
         (0.0, 0.02, 0.05, 0.15),
         (0.0, 0.05, 0.10, 0.20),
@@ -163,6 +174,7 @@ class CostParams:
     other_hospital_per_year_eur: tuple[float, ...] = (2_500.0, 4_500.0, 3_500.0, 0.0)
     telemonitoring_per_patient_year_eur: float = 1_000.0  # assumption: order of magnitude of the ETAPES flat fees (monitoring + devices)
     tele_expertise_eur: float = 20.0  # assumption: a tele-expertise act
+    transport_trip_eur: float = 25.0  # assumption: public cost of one on-demand transport return trip
     programme_per_patient_year_eur: float = 250.0  # assumption after Gesundes Kinzigtal's management fee order of magnitude
     cpts_budget_per_year_eur: float = 250_000.0  # assumption: ACI CPTS funding for a large CPTS
 

@@ -25,15 +25,18 @@ class Recorder:
         self.apl: list[np.ndarray] = []  # (communes,) float32
         self.minutes_to_gp: list[np.ndarray] = []  # (communes,) float32
         self.referrals: list[np.ndarray] = []  # (communes, diseases) int32
+        self.utility: list[np.ndarray] = []  # (communes,) sum of QALY weights of the living
         self.providers: dict[str, list[float]] = {}
 
-    def record(self, model: "TerritoryModel", week: int, counts: np.ndarray, costs: np.ndarray, referrals: np.ndarray) -> None:
+    def record(self, model: "TerritoryModel", week: int, counts: np.ndarray, costs: np.ndarray, referrals: np.ndarray,
+               utility: np.ndarray) -> None:
         self.weeks.append(week)
         self.counts.append(counts.astype(np.int32))
         self.costs.append(costs.copy())
         self.apl.append(model.apl.astype(np.float32))
         self.minutes_to_gp.append(model.minutes_to_gp.astype(np.float32))
         self.referrals.append(referrals.astype(np.int32))
+        self.utility.append(utility.copy())
         gps = model.gps
         capacity = sum(g.weekly_capacity for g in gps)
         row = {
@@ -64,6 +67,7 @@ class Recorder:
             "apl": np.stack(self.apl),
             "minutes_to_gp": np.stack(self.minutes_to_gp),
             "referrals": np.stack(self.referrals),
+            "utility": np.stack(self.utility),
         }
 
     def recent_unmet_per_inhabitant(self, weeks: int, population: np.ndarray) -> np.ndarray:

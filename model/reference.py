@@ -12,11 +12,14 @@ import numpy as np
 
 from territoire.agents.patients import DIABETES, HEART_FAILURE, NO_GP, OSTEOPOROSIS, WEEKS_PER_YEAR
 from territoire.model import accounts as acc
-from territoire.model.access import REFERRAL_SLOT, TELE_SLOT
+from territoire.model.access import (
+    BOOTH, MOBILE, MOBILE_TEAM_VISITS, NEAR_BOOTH, NURSING_HOME_AGE_WEEKS, NURSING_HOME_SLOT, OUT_OF_HOURS_SLOT, REFERRAL_SLOT, SNP,
+    SNP_COVERED, TELE, TELE_SLOT, TRANSPORT_SLOT,
+)
 from territoire.model.demand import NO_EPISODE, ROUTINE_SLOT
 from territoire.model.events_codes import (
-    ARRIVED, DIED, FOLLOWUP, FOLLOWUP_DONE, FOLLOWUP_TELE, GAVE_UP, HOSPITALISED, ONSET, OTHER_GP, ROUTINE,
-    ROUTINE_DONE, ROUTINE_TELE, URGENT, URGENT_ED, URGENT_GP,
+    ARRIVED, BOOTH_VISIT, DIED, FOLLOWUP, FOLLOWUP_DONE, FOLLOWUP_TELE, GAVE_UP, HOSPITALISED, MOBILE_VISIT, ONSET,
+    OTHER_GP, ROUTINE, ROUTINE_DONE, ROUTINE_TELE, SNP_VISIT, TRANSPORTED, URGENT, URGENT_ED, URGENT_GP, URGENT_TELE,
 )
 from territoire.model.indicators import (
     ADULTS, AGED_40, ALIVE, COMPLICATED0, DEATHS_WITH0, ENROLLED, HOSPITALISED0, PREVALENT0, TELEMONITORED, WITHOUT_GP,
@@ -130,12 +133,22 @@ def demand_kernel(week, key, alive, age_weeks, stage, weeks_since, enrolled, pen
     event[alive & ((pending_routine > 0) | new_need)] |= ROUTINE
 
 
-def access_kernel(week, key, order, offset, alive, event, commune, mobility, digital, gp, stage, weeks_since,
-                  pending_routine, reach_by_mobility, followup_weeks, referral, gp_commune, gp_capacity, gp_sorted,
-                  travel_min, tele_pool, tele_uptake, give_up_weeks, referrals, turned_away):
+def access_kernel(week, key, key_policy, order, offset, alive, event, commune, mobility, digital, vulnerable, age_weeks,
+                  gp, stage, weeks_since, pending_routine, reach_by_mobility, followup_weeks, referral, gp_commune,
+                  gp_capacity, gp_sorted, travel_min, pools, commune_flags, tele_left, tele_visit_cost, tele_uptake,
+                  transport_coverage, nursing_home_coverage, out_of_hours_share, give_up_weeks, referrals, turned_away):
     """Plain Python: the order of service matters, so this one is a loop, patient after patient."""
 
-    def find_gp(i):
+    def find_tele_gp(i):
+        first = [gp[i]] if gp[i] != NO_GP else []  # the médecin traitant first
+        for g in first + list(gp_sorted[commune[i]]):
+            if tele_left[g] >= 1.0 and gp_capacity[g] >= tele_visit_cost:
+                tele_left[g] -= 1.0
+                gp_capacity[g] -= tele_visit_cost
+                return g
+        return NO_GP
+
+    def find_gp(i, reach):
         mt, c = gp[i], commune[i]
         if mt != NO_GP:
             if gp_capacity[mt] >= 1.0:
@@ -143,15 +156,15 @@ def access_kernel(week, key, order, offset, alive, event, commune, mobility, dig
                 return mt
             turned_away[mt] += 1
         for g in gp_sorted[c]:
-            if travel_min[c, gp_commune[g]] > reach_by_mobility[mobility[i]]:
+            if travel_min[c, gp_commune[g]] > reach:
                 break
             if g != mt and gp_capacity[g] >= 1.0:
                 gp_capacity[g] -= 1.0
                 return g
         return NO_GP
 
-    def draw(i, slot):
-        return uniform_np(key, np.array([i]), week, slot)[0]
+    def draw(i, slot, k=key, w=week):
+        return uniform_np(k, np.array([i]), w, slot)[0]
 
     n = order.size
     for kind in (URGENT, FOLLOWUP, ROUTINE):
@@ -159,16 +172,43 @@ def access_kernel(week, key, order, offset, alive, event, commune, mobility, dig
             i = order[(k + offset) % n]
             if not alive[i] or not event[i] & kind:
                 continue
-            g = find_gp(i)
+            own_reach = reach_by_mobility[mobility[i]]
+            carried = mobility[i] > 0 and draw(i, TRANSPORT_SLOT, key_policy, 0) < transport_coverage
+            closed = kind == URGENT and draw(i, OUT_OF_HOURS_SLOT) < out_of_hours_share  # practices closed
+            g = NO_GP if closed else find_gp(i, reach_by_mobility[0] if carried else own_reach)
             if g != NO_GP and g != gp[i]:
                 event[i] |= OTHER_GP
+            if g != NO_GP and carried and travel_min[commune[i], gp_commune[g]] > own_reach:
+                event[i] |= TRANSPORTED
+            flags = commune_flags[commune[i]]
             if kind == URGENT:
-                event[i] |= URGENT_GP if g != NO_GP else URGENT_ED
+                if g != NO_GP:
+                    event[i] |= URGENT_GP
+                elif flags & SNP_COVERED and pools[SNP] >= 1.0:
+                    pools[SNP] -= 1.0
+                    event[i] |= URGENT_GP | SNP_VISIT
+                elif (mobility[i] == 2 and age_weeks[i] >= NURSING_HOME_AGE_WEEKS
+                      and draw(i, NURSING_HOME_SLOT, key_policy, 0) < nursing_home_coverage):
+                    event[i] |= URGENT_GP | URGENT_TELE
+                else:
+                    event[i] |= URGENT_ED
                 continue
             tele = False
-            if g == NO_GP and digital[i] and tele_pool[0] >= 1.0 and draw(i, TELE_SLOT + (kind == ROUTINE)) < tele_uptake:
-                tele_pool[0] -= 1.0
-                tele = True
+            if g == NO_GP:
+                if digital[i] and draw(i, TELE_SLOT + (kind == ROUTINE)) < tele_uptake:
+                    if find_tele_gp(i) != NO_GP:
+                        tele = True
+                    elif pools[TELE] >= 1.0:
+                        pools[TELE] -= 1.0
+                        tele = True
+                if not tele and flags & NEAR_BOOTH and pools[BOOTH] >= 1.0:
+                    pools[BOOTH] -= 1.0
+                    tele = True
+                    event[i] |= BOOTH_VISIT
+                elif not tele and flags & MOBILE_TEAM_VISITS and (vulnerable[i] or mobility[i] > 0) and pools[MOBILE] >= 1.0:
+                    pools[MOBILE] -= 1.0
+                    g = -2  # seen in person by the mobile team
+                    event[i] |= MOBILE_VISIT
             if kind == FOLLOWUP:
                 if g != NO_GP or tele:
                     event[i] |= FOLLOWUP_DONE | (FOLLOWUP_TELE if tele else 0)
@@ -212,7 +252,7 @@ def events_kernel(week, key, alive, event, acute, stage, weeks_since, telemonito
 
 def accounts_kernel(partial, alive, event, acute, stage, commune, enrolled, telemonitored,
                     gp_eur, tele_eur, emergency_eur, hospital_stay_eur, transport_eur, drugs_year, ambulatory_year,
-                    other_hospital_year, programme_year, telemonitoring_year):
+                    other_hospital_year, programme_year, telemonitoring_year, transport_trip_eur):
     counted = alive | (event & DIED != 0)
     out = np.zeros(partial.shape[1:])
     ev = event
@@ -220,16 +260,20 @@ def accounts_kernel(partial, alive, event, acute, stage, commune, enrolled, tele
     def add(item, mask, amount):
         np.add.at(out, (commune[counted & mask], item), np.broadcast_to(amount, mask.shape)[counted & mask])
 
-    visits = ((ev & URGENT_GP != 0).astype(float) + ((ev & FOLLOWUP_DONE != 0) & (ev & FOLLOWUP_TELE == 0))
-              + ((ev & ROUTINE_DONE != 0) & (ev & ROUTINE_TELE == 0)))
+    visits = (((ev & URGENT_GP != 0) & (ev & URGENT_TELE == 0)).astype(float)
+              + ((ev & FOLLOWUP_DONE != 0) & (ev & FOLLOWUP_TELE == 0))
+              + ((ev & ROUTINE_DONE != 0) & (ev & ROUTINE_TELE == 0))
+              - (ev & MOBILE_VISIT != 0))  # mobile-team visits are paid by the team's budget
     add(acc.GP_VISITS, np.ones(alive.size, bool), visits * gp_eur)
-    add(acc.TELECONSULTATIONS, np.ones(alive.size, bool), ((ev & FOLLOWUP_TELE != 0) * 1.0 + (ev & ROUTINE_TELE != 0)) * tele_eur)
+    tele = (ev & FOLLOWUP_TELE != 0) * 1.0 + (ev & ROUTINE_TELE != 0) + (ev & URGENT_TELE != 0)
+    add(acc.TELECONSULTATIONS, np.ones(alive.size, bool), tele * tele_eur)
     add(acc.EMERGENCY, ev & URGENT_ED != 0, emergency_eur)
     admitted = ev & HOSPITALISED != 0
     cause = np.maximum(acute, 0)
     for d in range(N_DISEASES):
         add(acc.HOSPITAL0 + d, admitted & (cause == d), hospital_stay_eur[d])
     add(acc.TRANSPORT, admitted, transport_eur)
+    add(acc.TRANSPORT, ev & TRANSPORTED != 0, transport_trip_eur)
     add(acc.PROGRAMME, enrolled, programme_year / WEEKS_PER_YEAR)
     add(acc.TELEMONITORING, telemonitored, telemonitoring_year / WEEKS_PER_YEAR)
     for d in range(N_DISEASES):

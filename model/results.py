@@ -32,7 +32,11 @@ INDICATORS: dict[str, tuple[str, str]] = {
     "unmet_share": ("%", "unmet demand ÷ follow-up and routine demand"),
     "gave_up": ("persons/week", "routine needs given up after waiting 4 weeks (renoncement aux soins)"),
     "emergency_visits": ("visits/week", "acute episodes that found no GP within reach and went to SAS / the emergency department"),
-    "teleconsultations": ("visits/week", "follow-up and routine visits done as teleconsultations"),
+    "teleconsultations": ("visits/week", "visits done as teleconsultations (at home, in a pharmacy booth, in a nursing home)"),
+    "booth_visits": ("visits/week", "teleconsultations in pharmacy booths"),
+    "mobile_team_visits": ("visits/week", "visits of the mobile aller-vers team"),
+    "unscheduled_care_visits": ("visits/week", "acute episodes seen in the CPTS unscheduled-care rota"),
+    "transport_trips": ("trips/week", "GP visits reached thanks to on-demand transport"),
     "seen_by_other_gp": ("visits/week", "visits obtained from a GP other than the médecin traitant"),
     "followup_on_time": ("%", "chronic follow-ups done in the week they fell due or later, ÷ follow-ups due"),
     "hospitalisations": ("stays/week", "hospital stays after an acute episode"),
@@ -45,6 +49,7 @@ INDICATORS: dict[str, tuple[str, str]] = {
     "prevalence_osteoporosis": ("% of population", "densitometric osteoporosis, treated or not"),
     **{f"complicated_share_{d}": ("% of patients", f"{d.replace('_', ' ')} patients at stage 3 (complicated)") for d in DISEASES},
     **{f"deaths_with_{d}": ("persons/week", f"deaths of people with {d.replace('_', ' ')}") for d in DISEASES},
+    "quality_adjusted_population": ("QALY/year", "inhabitants weighted by health utility (1 minus disease-stage decrements): QALYs lived per year"),
     "programme_reached": ("persons", "patients enrolled in the coordinated care programme"),
     "telemonitored": ("persons", "patients under telemonitoring"),
     "apl": ("visits/std inhabitant/year", "APL to GPs (DREES method), standardised-population-weighted"),
@@ -97,7 +102,9 @@ def _derive(a: np.ndarray, costs: np.ndarray | None, apl: np.ndarray, over20: np
         "share_without_gp": pct(k("without_gp"), alive),
         "demand": k("urgent") + fu_due + rt, "unmet_demand": unmet, "unmet_share": pct(unmet, fu_due + rt),
         "gave_up": k("gave_up"), "emergency_visits": k("emergency"),
-        "teleconsultations": k("followup_tele") + k("routine_tele"), "seen_by_other_gp": k("other_gp"),
+        "teleconsultations": k("followup_tele") + k("routine_tele") + k("urgent_tele"), "seen_by_other_gp": k("other_gp"),
+        "booth_visits": k("booth_visits"), "mobile_team_visits": k("mobile_visits"),
+        "unscheduled_care_visits": k("snp_visits"), "transport_trips": k("transported"),
         "followup_on_time": pct(fu_done, fu_due),
         "hospitalisations": hosp,
         "avoidable_hospitalisations": k("hospitalised_diabetes") + k("hospitalised_heart_failure") + k("hospitalised_copd"),
@@ -159,6 +166,7 @@ def indicator_frame(model: "TerritoryModel", levels=LEVELS) -> pd.DataFrame:
         over20 = 100 * np.einsum("uc,wc->wu", m, alive_c.sum(axis=2) * far20) / np.maximum(pop, 1)
         over30 = 100 * np.einsum("uc,wc->wu", m, alive_c.sum(axis=2) * far30) / np.maximum(pop, 1)
         values = _derive(a, np.einsum("uc,wci->wui", m, costs), apl, over20, over30)
+        values["quality_adjusted_population"] = np.einsum("uc,wc->wu", m, rec["utility"])
         if level == "territory":
             for name, series in model.recorder.providers.items():
                 values[name] = np.asarray(series)[:, None]
@@ -167,3 +175,14 @@ def indicator_frame(model: "TerritoryModel", levels=LEVELS) -> pd.DataFrame:
     for col in ("level", "unit", "indicator"):
         out[col] = out[col].astype("category")
     return out
+
+
+def markdown_table() -> str:
+    """The README's indicator table (``python -m territoire.model.results`` prints it)."""
+    rows = ["| indicator | unit | meaning |", "|---|---|---|"]
+    rows += [f"| `{name}` | {unit} | {meaning} |" for name, (unit, meaning) in INDICATORS.items()]
+    return "\n".join(rows)
+
+
+if __name__ == "__main__":
+    print(markdown_table())

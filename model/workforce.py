@@ -12,7 +12,7 @@ from territoire.agents.patients import NO_GP, WEEKS_PER_YEAR
 from territoire.agents.providers import GP, Practice
 from territoire.model.events_codes import DEMAND
 from territoire.model.gp_choice import assign_gps, list_sizes
-from territoire.model.rng import process_key, uniform_np
+from territoire.model.rng import uniform_np
 
 if TYPE_CHECKING:
     from territoire.model.model import TerritoryModel
@@ -45,7 +45,7 @@ def update_workload(model: "TerritoryModel", used: np.ndarray, turned_away: np.n
 def retire_and_leave(model: "TerritoryModel", week: int) -> list[int]:
     """GPs who stop this week (retirement or overload); returns their slots."""
     params = model.workforce_params
-    draws = uniform_np(process_key(model.seed, "workforce.leave"), np.arange(len(model.gp_slots)), week, 0)
+    draws = uniform_np(model.keys["workforce.leave"], np.arange(len(model.gp_slots)), week, 0)
     gone = []
     for g, gp in enumerate(model.gp_slots):
         if not gp.active:
@@ -53,7 +53,7 @@ def retire_and_leave(model: "TerritoryModel", week: int) -> list[int]:
         gp.age += 1.0 / WEEKS_PER_YEAR
         if gp.newly_installed and week - gp.installed_week >= WEEKS_PER_YEAR:
             gp.newly_installed = False
-        p = retirement_probability(gp.age, params.retirement_by_age)
+        p = retirement_probability(gp.age, params.retirement_by_age) * model.policy.retirement_multiplier
         if gp.workload > params.overload_threshold:
             p += params.overload_departure_per_year / WEEKS_PER_YEAR
         if draws[g] < p:
@@ -66,7 +66,7 @@ def retire_and_leave(model: "TerritoryModel", week: int) -> list[int]:
 def install_new_gps(model: "TerritoryModel", week: int) -> list[int]:
     """Baseline installations: ``installations_per_year`` on average, at the most attractive bourg."""
     params = model.workforce_params
-    u = uniform_np(process_key(model.seed, "workforce.install"), np.array([0]), week, 0)[0]
+    u = uniform_np(model.keys["workforce.install"], np.array([0]), week, 0)[0]
     if u >= params.installations_per_year / WEEKS_PER_YEAR:
         return []
     bourgs = model.bourgs
@@ -92,7 +92,7 @@ def find_medecins_traitants(model: "TerritoryModel") -> int:
 
 def serve_specialists(model: "TerritoryModel", referrals: np.ndarray) -> None:
     """Referrals join the queue of the nearest site of their specialty; each site serves its weekly capacity."""
-    share = model.care_params.tele_expertise_share
+    share = model.tele_expertise_share
     for d, sites in enumerate(model.referral_sites.T):
         for s in np.unique(sites):
             spec = model.specialists[s]

@@ -17,7 +17,7 @@ class UserError(Exception):
 def _model(args):
     from territoire.model.model import TerritoryModel
 
-    return TerritoryModel(seed=args.seed, providers=args.providers)
+    return TerritoryModel(seed=42 if args.seed is None else args.seed, providers=args.providers)
 
 
 def cmd_territory(args) -> None:
@@ -81,16 +81,102 @@ def cmd_apl(args) -> None:
     print(f"wrote {out} ({len(table)} communes; territory APL {model.apl_territory():.2f})")
 
 
-def cmd_run(args) -> None:
-    """Run the model on the embedded territory and write DIR/indicators.parquet, summary.csv, indicators.png."""
-    from territoire.experiments.single import format_summary, run_and_write, summary_table
+def _scenario(args):
+    from territoire.scenarios.schema import load_scenario
 
-    model, paths, seconds = run_and_write(args.seed, args.years, args.out, providers=args.providers, progress=not args.quiet)
-    weeks = model.week
-    print(f"{model.territory.name}: {weeks} weeks × {len(model.patients):,} inhabitants in {seconds:.1f} s "
-          f"({weeks * len(model.patients) / seconds / 1e6:.1f} million patient-weeks per second)")
+    scenario = load_scenario(args.scenario)
+    if args.seed is not None:
+        scenario.seed = args.seed
+    if getattr(args, "providers", None) is not None:
+        scenario.territory["providers"] = str(args.providers)
+    if getattr(args, "burn_in_years", None) is not None:
+        scenario.burn_in_years = args.burn_in_years
+    return scenario
+
+
+def cmd_run(args) -> None:
+    """Run a scenario (the baseline by default) and write DIR/indicators.parquet, summary.csv, indicators.png."""
+    import time
+
+    from territoire.experiments.single import format_summary, summary_table, write_run
+    from territoire.scenarios.run import run_scenario
+
+    scenario = _scenario(args)
+    years = args.years if args.years is not None else scenario.years
+    if years <= 0:
+        raise UserError(f"--years must be > 0, got {years}")
+    start = time.perf_counter()
+    model = run_scenario(scenario, years=years, checkpoint=args.from_checkpoint, progress=not args.quiet)
+    seconds = time.perf_counter() - start
+    paths = write_run(model, args.out, title=f"{scenario.name} — seed {scenario.seed}, {years:g} years")
+    weeks = model.policy_week
+    print(f"{scenario.name} on {model.territory.name}: {weeks} weeks of policy after a {scenario.burn_in_years:g}-year burn-in, "
+          f"{len(model.patients):,} inhabitants, {seconds:.1f} s")
     print(format_summary(summary_table(model.indicators(levels=("territory",)))))
     print("\nwrote " + ", ".join(str(p) for p in paths.values()))
+
+
+def cmd_scenarios(args) -> None:
+    """List the built-in scenarios with their description."""
+    from territoire.scenarios.schema import builtin_names, load_scenario
+
+    for name in builtin_names():
+        s = load_scenario(name)
+        print(f"{name:18s} {len(s.levers)} lever(s)  {s.description['fr' if args.lang == 'fr' else 'en']}")
+
+
+def cmd_scenario_show(args) -> None:
+    """Print a scenario fully resolved (every default filled in), as TOML."""
+    from territoire.scenarios.schema import load_scenario
+
+    print(load_scenario(args.name).to_toml(), end="")
+
+
+def cmd_levers(args) -> None:
+    """List every lever with its parameters, defaults, bounds and sources."""
+    from territoire.scenarios.levers import LEVER_TYPES
+
+    for lever in LEVER_TYPES:
+        print(f"{lever.name} ({lever.category}): {lever.doc}")
+        for p in lever.params:
+            bounds = f" [{p.low:g}, {p.high:g}]" if p.low is not None else (f" one of {', '.join(p.choices)}" if p.choices else "")
+            print(f"    {p.name} = {p.default!r}{bounds}{' (required)' if p.required else ''}: {p.doc}")
+
+
+def cmd_checkpoint_make(args) -> None:
+    """Simulate the baseline burn-in once and save it: scenarios then branch from it (--from-checkpoint)."""
+    from territoire.scenarios.run import make_checkpoint
+
+    scenario = _scenario(args)
+    path = make_checkpoint(scenario, args.out, progress=not args.quiet)
+    print(f"wrote {path}: seed {scenario.seed}, burn-in {scenario.burn_in_years:g} years")
+
+
+def cmd_checkpoint_show(args) -> None:
+    """Describe a checkpoint file."""
+    from territoire.scenarios.checkpoint import read_checkpoint
+
+    info = read_checkpoint(args.file)
+    key = info["key"]
+    print(f"{args.file}: territoire checkpoint v{info['format_version']} (code {info['code_version']})")
+    print(f"  territory: {info['territory']}; {info['patients']:,} inhabitants; week {info['week']}")
+    print(f"  seed {key.seed}; burn-in {key.burn_in_weeks} weeks; territory overrides {dict(key.territory) or 'none'}")
+
+
+def cmd_compare(args) -> None:
+    """Compare scenarios with the baseline (common random numbers, replicates) and write tables, maps and a report."""
+    from territoire.experiments.compare import compare, save_comparison
+
+    comp = compare(args.scenarios, replicates=args.replicates, years=args.years, checkpoint=args.from_checkpoint,
+                   discount_rate=args.discount_rate, progress=not args.quiet, seed=args.seed)
+    saved = save_comparison(comp, args.out, lang=args.lang)
+    t = comp.differences
+    key = t[(t["level"] == "territory") & t["indicator"].isin(["unmet_demand", "share_without_gp", "avoidable_hospitalisations", "cost_per_inhabitant", "quality_adjusted_population"])]
+    import pandas as pd
+
+    with pd.option_context("display.width", 160, "display.float_format", "{:,.2f}".format):
+        print(key[["scenario", "indicator", "measure", "horizon_mean_difference", "horizon_mean_low", "horizon_mean_high"]].to_string(index=False))
+    print(f"\n{len(comp.scenarios)} scenario(s) × {comp.replicates} replicate(s) in {comp.seconds:.0f} s; report: {saved['report']}")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -99,19 +185,63 @@ def build_parser() -> argparse.ArgumentParser:
     sub.required = True
 
     def common(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
+        p.add_argument("--seed", type=int, default=None, help="random seed (default 42)")
         p.add_argument("--providers", type=Path, default=None, help="providers CSV file (default: the documented placement rule)")
 
     p = sub.add_parser("territory", help="summary of the embedded territory", description=cmd_territory.__doc__)
     common(p)
     p.set_defaults(func=cmd_territory)
 
-    p = sub.add_parser("run", help="run the model and write the indicators", description=cmd_run.__doc__)
-    common(p)
-    p.add_argument("--years", type=float, default=10.0, help="simulated years (default 10)")
+    p = sub.add_parser("run", help="run a scenario and write the indicators", description=cmd_run.__doc__)
+    p.add_argument("--scenario", default="baseline", help="built-in scenario name or TOML file (default baseline)")
+    p.add_argument("--seed", type=int, default=None, help="random seed (default: the scenario's)")
+    p.add_argument("--providers", type=Path, default=None, help="providers CSV file (default: the documented placement rule)")
+    p.add_argument("--years", type=float, default=None, help="years of policy (default: the scenario's, 10)")
+    p.add_argument("--burn-in-years", type=float, default=None, help="baseline years before the policy starts (default: the scenario's, 5)")
+    p.add_argument("--from-checkpoint", type=Path, default=None, help="start from a saved burn-in instead of simulating it")
     p.add_argument("--out", default="results/run", help="output folder (default results/run)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("scenarios", help="list the built-in scenarios", description=cmd_scenarios.__doc__)
+    p.add_argument("--lang", choices=("fr", "en"), default="fr", help="language of the descriptions (default fr)")
+    p.set_defaults(func=cmd_scenarios)
+
+    p = sub.add_parser("scenario", help="show one scenario", description="Scenario files: show one fully resolved.")
+    ssub = p.add_subparsers(dest="action", metavar="ACTION")
+    ssub.required = True
+    q = ssub.add_parser("show", help="print a scenario with every default filled in", description=cmd_scenario_show.__doc__)
+    q.add_argument("name", help="built-in scenario name or TOML file")
+    q.set_defaults(func=cmd_scenario_show)
+
+    p = sub.add_parser("levers", help="list the scenario levers and their parameters", description=cmd_levers.__doc__)
+    p.set_defaults(func=cmd_levers)
+
+    p = sub.add_parser("checkpoint", help="make or show a baseline burn-in checkpoint", description="Warm-start checkpoints.")
+    csub = p.add_subparsers(dest="action", metavar="ACTION")
+    csub.required = True
+    q = csub.add_parser("make", help="simulate the burn-in and save it", description=cmd_checkpoint_make.__doc__)
+    q.add_argument("--scenario", default="baseline", help="scenario whose seed, burn-in and territory to use (default baseline)")
+    q.add_argument("--seed", type=int, default=None, help="random seed (default: the scenario's)")
+    q.add_argument("--burn-in-years", type=float, default=None, help="years of burn-in (default: the scenario's, 5)")
+    q.add_argument("--out", required=True, help="checkpoint file to write")
+    q.add_argument("--quiet", action="store_true", help="no progress bar")
+    q.set_defaults(func=cmd_checkpoint_make)
+    q = csub.add_parser("show", help="describe a checkpoint file", description=cmd_checkpoint_show.__doc__)
+    q.add_argument("file", type=Path)
+    q.set_defaults(func=cmd_checkpoint_show)
+
+    p = sub.add_parser("compare", help="compare scenarios with the baseline", description=cmd_compare.__doc__)
+    p.add_argument("scenarios", nargs="+", help="built-in scenario names or TOML files")
+    p.add_argument("--replicates", type=int, default=5, help="replicates per scenario (default 5)")
+    p.add_argument("--years", type=float, default=None, help="years of policy (default: the scenarios', 10)")
+    p.add_argument("--seed", type=int, default=None, help="random seed for every scenario (default: theirs, 42)")
+    p.add_argument("--discount-rate", type=float, default=0.025, help="yearly discount rate of costs and QALYs (default 0.025, HAS)")
+    p.add_argument("--from-checkpoint", type=Path, default=None, help="start from a saved burn-in")
+    p.add_argument("--lang", choices=("fr", "en"), default="en", help="headers of the CSV and XLSX exports (default en)")
+    p.add_argument("--out", default="results/compare", help="output folder (default results/compare)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_compare)
 
     p = sub.add_parser("apl", help="write the per-commune APL as CSV", description=cmd_apl.__doc__)
     common(p)

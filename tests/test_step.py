@@ -11,14 +11,6 @@ import pytest
 from territoire.model.indicators import C
 from territoire.model.model import TerritoryModel
 from territoire.model.params import WorkforceParams
-from territoire.model.territory import ALSACE_BOSSUE_SIREN, Territory
-
-
-@pytest.fixture(scope="module")
-def small_territory(territory):
-    c = territory.communes
-    return Territory.from_communes(c[c["epci"] == ALSACE_BOSSUE_SIREN].drop(columns=["zone"]), name="Alsace Bossue",
-                                   priority_epcis=(ALSACE_BOSSUE_SIREN,))
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,57 @@
+"""Running scenarios: build the baseline, burn it in, branch each scenario and replicate from there."""
+
+from __future__ import annotations
+
+import pickle
+from pathlib import Path
+
+from territoire.agents.patients import WEEKS_PER_YEAR
+from territoire.scenarios.checkpoint import CheckpointKey, load_checkpoint, save_checkpoint
+from territoire.scenarios.schema import Scenario, load_scenario
+
+
+def build_model(scenario: Scenario):
+    """A fresh model for the scenario's seed and territory overrides (no burn-in yet)."""
+    from territoire.model.model import TerritoryModel, _default_territory
+    from territoire.model.params import WorkforceParams
+    from territoire.model.territory import NetworkParams, Territory
+
+    t = scenario.territory
+    territory = Territory.default(NetworkParams(rural_speed_kmh=t["rural_speed_kmh"])) if "rural_speed_kmh" in t else _default_territory()
+    workforce = WorkforceParams(installations_per_year=t["installations_per_year"]) if "installations_per_year" in t else None
+    return TerritoryModel(seed=scenario.seed, territory=territory, providers=t.get("providers"), workforce_params=workforce)
+
+
+def burned_in(scenario: Scenario, progress: bool = False):
+    """The baseline model after the scenario's burn-in (its checkpoint state)."""
+    model = build_model(scenario)
+    model.run(int(round(scenario.burn_in_years * WEEKS_PER_YEAR)), progress=progress)
+    return model
+
+
+def make_checkpoint(scenario: Scenario, path: str | Path, progress: bool = False) -> Path:
+    return save_checkpoint(burned_in(scenario, progress), CheckpointKey.of(scenario), path)
+
+
+def branch(start_model, scenario: Scenario, replicate: int = 0):
+    """An independent copy of the burned-in model, with the scenario's levers from policy week 0."""
+    from territoire.scenarios.levers import Lever
+
+    model = pickle.loads(pickle.dumps(start_model, protocol=pickle.HIGHEST_PROTOCOL))
+    levers = [Lever(lv.type, lv.start_week, lv.ramp_weeks, dict(lv.params)) for lv in scenario.levers]
+    return model.start_policy(levers, replicate)
+
+
+def run_scenario(scenario: Scenario | str, replicate: int = 0, years: float | None = None, checkpoint: str | Path | None = None,
+                 start_model=None, progress: bool = False):
+    """Run one scenario (a ``Scenario``, a built-in name or a TOML path) over its horizon; returns the model.
+
+    The burn-in comes from ``start_model`` or a ``checkpoint`` file if given, else it is simulated.
+    """
+    if not isinstance(scenario, Scenario):
+        scenario = load_scenario(scenario)
+    if start_model is None:
+        start_model = load_checkpoint(checkpoint, scenario) if checkpoint else burned_in(scenario, progress)
+    model = branch(start_model, scenario, replicate)
+    weeks = int(round((years if years is not None else scenario.years) * WEEKS_PER_YEAR))
+    return model.run(weeks, progress=progress)
