@@ -58,6 +58,49 @@ print(json.dumps(out))
 """
 
 
+MESA_RATIO = """
+import time, json
+from territoire.model.model import TerritoryModel
+from bench.mesa_reference import MesaPatientsModel, kernel_subset_step
+tm = TerritoryModel(seed=1)
+for w in range(2):
+    kernel_subset_step(tm, w)
+t = time.perf_counter()
+for w in range(2, 2 + {weeks}):
+    kernel_subset_step(tm, w)
+kernel = {weeks} * len(tm.patients) / (time.perf_counter() - t)
+mm = MesaPatientsModel(TerritoryModel(seed=1), {agents})
+mm.step()
+t = time.perf_counter()
+for _ in range({mesa_weeks}):
+    mm.step()
+mesa = {mesa_weeks} * {agents} / (time.perf_counter() - t)
+print(json.dumps({{"kernel": kernel, "mesa": mesa}}))
+"""
+
+SCALING = """
+import time, json, resource, os
+from territoire.model.model import TerritoryModel
+from bench.territories import scaled_territory
+def rss_mb():
+    with open("/proc/self/statm") as fh:
+        return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+TerritoryModel(seed=1, territory=scaled_territory(2000)).run(2)  # load the kernels before measuring memory
+before = rss_mb()
+t0 = time.perf_counter()
+m = TerritoryModel(seed=1, territory=scaled_territory({n}))
+build = time.perf_counter() - t0
+m.run(2)
+t = time.perf_counter()
+m.run({weeks})
+run = time.perf_counter() - t
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+patient_bytes = m.patients.nbytes
+print(json.dumps({{"n": len(m.patients), "build": build, "seconds_per_year": run / {weeks} * 52, "peak_mb": peak,
+                  "before_mb": before, "patient_array_bytes": patient_bytes}}))
+"""
+
+
 def _python(code: str, env: dict | None = None, timeout: int = 900) -> dict:
     full_env = {**os.environ, **(env or {})}
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=full_env, timeout=timeout)
@@ -153,6 +196,25 @@ def main(argv: list[str] | None = None) -> int:
     report("reference_patient_weeks_per_s", ratio["reference"] / 1e6, f"million patient-weeks/s (numpy reference, {ratio['patients']:,} patients)")
     report("kernel_patient_weeks_per_s_same_population", ratio["numba"] / 1e6, "million patient-weeks/s")
     report("speed_ratio_kernel_vs_reference", ratio["numba"] / ratio["reference"], "x")
+
+    mesa = _python(MESA_RATIO.format(weeks=weeks, agents=10_000, mesa_weeks=3 if args.quick else 6))
+    report("mesa_agents_patient_weeks_per_s", mesa["mesa"] / 1e6, "million patient-weeks/s (one mesa.Agent per patient, shuffle_do; demography+onset+progression+follow-up)")
+    report("kernel_subset_patient_weeks_per_s", mesa["kernel"] / 1e6, "million patient-weeks/s (numba kernels of the same stages)")
+    report("speed_ratio_kernel_vs_mesa", mesa["kernel"] / mesa["mesa"], "x")
+
+    sizes = (10_000, 100_000, 1_000_000)
+    scale = {}
+    for n in sizes:
+        r = _python(SCALING.format(n=n, weeks=26 if args.quick else 52), timeout=1800)
+        scale[n] = r
+        report(f"scaling_{n}_seconds_per_simulated_year", r["seconds_per_year"], f"s (2 threads, {r['n']:,} patients)")
+        report(f"scaling_{n}_peak_memory_per_patient", (r["peak_mb"] - r["before_mb"]) * 2**20 / r["n"], "bytes (peak RSS beyond interpreter, libraries and kernels)")
+    import numpy as np
+
+    slope = np.polyfit(np.log([scale[n]["n"] for n in sizes]), np.log([scale[n]["seconds_per_year"] for n in sizes]), 1)[0]
+    report("scaling_growth_exponent", slope, "(cost ∝ population^exponent, fitted over 1e4, 1e5, 1e6)")
+    report("scaling_1e6_ten_years_s", 10 * scale[1_000_000]["seconds_per_year"], "s (extrapolated from the measured year)")
+    report("patient_state_bytes_per_patient", scale[1_000_000]["patient_array_bytes"] / scale[1_000_000]["n"], "bytes (the patient arrays alone)")
 
     bandwidth = memory_bandwidth_gbs()
     report("memory_bandwidth", bandwidth, "GB/s (numpy copy, read + write)")
