@@ -245,15 +245,8 @@ class TerritoryModel(mesa.Model):
         self.policy_week0 = 0  # week at which the scenario's policy horizon starts (after a burn-in)
         self.replicate = 0
         self.reseed(0)
-        self.death_table = weekly_death_table(dp.mortality_gompertz_a, dp.mortality_gompertz_b, dp.mortality_floor,
-                                              np.asarray(dp.excess_mortality))
-        mixes = np.array([pp.diabetes_stage_mix, pp.heart_failure_stage_mix, pp.copd_stage_mix, pp.osteoporosis_stage_mix])
-        prevalence = prevalence_table(pp, p.age_years, p.sex)
-        self.onset_table = onset_hazard_table(prevalence, np.asarray(dp.excess_mortality), mixes, pp.heart_failure_rr_if_diabetic, MAX_AGE_INDEX)
-        weight = consumption_weight_by_age()
-        weight = np.concatenate([weight, np.full(MAX_AGE_INDEX + 1 - weight.size, weight[-1])])
-        self.routine_weekly = np.ascontiguousarray(self.care_params.routine_visits_per_year * weight / 52.0)
-        self.dtables, self.ctables, self.costtables = dp.tables(), self.care_params.tables(), self.cost_params.tables()
+        self._prevalence_at_start = prevalence_table(pp, p.age_years, p.sex)
+        self._prepare_tables()
         self.alloc_order = stream(self.seed, "access.order").permutation(len(p)).astype(np.int32)
         self.event = np.zeros(len(p), np.uint32)
         self.policy = Policy.empty(t.n_communes)
@@ -264,7 +257,6 @@ class TerritoryModel(mesa.Model):
         self._count_scratch = np.zeros((chunks, t.n_communes, 2, indicators.N_COUNTERS), np.int64)
         self._cost_scratch = np.zeros((chunks, t.n_communes, accounts.N_ITEMS))
         self._utility_scratch = np.zeros((chunks, t.n_communes))
-        self.utility_decrement = np.ascontiguousarray(np.asarray(self.disease_params.utility_decrement, float))
         self.bourgs = bourgs_centres(t, self.placement_params.candidate_min_population)
         self.specialists = list(self.agents_by_type.get(Specialist, []))
         self.msps = list(self.agents_by_type.get(MSP, []))
@@ -272,6 +264,37 @@ class TerritoryModel(mesa.Model):
         self.coordination_weekly = self._coordination_cost_by_commune()
         self.recorder = Recorder(t.n_communes)
         self._providers_changed()
+        # Mesa's DataCollector with a few territory figures, so that mesa.batch_run works on this model;
+        # the full battery is in self.recorder / self.indicators().
+        self.datacollector = mesa.DataCollector(model_reporters={
+            name: name for name in ("population_now", "gp_count", "apl_mean", "unmet_last_week", "share_without_gp_now")})
+
+    def _prepare_tables(self) -> None:
+        """Arrays the kernels read, derived from the parameter dataclasses (redone when they change)."""
+        dp, pp = self.disease_params, self.population_params
+        self.death_table = weekly_death_table(dp.mortality_gompertz_a, dp.mortality_gompertz_b, dp.mortality_floor,
+                                              np.asarray(dp.excess_mortality))
+        mixes = np.array([pp.diabetes_stage_mix, pp.heart_failure_stage_mix, pp.copd_stage_mix, pp.osteoporosis_stage_mix])
+        self.onset_table = onset_hazard_table(self._prevalence_at_start, np.asarray(dp.excess_mortality), mixes,
+                                              pp.heart_failure_rr_if_diabetic, MAX_AGE_INDEX)
+        weight = consumption_weight_by_age()
+        weight = np.concatenate([weight, np.full(MAX_AGE_INDEX + 1 - weight.size, weight[-1])])
+        self.routine_weekly = np.ascontiguousarray(self.care_params.routine_visits_per_year * weight / 52.0)
+        self.dtables, self.ctables, self.costtables = dp.tables(), self.care_params.tables(), self.cost_params.tables()
+        self.utility_decrement = np.ascontiguousarray(np.asarray(dp.utility_decrement, float))
+
+    def update_params(self, **groups) -> None:
+        """Change parameter groups between steps, e.g. ``update_params(care=CareParams(tele_uptake=0.4))``.
+
+        Groups: access, disease, care, cost, workforce (the population and placement only matter at build).
+        """
+        names = {"access": "access_params", "disease": "disease_params", "care": "care_params", "cost": "cost_params",
+                 "workforce": "workforce_params"}
+        for group, value in groups.items():
+            if group not in names:
+                raise ValueError(f"unknown parameter group {group!r}; allowed: {', '.join(names)}")
+            setattr(self, names[group], value)
+        self._prepare_tables()
 
     def _nearest_specialist_sites(self) -> np.ndarray:
         """For each commune and disease, the specialist (index in ``self.specialists``) patients are referred to."""
@@ -385,6 +408,7 @@ class TerritoryModel(mesa.Model):
         costs = self._accounts(referrals)
         self._indicators(w, costs, referrals)
         self.week += 1
+        self.datacollector.collect(self)
 
     def _policy(self, w: int) -> None:
         """Stage 0: levers in force this week; monthly enrolment in telemonitoring and the programme."""
@@ -482,6 +506,28 @@ class TerritoryModel(mesa.Model):
                                          indicators.FLAG_BITS, indicators.FLAG_INDEX)
         utility = indicators.utility_kernel(self._utility_scratch, p.alive, p.stage, p.commune, self.utility_decrement)
         self.recorder.record(self, w - self.policy_week0, counts, costs, referrals, utility)
+
+    # ---- a few scalars for Mesa's DataCollector (and batch_run) ---------------------------------
+    @property
+    def population_now(self) -> int:
+        return int(self.patients.alive.sum())
+
+    @property
+    def gp_count(self) -> int:
+        return len(self.gps)
+
+    @property
+    def apl_mean(self) -> float:
+        return self.apl_territory()
+
+    @property
+    def unmet_last_week(self) -> int:
+        return int(self.recent_unmet_per_inhabitant(1) @ self.territory.population) if len(self.recorder) else 0
+
+    @property
+    def share_without_gp_now(self) -> float:
+        p = self.patients
+        return float(((p.gp < 0) & p.alive).sum() / max(p.alive.sum(), 1))
 
     def run(self, weeks: int, progress: bool = False) -> "TerritoryModel":
         """Advance ``weeks`` weeks, with a progress bar if asked."""

@@ -179,6 +179,59 @@ def cmd_compare(args) -> None:
     print(f"\n{len(comp.scenarios)} scenario(s) × {comp.replicates} replicate(s) in {comp.seconds:.0f} s; report: {saved['report']}")
 
 
+def cmd_sweep(args) -> None:
+    """Run a parameter sweep (TOML) locally or on a Dask cluster; resumes an interrupted sweep in the same --out."""
+    import time
+
+    from territoire.experiments.sweep import load_sweep, n_runs, run_sweep
+
+    spec = load_sweep(args.file, force=args.force)
+    out = Path(args.out) if args.out else Path("results") / "sweeps" / spec.name
+    where = f"Dask scheduler {args.scheduler}" if args.scheduler else f"{args.workers} local worker(s)"
+    print(f"sweep {spec.name}: {spec.design} design, {n_runs(spec)} runs of {spec.years:g} years on {where} → {out}")
+    start = time.perf_counter()
+    stats = run_sweep(spec, out, workers=args.workers, scheduler=args.scheduler, progress=not args.quiet)
+    minutes = (time.perf_counter() - start) / 60
+    rate = f", {stats['done'] / minutes:.1f} runs per minute" if stats["done"] and minutes > 0 else ""
+    print(f"{stats['done']} run(s) done, {stats['failed']} failed, {stats['skipped']} already complete{rate}")
+    if stats["failed"]:
+        print(f"failed runs are described in {out / 'failed'}; re-run the same command to retry them")
+
+
+def cmd_results(args) -> None:
+    """Summary of a sweep result folder (runs done, failed, missing; indicators)."""
+    from territoire.experiments.sweep import complete_runs, failures, load_results, read_manifest
+
+    out = Path(args.dir)
+    manifest = read_manifest(out)
+    sweep = manifest["sweep"]
+    done = complete_runs(out)
+    failed = failures(out)
+    planned = len(manifest["runs"])
+    print(f"{out}: sweep {sweep['name']!r} ({sweep['design']}), code {manifest['code_version']}, base scenario {sweep['base_scenario']}")
+    print(f"  runs: {len(done)} complete, {len(failed)} failed, {planned - len(done) - len(failed)} missing, {planned} planned")
+    for f in failed[:5]:
+        print(f"  run {f['run']} failed: {f['error']}")
+    results = load_results(out)
+    if len(results):
+        t = results[results["level"] == "territory"].groupby(["run", "indicator"])["value"].mean().unstack("indicator")
+        print("\nTerritory means over the horizon, across runs:")
+        print(t.describe().T[["mean", "std", "min", "max"]].to_string(float_format=lambda v: f"{v:,.3f}"))
+    print(f"\nquery with DuckDB: SELECT * FROM '{out}/runs/**/*.parquet'")
+
+
+def cmd_analyse(args) -> None:
+    """Sensitivity analysis of a sweep folder (Sobol indices, main effects or rank correlations) as HTML."""
+    from territoire.experiments.analyse import analyse, write_analysis
+
+    path = write_analysis(args.dir, args.out)
+    result = analyse(args.dir)
+    for ind, table in result["tables"].items():
+        print(f"\n{ind}")
+        print(table.to_string(index=False, float_format=lambda v: f"{v:,.3f}"))
+    print(f"\nwrote {path}")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="territoire", description="Agent-based simulation of a rural health territory.")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -243,6 +296,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_compare)
 
+    p = sub.add_parser("sweep", help="run a parameter sweep", description=cmd_sweep.__doc__)
+    p.add_argument("file", type=Path, help="sweep file (TOML), e.g. experiments/designs/telemedicine_lhs.toml")
+    p.add_argument("--workers", type=int, default=1, help="local worker processes (default 1)")
+    p.add_argument("--scheduler", default=None, help="address of a Dask scheduler, e.g. tcp://host:8786")
+    p.add_argument("--out", default=None, help="result folder (default results/sweeps/NAME)")
+    p.add_argument("--force", action="store_true", help="allow more runs than the file's max_runs")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_sweep)
+
+    p = sub.add_parser("results", help="summary of a sweep result folder", description=cmd_results.__doc__)
+    p.add_argument("dir", help="sweep result folder")
+    p.set_defaults(func=cmd_results)
+
+    p = sub.add_parser("analyse", help="sensitivity analysis of a sweep", description=cmd_analyse.__doc__)
+    p.add_argument("dir", help="sweep result folder")
+    p.add_argument("--out", default=None, help="HTML file (default DIR/analysis.html)")
+    p.set_defaults(func=cmd_analyse)
+
     p = sub.add_parser("apl", help="write the per-commune APL as CSV", description=cmd_apl.__doc__)
     common(p)
     p.add_argument("--out", required=True, help="CSV file to write")
@@ -254,7 +325,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         args.func(args)
-    except (UserError, ValueError, KeyError, FileNotFoundError) as exc:
+    except (UserError, ValueError, KeyError, FileNotFoundError) as exc:  # ScenarioError, SweepError … are ValueErrors
         if os.environ.get("TERRITOIRE_DEBUG"):
             raise
         message = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
