@@ -47,12 +47,13 @@ class PlacementParams:
     )
     # known practices: (INSEE, name, GPs); source: Radio Mélodie 6 Oct 2020 (epi_cost_reference.csv)
     msp_sites: tuple[tuple[str, str, int], ...] = (("67191", "MSP d'Herbitzheim", 3),)
-    local_hospital: str = "67437"  # CH Sainte-Catherine, Saverne
-    # assumption: specialist FTE serving the territory (site, specialty, FTE)
+    local_hospital: str = "67437"  # CH Sainte-Catherine, Saverne; elsewhere: the territory's most populous commune
+    # assumption: specialist FTE serving the territory (site, specialty, FTE); "local" is the local
+    # hospital, "pole" the external pole with specialists (Strasbourg for the embedded territory)
     specialists: tuple[tuple[str, str, float], ...] = (
-        ("67437", "cardiology", 2.0), ("67437", "pulmonology", 1.0), ("67437", "endocrinology", 1.0),
-        ("67437", "rheumatology", 1.0), ("pole:strasbourg", "cardiology", 4.0), ("pole:strasbourg", "pulmonology", 2.5),
-        ("pole:strasbourg", "endocrinology", 2.0), ("pole:strasbourg", "rheumatology", 2.0),
+        ("local", "cardiology", 2.0), ("local", "pulmonology", 1.0), ("local", "endocrinology", 1.0),
+        ("local", "rheumatology", 1.0), ("pole", "cardiology", 4.0), ("pole", "pulmonology", 2.5),
+        ("pole", "endocrinology", 2.0), ("pole", "rheumatology", 2.0),
     )
     specialist_activity_per_fte: float = 4_000.0  # assumption: consultations per specialist FTE-year
     cpts_member_share: float = 0.3  # assumption: share of solo GPs who joined their CPTS (MSP GPs all do)
@@ -193,14 +194,19 @@ def default_providers(
             extra.append({"type": "pharmacy", "name": f"Pharmacie de {names[c]}" + (f" {j + 1}" if k > 1 else ""),
                           "commune": codes[c], "cpts": cpts_of[epci[c]]})
     rng = stream(seed, "placement.specialists")
+    local = params.local_hospital if params.local_hospital in index else codes[int(np.argmax(pop))]
+    poles = territory.poles
+    with_specialists = poles[poles["specialists"] == 1] if "specialists" in poles and len(poles) else poles
+    pole = f"pole:{(with_specialists if len(with_specialists) else poles)['pole'].iloc[0]}" if len(poles) else None
     for site, specialty, fte in params.specialists:
-        if site.startswith("pole:") or site in index:
-            extra.append({"type": "specialist", "name": f"{specialty} {site}", "commune": site, "specialty": specialty,
-                          "fte": fte, "activity": fte * params.specialist_activity_per_fte, "age": round(float(rng.uniform(35, 64)), 1)})
-    if params.local_hospital in index:
-        extra.append({"type": "hospital", "name": f"CH de {names[index[params.local_hospital]]}", "commune": params.local_hospital})
-    for pole in territory.poles.itertuples(index=False):
-        extra.append({"type": "hospital", "name": pole.hospital, "commune": f"pole:{pole.pole}"})
+        where = {"local": local, "pole": pole}.get(site, site)
+        if where is None or not (where.startswith("pole:") or where in index):
+            continue
+        extra.append({"type": "specialist", "name": f"{specialty} {where}", "commune": where, "specialty": specialty,
+                      "fte": fte, "activity": fte * params.specialist_activity_per_fte, "age": round(float(rng.uniform(35, 64)), 1)})
+    extra.append({"type": "hospital", "name": f"CH de {names[index[local]]}", "commune": local})
+    for pole_row in territory.poles.itertuples(index=False):
+        extra.append({"type": "hospital", "name": pole_row.hospital, "commune": f"pole:{pole_row.pole}"})
     out = pd.concat([table, pd.DataFrame(extra)], ignore_index=True)
     for col in ("practice", "specialty", "cpts", "covers"):
         out[col] = out[col].fillna("") if col in out else ""

@@ -109,6 +109,34 @@ def _python(code: str, env: dict | None = None, timeout: int = 900) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+SWEEP = """
+name = "bench"
+base_scenario = "baseline"
+years = 1
+burn_in_years = 0.1
+[design]
+kind = "lhs"
+samples = {runs}
+[[parameters]]
+path = "levers.teleconsultation.uptake"
+low = 0.1
+high = 0.9
+"""
+
+
+def sweep_runs_per_minute(workers: int, runs: int) -> float:
+    """Runs per minute of a small Latin-hypercube sweep (the shared burn-in checkpoint is made first, not timed)."""
+    from territoire.experiments.sweep import parse_sweep, prepare_store, run_sweep
+    import tomllib
+
+    with tempfile.TemporaryDirectory() as tmp:
+        spec = parse_sweep(tomllib.loads(SWEEP.format(runs=runs)), "<bench>")
+        prepare_store(spec, Path(tmp))
+        start = time.perf_counter()
+        stats = run_sweep(spec, tmp, workers=workers, progress=False)
+        return stats["done"] / (time.perf_counter() - start) * 60
+
+
 def memory_bandwidth_gbs(megabytes: int = 512) -> float:
     """Copy bandwidth of this machine (read + write bytes per second), best of 5 large numpy copies."""
     import numpy as np
@@ -215,6 +243,12 @@ def main(argv: list[str] | None = None) -> int:
     report("scaling_growth_exponent", slope, "(cost ∝ population^exponent, fitted over 1e4, 1e5, 1e6)")
     report("scaling_1e6_ten_years_s", 10 * scale[1_000_000]["seconds_per_year"], "s (extrapolated from the measured year)")
     report("patient_state_bytes_per_patient", scale[1_000_000]["patient_array_bytes"] / scale[1_000_000]["n"], "bytes (the patient arrays alone)")
+
+    rates = {}
+    for workers in (1, 2):
+        rates[workers] = sweep_runs_per_minute(workers, runs=4 if args.quick else 8)
+        report(f"sweep_runs_per_minute_{workers}_workers", rates[workers], "runs/min (1-year runs of the embedded territory, burn-in excluded)")
+    report("sweep_scaling_efficiency_2_workers", rates[2] / (2 * rates[1]), "(1 = perfect)")
 
     bandwidth = memory_bandwidth_gbs()
     report("memory_bandwidth", bandwidth, "GB/s (numpy copy, read + write)")

@@ -101,7 +101,7 @@ def _check_common(scenarios: list[Scenario], baseline: Scenario) -> None:
 
 def compare(scenarios: list[Scenario | str], replicates: int = 5, years: float | None = None, checkpoint=None,
             discount_rate: float = DEFAULT_DISCOUNT_RATE, baseline: Scenario | str = "baseline", progress: bool = True,
-            seed: int | None = None) -> Comparison:
+            seed: int | None = None, territory: str | None = None) -> Comparison:
     """Run the baseline and each scenario for ``replicates`` replicates from one checkpoint; summarise the differences."""
     from tqdm.auto import tqdm
 
@@ -115,6 +115,11 @@ def compare(scenarios: list[Scenario | str], replicates: int = 5, years: float |
     if seed is not None:
         for s in (*resolved, base):
             s.seed = seed
+    if territory is not None:
+        for s in (*resolved, base):
+            s.territory["file"] = territory
+    elif base.territory.get("file") is None and resolved and all(s.territory.get("file") == resolved[0].territory.get("file") for s in resolved):
+        base.territory.update({k: v for k, v in resolved[0].territory.items() if k == "file"})  # compare on their territory
     _check_common(resolved, base)
     horizon = years if years is not None else max(s.years for s in resolved) if resolved else base.years
     weeks = int(round(horizon * 52))

@@ -162,7 +162,8 @@ def indicator_frame(model: "TerritoryModel", levels=LEVELS) -> pd.DataFrame:
         units, m = _membership(model, level)
         a = np.einsum("uc,wcvk->wuk", m, counts.astype(np.float64))
         pop = np.einsum("uc,wc->wu", m, alive_c.sum(axis=2))
-        apl = np.einsum("uc,wc->wu", m * std, rec["apl"]) / (m @ std)[None, :]
+        weight = (m @ std)[None, :]
+        apl = np.divide(np.einsum("uc,wc->wu", m * std, rec["apl"]), weight, out=np.full((len(weeks), len(units)), np.nan), where=weight > 0)
         over20 = 100 * np.einsum("uc,wc->wu", m, alive_c.sum(axis=2) * far20) / np.maximum(pop, 1)
         over30 = 100 * np.einsum("uc,wc->wu", m, alive_c.sum(axis=2) * far30) / np.maximum(pop, 1)
         values = _derive(a, np.einsum("uc,wci->wui", m, costs), apl, over20, over30)

@@ -16,10 +16,18 @@ def build_model(scenario: Scenario):
     from territoire.model.params import WorkforceParams
     from territoire.model.territory import NetworkParams, Territory
 
+    from territoire.scenarios.territories import load_territory_file
+
     t = scenario.territory
-    territory = Territory.default(NetworkParams(rural_speed_kmh=t["rural_speed_kmh"])) if "rural_speed_kmh" in t else _default_territory()
+    network = NetworkParams(rural_speed_kmh=t["rural_speed_kmh"]) if "rural_speed_kmh" in t else None
+    providers = t.get("providers")
+    if "file" in t:
+        territory, file_providers = load_territory_file(t["file"], network)
+        providers = providers or file_providers
+    else:
+        territory = Territory.default(network) if network else _default_territory()
     workforce = WorkforceParams(installations_per_year=t["installations_per_year"]) if "installations_per_year" in t else None
-    return TerritoryModel(seed=scenario.seed, territory=territory, providers=t.get("providers"), workforce_params=workforce)
+    return TerritoryModel(seed=scenario.seed, territory=territory, providers=providers, workforce_params=workforce)
 
 
 def burned_in(scenario: Scenario, progress: bool = False):

@@ -11,6 +11,7 @@ fr = "…"
 en = "…"
 
 [territory]               # optional overrides
+file = "balcons-du-dauphine"     # a built-in territory or a territory file (default: the embedded one)
 rural_speed_kmh = 60
 providers = "my_providers.csv"   # relative to the scenario file
 installations_per_year = 3
@@ -34,7 +35,7 @@ from territoire.agents.patients import DISEASES, WEEKS_PER_YEAR
 from territoire.scenarios.levers import LEVERS, Lever, Param
 
 TOP_KEYS = ("name", "description", "seed", "years", "burn_in_years", "territory", "levers")
-TERRITORY_KEYS = ("rural_speed_kmh", "providers", "installations_per_year")
+TERRITORY_KEYS = ("file", "rural_speed_kmh", "providers", "installations_per_year")
 LEVER_KEYS = ("type", "start_week", "ramp_weeks")
 BUILTIN_DIR = Path(__file__).resolve().parent / "builtin"
 
@@ -137,6 +138,12 @@ def parse_scenario(data: dict, source: str, commune_codes: set[str], epci_codes:
             _number(source, f"territory.{k}", v, "float", 10, 130)
         elif k == "installations_per_year":
             _number(source, f"territory.{k}", v, "float", 0, 100)
+        elif k == "file":
+            if not isinstance(v, str):
+                raise _fail(source, f"territory.{k}", f"must be a territory name or file, got {v!r}")
+            base = Path(source).parent if source not in ("<memory>",) else Path(".")
+            if v.endswith(".toml") and not Path(v).is_absolute():
+                territory = {**territory, k: str(base / v)}
         elif k == "providers":
             if not isinstance(v, str):
                 raise _fail(source, f"territory.{k}", f"must be a file path, got {v!r}")
@@ -206,6 +213,14 @@ def load_scenario(name_or_path: str | Path, territory=None) -> Scenario:
         raise ScenarioError(f"{path}: not valid TOML ({exc})") from exc
     except UnicodeDecodeError as exc:
         raise ScenarioError(f"{path}: not a UTF-8 text file") from exc
+    if territory is None:
+        file = (data.get("territory") or {}).get("file") if isinstance(data.get("territory"), dict) else None
+        if isinstance(file, str):
+            from territoire.scenarios.territories import load_territory_file
+
+            if file.endswith(".toml") and not Path(file).is_absolute():
+                file = str(path.parent / file)
+            territory = load_territory_file(file)[0]
     t = territory if territory is not None else _default_territory()
     return parse_scenario(data, str(path), set(t.codes), set(t.epci_codes))
 

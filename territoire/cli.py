@@ -17,7 +17,30 @@ class UserError(Exception):
 def _model(args):
     from territoire.model.model import TerritoryModel
 
-    return TerritoryModel(seed=42 if args.seed is None else args.seed, providers=args.providers)
+    territory, providers = None, args.providers
+    if getattr(args, "territory", None):
+        from territoire.scenarios.territories import load_territory_file
+
+        territory, file_providers = load_territory_file(args.territory)
+        providers = providers or file_providers
+    return TerritoryModel(seed=42 if args.seed is None else args.seed, territory=territory, providers=providers)
+
+
+def _build_territory_file(args) -> None:
+    """--epci / --communes / --file: build a territory and write it with --out."""
+    from territoire.scenarios.territories import build_territory_spec, write_territory_file
+
+    communes = [c for part in (args.communes or []) for c in part.split(",") if c]
+    if not args.name:
+        raise UserError("--name is required to build a territory")
+    spec = build_territory_spec(args.name, epcis=args.epci or [], communes=communes, communes_file=args.file,
+                                priority_epcis=args.priority_epci or [], providers=args.providers)
+    if args.out:
+        path = write_territory_file(spec, args.out)
+        print(f"wrote {path}; use it with --territory {path} or [territory] file = \"{path}\" in a scenario\n")
+        args.territory = str(path)
+    else:
+        raise UserError("--out FILE.toml is required to build a territory")
 
 
 def cmd_territory(args) -> None:
@@ -27,6 +50,8 @@ def cmd_territory(args) -> None:
     from territoire.agents.placement import bassin_apl
     from territoire.scenarios.datafiles import epci_apl_targets
 
+    if args.epci or args.communes or args.file:
+        _build_territory_file(args)
     model = _model(args)
     t = model.territory
     c = t.communes
@@ -42,6 +67,8 @@ def cmd_territory(args) -> None:
     by_epci = c.groupby("epci_name", sort=False).agg(communes=("insee", "size"), population=("population", "sum"))
     by_epci["APL model"] = apl.round(2)
     by_epci["APL DREES 2023"] = [targets.get(name, np.nan) for name in by_epci.index]
+    if by_epci["APL DREES 2023"].isna().any():
+        print("  (no DREES EPCI target shipped for some EPCIs: their GPs are calibrated to the national APL, 3.74)")
     by_epci["under 2.5"] = c.assign(u=model.underserved).groupby("epci_name", sort=False)["u"].sum()
     print("\nBy EPCI")
     print(by_epci.to_string())
@@ -53,8 +80,8 @@ def cmd_territory(args) -> None:
     ages = np.array([g.age for g in gps])
     print(f"  GPs: {len(gps)} ({sum(g.fte for g in gps):.1f} FTE), {np.mean(ages >= 60):.0%} aged 60+, "
           f"{np.mean(model.patients.gp < 0):.1%} of inhabitants without a médecin traitant")
-    if args.providers is None:
-        print("  (default providers: estimated by the documented placement rule, not a directory listing)")
+    if args.providers is None and not getattr(args, "territory_providers", None):
+        print("  (default providers: ESTIMATED by the documented placement rule, not a directory listing)")
     bv = bassin_apl(t, model.apl, model.std_population)
     if len(bv):
         print("\nBassins de vie (nearest-centre approximation) against CartoSanté 2023")
@@ -91,6 +118,8 @@ def _scenario(args):
         scenario.territory["providers"] = str(args.providers)
     if getattr(args, "burn_in_years", None) is not None:
         scenario.burn_in_years = args.burn_in_years
+    if getattr(args, "territory", None):
+        scenario.territory["file"] = args.territory
     return scenario
 
 
@@ -168,7 +197,7 @@ def cmd_compare(args) -> None:
     from territoire.experiments.compare import compare, save_comparison
 
     comp = compare(args.scenarios, replicates=args.replicates, years=args.years, checkpoint=args.from_checkpoint,
-                   discount_rate=args.discount_rate, progress=not args.quiet, seed=args.seed)
+                   discount_rate=args.discount_rate, progress=not args.quiet, seed=args.seed, territory=args.territory)
     saved = save_comparison(comp, args.out, lang=args.lang)
     t = comp.differences
     key = t[(t["level"] == "territory") & t["indicator"].isin(["unmet_demand", "share_without_gp", "avoidable_hospitalisations", "cost_per_inhabitant", "quality_adjusted_population"])]
@@ -241,8 +270,16 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--seed", type=int, default=None, help="random seed (default 42)")
         p.add_argument("--providers", type=Path, default=None, help="providers CSV file (default: the documented placement rule)")
 
-    p = sub.add_parser("territory", help="summary of the embedded territory", description=cmd_territory.__doc__)
+    p = sub.add_parser("territory", help="summary of a territory; build one from EPCI or commune codes",
+                       description=cmd_territory.__doc__ + " With --epci, --communes or --file: build a territory file (--out).")
     common(p)
+    p.add_argument("--territory", default=None, help="built-in territory (saverne, balcons-du-dauphine) or territory file")
+    p.add_argument("--epci", nargs="+", default=None, metavar="SIREN", help="build from these EPCI SIRENs")
+    p.add_argument("--communes", nargs="+", default=None, metavar="INSEE", help="build from these INSEE codes (comma or space separated)")
+    p.add_argument("--file", default=None, help="build from a communes CSV with the columns of scenarios/data/communes.csv")
+    p.add_argument("--priority-epci", nargs="+", default=None, metavar="SIREN", help="EPCIs forming the priority zone (ZIP)")
+    p.add_argument("--name", default=None, help="name of the territory being built")
+    p.add_argument("--out", default=None, help="territory file (TOML) to write")
     p.set_defaults(func=cmd_territory)
 
     p = sub.add_parser("run", help="run a scenario and write the indicators", description=cmd_run.__doc__)
@@ -252,6 +289,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--years", type=float, default=None, help="years of policy (default: the scenario's, 10)")
     p.add_argument("--burn-in-years", type=float, default=None, help="baseline years before the policy starts (default: the scenario's, 5)")
     p.add_argument("--from-checkpoint", type=Path, default=None, help="start from a saved burn-in instead of simulating it")
+    p.add_argument("--territory", default=None, help="built-in territory or territory file (default: the scenario's)")
     p.add_argument("--out", default="results/run", help="output folder (default results/run)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_run)
@@ -292,6 +330,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--discount-rate", type=float, default=0.025, help="yearly discount rate of costs and QALYs (default 0.025, HAS)")
     p.add_argument("--from-checkpoint", type=Path, default=None, help="start from a saved burn-in")
     p.add_argument("--lang", choices=("fr", "en"), default="en", help="headers of the CSV and XLSX exports (default en)")
+    p.add_argument("--territory", default=None, help="built-in territory or territory file for every scenario")
     p.add_argument("--out", default="results/compare", help="output folder (default results/compare)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_compare)
@@ -316,6 +355,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("apl", help="write the per-commune APL as CSV", description=cmd_apl.__doc__)
     common(p)
+    p.add_argument("--territory", default=None, help="built-in territory or territory file (default: the embedded one)")
     p.add_argument("--out", required=True, help="CSV file to write")
     p.set_defaults(func=cmd_apl)
     return parser
