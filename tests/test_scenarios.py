@@ -44,7 +44,7 @@ GOOD = 'name = "x"\nyears = 2\n'
     (GOOD + '[[levers]]\ntype = "new_gps"\ncommune = "67434"\ncount = 2.5\n', r"\.count: must be an integer"),
     (GOOD + "seed = -1\n", r"seed: must be within"),
     ('years = 2\n', r"name: a non-empty string is required"),
-    (GOOD + "[territory]\nspeed = 3\n", r"territory\.speed: unknown key; allowed: rural_speed_kmh"),
+    (GOOD + "[territory]\nspeed = 3\n", r"territory\.speed: unknown key; allowed: file, rural_speed_kmh"),
     (GOOD + '[territory]\nproviders = "nope.csv"\n', r"territory\.providers: providers file .*nope.csv does not exist"),
     ('name = "x"\nyears = = 2\n', r"not valid TOML"),
 ])
@@ -56,7 +56,7 @@ def test_each_kind_of_bad_scenario_file_gives_its_clear_error(tmp_path, body, me
 
 
 def test_unknown_scenario_name_lists_the_builtins():
-    with pytest.raises(ScenarioError, match="built-in: baseline, coordination"):
+    with pytest.raises(ScenarioError, match="built-in: baseline, bdd-baseline"):
         load_scenario("utopia")
 
 
@@ -110,6 +110,10 @@ def none(shortage):
     return run
 
 
+def _cardiology(model):
+    return sum(x.activity_per_year for x in model.specialists if x.specialty.value == "cardiology")
+
+
 def _cost(model, item):
     from territoire.model.accounts import ITEMS
 
@@ -138,7 +142,7 @@ LEVER_CHECKS = {
     "new_gps": ({"commune": "67095", "count": 2}, lambda on, off: len(on.gps) > len(off.gps)
                 and on.apl[on.territory.commune_index("67095")] > off.apl[off.territory.commune_index("67095")]),
     "specialist_outreach": ({"specialty": "cardiology", "site": "67434", "days_per_week": 2},
-                            lambda on, off: len(on.specialists) == len(off.specialists) + 1 and _cost(on, "levers") > 0),
+                            lambda on, off: _cardiology(on) > _cardiology(off) and _cost(on, "levers") > 0),
     "retirement_wave": ({"multiplier": 5.0}, lambda on, off: sum(not g.active for g in on.gp_slots) > sum(not g.active for g in off.gp_slots)),
     "on_demand_transport": ({"coverage": 1.0}, lambda on, off: _total(on, "transported") > 0 and _unmet(on) < _unmet(off)),
     "mobile_team": ({"visits_per_week": 60}, lambda on, off: _total(on, "mobile_visits") > 0 and _unmet(on) < _unmet(off)),
