@@ -261,6 +261,15 @@ def cmd_analyse(args) -> None:
     print(f"\nwrote {path}")
 
 
+def cmd_app(args) -> None:
+    """Serve the dashboard (Solara) on http://HOST:PORT."""
+    import subprocess
+
+    print(f"dashboard on http://{args.host}:{args.port} (Ctrl-C to stop)")
+    cmd = [sys.executable, "-m", "solara", "run", "territoire.app", "--port", str(args.port), "--host", args.host, "--no-open"]
+    raise SystemExit(subprocess.call(cmd))
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="territoire", description="Agent-based simulation of a rural health territory.")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -352,6 +361,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("dir", help="sweep result folder")
     p.add_argument("--out", default=None, help="HTML file (default DIR/analysis.html)")
     p.set_defaults(func=cmd_analyse)
+
+    p = sub.add_parser("app", help="serve the dashboard in the browser", description=cmd_app.__doc__)
+    p.add_argument("--port", type=int, default=8765, help="port (default 8765)")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    p.set_defaults(func=cmd_app)
 
     p = sub.add_parser("apl", help="write the per-commune APL as CSV", description=cmd_apl.__doc__)
     common(p)
