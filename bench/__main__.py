@@ -250,6 +250,14 @@ def main(argv: list[str] | None = None) -> int:
         report(f"sweep_runs_per_minute_{workers}_workers", rates[workers], "runs/min (1-year runs of the embedded territory, burn-in excluded)")
     report("sweep_scaling_efficiency_2_workers", rates[2] / (2 * rates[1]), "(1 = perfect)")
 
+    if Path("/usr/bin/chromium").exists():
+        from bench.dashboard_timing import measure
+
+        for name, value in measure().items():
+            report(name, value, "s (real browser: Debian Chromium + Playwright; scenario and baseline stepped together)")
+    else:
+        print("dashboard timings skipped: /usr/bin/chromium is not installed")
+
     bandwidth = memory_bandwidth_gbs()
     report("memory_bandwidth", bandwidth, "GB/s (numpy copy, read + write)")
     touched = bytes_touched_per_step(110_467)

@@ -127,10 +127,20 @@ class Future:
 
 
 def key_series(model) -> pd.DataFrame:
-    """Weekly series of the charted indicators, by zone (ZIP, ZAC) and for the territory."""
+    """Weekly series of the charted indicators, by zone (ZIP, ZAC) and for the territory (cached per week)."""
     rec = model.recorder
     if not len(rec):
         return pd.DataFrame(columns=["week", "unit", "indicator", "value"])
+    cached = getattr(model, "_dashboard_series", None)
+    if cached is not None and cached[0] == (id(rec), len(rec)):
+        return cached[1]
+    frame = _key_series(model)
+    model._dashboard_series = ((id(rec), len(rec)), frame)
+    return frame
+
+
+def _key_series(model) -> pd.DataFrame:
+    rec = model.recorder
     counts = np.stack(rec.counts).sum(axis=2).astype(float)  # weeks, communes, counters
     costs = np.stack(rec.costs).sum(axis=2)
     apl = np.stack(rec.apl)
@@ -180,6 +190,11 @@ def commune_values(model, weeks: int = 13) -> pd.DataFrame:
 
 def quadruple_aim(future: Future) -> dict[str, dict]:
     """Scenario − baseline since the policy started, for the four aims (one replicate: no interval)."""
+    with future.lock:
+        return _quadruple_aim(future)
+
+
+def _quadruple_aim(future: Future) -> dict[str, dict]:
     if not len(future.model.recorder):
         return {}
     s, b = key_series(future.model), key_series(future.baseline)
@@ -207,6 +222,11 @@ def cost_panel(future: Future) -> dict:
     from territoire.experiments.economics import shared_savings
     from territoire.model.accounts import ITEMS
 
+    with future.lock:
+        return _cost_panel(future, shared_savings, ITEMS)
+
+
+def _cost_panel(future: Future, shared_savings, ITEMS) -> dict:
     if not len(future.model.recorder):
         return {}
     invest = [ITEMS.index("levers"), ITEMS.index("programme")]
@@ -233,11 +253,13 @@ def map_figure(model, indicator: str = "apl", lang: str = "fr", values: pd.DataF
 
     values = commune_values(model) if values is None else values
     label_fr, label_en, cmap, _ = MAP_INDICATORS[indicator]
+    from matplotlib.collections import LineCollection
+
     fig, ax = plt.subplots(figsize=(4.2, 3.6) if small else (7.5, 6.2), dpi=72)
     g = model.territory.graph
-    for a, b in g.edges():
-        if g.nodes[a]["kind"] == "commune" and g.nodes[b]["kind"] == "commune":
-            ax.plot([g.nodes[a]["lon"], g.nodes[b]["lon"]], [g.nodes[a]["lat"], g.nodes[b]["lat"]], color="#e3e3e3", lw=0.6, zorder=0)
+    segments = [[(g.nodes[a]["lon"], g.nodes[a]["lat"]), (g.nodes[b]["lon"], g.nodes[b]["lat"])] for a, b in g.edges()
+                if g.nodes[a]["kind"] == "commune" and g.nodes[b]["kind"] == "commune"]
+    ax.add_collection(LineCollection(segments, colors="#e3e3e3", linewidths=0.6, zorder=0))
     v = values[indicator].to_numpy(float)
     zip_ = (values["zone"] == "ZIP").to_numpy()
     sc = ax.scatter(values["lon"], values["lat"], c=v, cmap=cmap, s=20 + 80 * np.sqrt(values["population"] / values["population"].max()),
@@ -275,20 +297,26 @@ def charts_figure(futures: list[Future], lang: str = "fr", large: bool = False, 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(2, 3, figsize=(11, 6) if not large else (14, 8), dpi=72)
+    series = {}
+    for fut in futures:  # read each future's records under its lock: a run may be stepping it
+        with fut.lock:
+            series[id(fut.model)] = key_series(fut.model)
+            series[id(fut.baseline)] = key_series(fut.baseline)
+    fig, axes = plt.subplots(2, 3, figsize=(11, 6) if not large else (14, 8), dpi=64)
     size = 13 if large else 9
     for ax, (ind, (fr, en)) in zip(axes.flat, CHARTS.items()):
         for k, fut in enumerate(futures):
             colour = f"C{k}"
             for model, style, suffix in ((fut.model, "-", ""), (fut.baseline, "--", " (réf.)" if lang == "fr" else " (baseline)")):
-                s = key_series(model)
+                s = series[id(model)]
                 s = s[s["indicator"] == ind]
                 for unit, alpha in (("territory", 1.0), ("ZIP", 0.5)):
                     u = s[s["unit"] == unit]
                     if len(u) == 0 or (model is fut.baseline and k > 0):
                         continue
                     y = u["value"].rolling(4, min_periods=1).mean()
-                    ax.plot(u["week"] / 52, y, style, color="black" if model is fut.baseline else colour, alpha=alpha,
+                    every = max(1, len(u) // 150)  # at most ~150 points a line: drawing stays fast
+                    ax.plot(u["week"].to_numpy()[::every] / 52, y.to_numpy()[::every], style, color="black" if model is fut.baseline else colour, alpha=alpha,
                             label=f"{fut.scenario.name}{suffix} – {unit}" if len(futures) <= 2 else None)
         ax.set_title(fr if lang == "fr" else en, fontsize=size)
         ax.tick_params(labelsize=size - 2)
@@ -299,15 +327,15 @@ def charts_figure(futures: list[Future], lang: str = "fr", large: bool = False, 
     handles, labels = axes.flat[0].get_legend_handles_labels()
     if handles:
         fig.legend(handles, labels, loc="lower center", ncol=4, fontsize=size - 2)
-    fig.tight_layout(rect=(0, 0.07, 1, 1))
+    fig.subplots_adjust(left=0.06, right=0.98, top=0.94, bottom=0.16, wspace=0.25, hspace=0.45)  # tight_layout is slow
     return fig
 
 
-def figure_png(fig) -> bytes:
+def figure_png(fig, dpi: int = 72) -> bytes:
     import matplotlib.pyplot as plt
 
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=90)
+    fig.savefig(buf, format="png", dpi=dpi)
     plt.close(fig)
     return buf.getvalue()
 

@@ -80,7 +80,7 @@ def Control(name: str, spec: dict, value, on_value, label: str):
 @solara.component
 def AimTiles(future, lang: str, version: int = 0):
     t = TEXT[lang]
-    aims = db.quadruple_aim(future) if future is not None else {}
+    aims = solara.use_memo(lambda: db.quadruple_aim(future) if future is not None else {}, dependencies=[future, version])
     with solara.Row(classes=["aims"]):
         for aim, title in (("patient_experience", t["patient_experience"]), ("population_health", t["population_health"]),
                            ("cost", t["cost_aim"]), ("professionals", t["professionals"])):
@@ -99,7 +99,7 @@ def AimTiles(future, lang: str, version: int = 0):
 
 @solara.component
 def CostPanel(future, lang: str, version: int = 0):
-    panel = db.cost_panel(future) if future is not None else {}
+    panel = solara.use_memo(lambda: db.cost_panel(future) if future is not None else {}, dependencies=[future, version])
     t = TEXT[lang]
     with solara.Card(t["cost"]):
         if not panel:
@@ -111,6 +111,41 @@ def CostPanel(future, lang: str, version: int = 0):
                 ("programme cost" if lang == "en" else "coût des programmes", panel["programme_cost_eur"]),
                 ("net result" if lang == "en" else "résultat net", panel["net_result_eur"])]
         solara.Markdown("\n".join(f"- {k}: **{v:,.0f} €**" for k, v in rows))
+
+
+@solara.component
+def ChartsPanel(futures: list, lang: str, version: int, large: bool = False, css: str = "charts"):
+    """Charts drawn in a background thread: a Step answers at once, the charts follow a moment later."""
+    png, set_png = solara.use_state(None)
+
+    def draw():
+        if futures:
+            set_png(db.figure_png(db.charts_figure(futures, lang, large=large)))
+
+    solara.use_thread(draw, dependencies=[version, lang, len(futures)])
+    if png is not None:
+        solara.Image(png, classes=[css])
+
+
+@solara.component
+def Controls(lang, controls, update, commune, set_commune, toml_text, set_toml_text, apply_toml, drop_toml, error):
+    """The model parameters as controls (a component of its own: a Step does not redraw it)."""
+    t = TEXT[lang]
+    communes = _territory().communes
+    names = dict(zip(communes["insee"], communes["name"]))
+    with solara.Column():
+        for name, spec in MODEL_PARAMS.items():
+            Control(name, spec, controls[name], lambda v, n=name: update(n, v), spec["label"])
+        solara.Select(label=t["commune"], values=[f"{c} {n}" for c, n in names.items()],
+                      value=f"{commune} {names[commune]}", on_value=lambda v: set_commune(v.split(" ")[0]))
+        solara.Button(t["place"], on_click=lambda: update("new_gp_commune", commune), outlined=True)
+        solara.Text(f"{t['place']}: {names.get(controls['new_gp_commune'], '')}")
+        solara.InputTextArea(t["toml"], value=toml_text, on_value=set_toml_text, rows=4)
+        solara.Button(t["apply"], on_click=apply_toml)
+        solara.FileDrop(label=t["upload"], on_file=lambda f: drop_toml(f["data"].decode("utf-8")))
+        if error:
+            solara.Error(error)
+        solara.Info(t["estimated"])
 
 
 @solara.component
@@ -158,8 +193,8 @@ def ScenarioTab(lang: str):
             return
         set_running(0.001)
 
-        def work():
-            future.run_to_end(on_progress=lambda f: (set_running(max(f, 0.001)), set_version(lambda v: v + 1)))
+        def work():  # only the progress bar moves during the run; the figures are redrawn at the end
+            future.run_to_end(on_progress=lambda f: set_running(max(f, 0.001)), chunk=26)
             set_running(0.0)
             set_version(lambda v: v + 1)
 
@@ -173,19 +208,8 @@ def ScenarioTab(lang: str):
     communes = _territory().communes
     names = dict(zip(communes["insee"], communes["name"]))
     with solara.Columns([1, 3]):
-        with solara.Column():
-            for name, spec in MODEL_PARAMS.items():
-                Control(name, spec, controls[name], lambda v, n=name: update(n, v), spec["label"])
-            solara.Select(label=t["commune"], values=[f"{c} {n}" for c, n in names.items()],
-                          value=f"{commune} {names[commune]}", on_value=lambda v: set_commune(v.split(" ")[0]))
-            solara.Button(t["place"], on_click=lambda: update("new_gp_commune", commune), outlined=True)
-            solara.Text(f"{t['place']}: {names.get(controls['new_gp_commune'], '')}")
-            solara.InputTextArea(t["toml"], value=toml_text, on_value=set_toml_text, rows=4)
-            solara.Button(t["apply"], on_click=lambda: reset(controls, toml_text or None))
-            solara.FileDrop(label=t["upload"], on_file=lambda f: (set_toml_text(f["data"].decode("utf-8")), reset(controls, f["data"].decode("utf-8"))))
-            if error:
-                solara.Error(error)
-            solara.Info(t["estimated"])
+        Controls(lang, controls, update, commune, set_commune, toml_text, set_toml_text, lambda: reset(controls, toml_text or None),
+                 lambda text: (set_toml_text(text), reset(controls, text)), error)
         with solara.Column():
             with solara.Row():
                 solara.Button(t["step"], on_click=step, disabled=bool(running), classes=["step-button"])
@@ -199,9 +223,12 @@ def ScenarioTab(lang: str):
                 solara.ProgressLinear(value=running * 100)
             solara.Select(label=t["map_colour"], values=list(db.MAP_INDICATORS), value=indicator, on_value=set_indicator)
             if future is not None:
-                values = solara.use_memo(lambda: db.commune_values(future.model), dependencies=[version, future])
-                fig = solara.use_memo(lambda: db.figure_png(db.map_figure(future.model, indicator, lang, values, highlight=commune)),
-                                      dependencies=[version, indicator, lang, commune, future])
+                def map_png():
+                    with future.lock:  # a run may be stepping the model in another thread
+                        v = db.commune_values(future.model)
+                        return v, db.figure_png(db.map_figure(future.model, indicator, lang, v, highlight=commune))
+
+                values, fig = solara.use_memo(map_png, dependencies=[version, indicator, lang, commune, future])
                 with solara.Row():
                     solara.Image(fig, classes=["territory-map"])
                     row = values[values["insee"] == commune].iloc[0]
@@ -210,8 +237,7 @@ def ScenarioTab(lang: str):
                             [f"- population: **{int(row['population']):,}**", f"- zone: **{row['zone']}**"]
                             + [f"- {db.MAP_INDICATORS[k][0 if lang == 'fr' else 1]}: **{row[k]:,.2f}**" for k in db.MAP_INDICATORS]))
                 AimTiles(future, lang, version)
-                charts = solara.use_memo(lambda: db.figure_png(db.charts_figure([future], lang)), dependencies=[version, lang, future])
-                solara.Image(charts, classes=["charts"])
+                ChartsPanel([future], lang, version)
                 CostPanel(future, lang, version)
 
 
