@@ -52,7 +52,9 @@ MODEL_PARAMS = {
 
 def make_future(controls: dict, toml_text: str | None = None) -> db.Future:
     base = db.scenario_from_toml(toml_text, _territory()) if toml_text else load_scenario(controls["scenario"])
-    new = {controls["new_gp_commune"]: controls["new_gp_count"]} if controls.get("new_gp_count") else {}
+    codes = _scenario_territory(base).codes
+    commune = controls["new_gp_commune"] if controls["new_gp_commune"] in codes else codes[0]
+    new = {commune: controls["new_gp_count"]} if controls.get("new_gp_count") else {}
     return db.Future.create(db.scenario_with_controls(base, {**controls, "new_gps": new}))
 
 
@@ -60,6 +62,15 @@ def _territory():
     from territoire.model.model import _default_territory
 
     return _default_territory()
+
+
+def _scenario_territory(scenario):
+    """The territory a scenario runs on (the embedded one unless its file names another)."""
+    if "file" in scenario.territory:
+        from territoire.scenarios.territories import load_territory_file
+
+        return load_territory_file(scenario.territory["file"])[0]
+    return _territory()
 
 
 @solara.component
@@ -128,16 +139,16 @@ def ChartsPanel(futures: list, lang: str, version: int, large: bool = False, css
 
 
 @solara.component
-def Controls(lang, controls, update, commune, set_commune, toml_text, set_toml_text, apply_toml, drop_toml, error):
-    """The model parameters as controls (a component of its own: a Step does not redraw it)."""
+def Controls(lang, controls, update, commune, set_commune, toml_text, set_toml_text, apply_toml, drop_toml, error, territory):
+    """The model parameters as controls."""
     t = TEXT[lang]
-    communes = _territory().communes
+    communes = territory.communes
     names = dict(zip(communes["insee"], communes["name"]))
     with solara.Column():
         for name, spec in MODEL_PARAMS.items():
             Control(name, spec, controls[name], lambda v, n=name: update(n, v), spec["label"])
         solara.Select(label=t["commune"], values=[f"{c} {n}" for c, n in names.items()],
-                      value=f"{commune} {names[commune]}", on_value=lambda v: set_commune(v.split(" ")[0]))
+                      value=f"{commune} {names.get(commune, '')}", on_value=lambda v: set_commune(v.split(" ")[0]))
         solara.Button(t["place"], on_click=lambda: update("new_gp_commune", commune), outlined=True)
         solara.Text(f"{t['place']}: {names.get(controls['new_gp_commune'], '')}")
         solara.InputTextArea(t["toml"], value=toml_text, on_value=set_toml_text, rows=4)
@@ -205,11 +216,21 @@ def ScenarioTab(lang: str):
         set_controls(new)
         reset(new)
 
-    communes = _territory().communes
-    names = dict(zip(communes["insee"], communes["name"]))
+    territory = future.model.territory if future is not None else _territory()
+
+    def map_png():
+        if future is None:
+            return None, None
+        with future.lock:  # a run may be stepping the model in another thread
+            v = db.commune_values(future.model)
+            return v, db.figure_png(db.map_figure(future.model, indicator, lang, v, highlight=commune))
+
+    if commune not in set(territory.codes):
+        commune = territory.codes[int(territory.population.argmax())]  # the scenario moved to another territory
+    values, fig = solara.use_memo(map_png, dependencies=[version, indicator, lang, commune, future])
     with solara.Columns([1, 3]):
         Controls(lang, controls, update, commune, set_commune, toml_text, set_toml_text, lambda: reset(controls, toml_text or None),
-                 lambda text: (set_toml_text(text), reset(controls, text)), error)
+                 lambda text: (set_toml_text(text), reset(controls, text)), error, territory)
         with solara.Column():
             with solara.Row():
                 solara.Button(t["step"], on_click=step, disabled=bool(running), classes=["step-button"])
@@ -223,12 +244,6 @@ def ScenarioTab(lang: str):
                 solara.ProgressLinear(value=running * 100)
             solara.Select(label=t["map_colour"], values=list(db.MAP_INDICATORS), value=indicator, on_value=set_indicator)
             if future is not None:
-                def map_png():
-                    with future.lock:  # a run may be stepping the model in another thread
-                        v = db.commune_values(future.model)
-                        return v, db.figure_png(db.map_figure(future.model, indicator, lang, v, highlight=commune))
-
-                values, fig = solara.use_memo(map_png, dependencies=[version, indicator, lang, commune, future])
                 with solara.Row():
                     solara.Image(fig, classes=["territory-map"])
                     row = values[values["insee"] == commune].iloc[0]
