@@ -208,8 +208,12 @@ class TerritoryModel(mesa.Model):
     def refresh_apl(self) -> np.ndarray:
         gp = self.gp_arrays()
         active = gp["active"]
-        self.apl = apl_by_commune(self.territory.travel_min, self.std_population, gp["commune"][active], gp["activity"][active],
-                                  gp["newly_installed"][active])
+        key = (gp["commune"][active].tobytes(), gp["activity"][active].tobytes(), gp["newly_installed"][active].tobytes(),
+               self.std_population.tobytes())
+        if getattr(self, "_apl_key", None) != key:  # recomputed only when GPs or the population changed
+            self.apl = apl_by_commune(self.territory.travel_min, self.std_population, gp["commune"][active], gp["activity"][active],
+                                      gp["newly_installed"][active])
+            self._apl_key = key
         return self.apl
 
     @property
@@ -508,9 +512,13 @@ class TerritoryModel(mesa.Model):
         self.recorder.record(self, w - self.policy_week0, counts, costs, referrals, utility)
 
     # ---- a few scalars for Mesa's DataCollector (and batch_run) ---------------------------------
+    def _last_counts(self) -> np.ndarray | None:
+        return self.recorder.counts[-1].sum(axis=(0, 1)) if len(self.recorder) else None
+
     @property
     def population_now(self) -> int:
-        return int(self.patients.alive.sum())
+        c = self._last_counts()
+        return int(self.patients.alive.sum()) if c is None else int(c[indicators.ALIVE])
 
     @property
     def gp_count(self) -> int:
@@ -522,12 +530,19 @@ class TerritoryModel(mesa.Model):
 
     @property
     def unmet_last_week(self) -> int:
-        return int(self.recent_unmet_per_inhabitant(1) @ self.territory.population) if len(self.recorder) else 0
+        c = self._last_counts()
+        if c is None:
+            return 0
+        C = indicators.C
+        return int(c[C["followup_due"]] - c[C["followup_done"]] + c[C["routine"]] - c[C["routine_done"]])
 
     @property
     def share_without_gp_now(self) -> float:
-        p = self.patients
-        return float(((p.gp < 0) & p.alive).sum() / max(p.alive.sum(), 1))
+        c = self._last_counts()
+        if c is None:
+            p = self.patients
+            return float(((p.gp < 0) & p.alive).sum() / max(p.alive.sum(), 1))
+        return float(c[indicators.WITHOUT_GP] / max(c[indicators.ALIVE], 1))
 
     def run(self, weeks: int, progress: bool = False) -> "TerritoryModel":
         """Advance ``weeks`` weeks, with a progress bar if asked."""
