@@ -53,43 +53,46 @@ def count_kernel(partial, alive, event, acute, age_weeks, sex, stage, commune, v
     n_chunks = partial.shape[0]
     size = (n + n_chunks - 1) // n_chunks
     n_d = stage.shape[1]
+    n_k = partial.shape[3]
     for c in prange(n_chunks):
-        partial[c] = 0
+        flat = partial[c].reshape(-1)  # a row is (commune, vulnerable): flat offsets avoid a view per patient
+        flat[:] = 0
         for i in range(c * size, min(n, (c + 1) * size)):
             ev = event[i]
             if not alive[i] and not (ev & DIED):
                 continue
-            row = partial[c, commune[i], 1 if vulnerable[i] else 0]
+            row = (commune[i] * 2 + (1 if vulnerable[i] else 0)) * n_k
             if ev != 0:
                 for f in range(flag_bits.shape[0]):
                     if ev & flag_bits[f]:
-                        row[flag_index[f]] += 1
-            if ev & HOSPITALISED:
-                row[HOSPITALISED0 + acute[i]] += 1
-            if ev & DIED:
-                for d in range(n_d):
-                    if stage[i, d] > 0:
-                        row[DEATHS_WITH0 + d] += 1
-                continue
-            row[ALIVE] += 1
+                        flat[row + flag_index[f]] += 1
+                if ev & HOSPITALISED:
+                    flat[row + HOSPITALISED0 + acute[i]] += 1
+                if ev & DIED:
+                    for d in range(n_d):
+                        if stage[i, d] > 0:
+                            flat[row + DEATHS_WITH0 + d] += 1
+                    continue
+            flat[row + ALIVE] += 1
             age = age_weeks[i] // WEEKS_PER_YEAR
             if gp[i] == NO_GP:
-                row[WITHOUT_GP] += 1
+                flat[row + WITHOUT_GP] += 1
             if age >= 18:
-                row[ADULTS] += 1
-            if age >= 40:
-                row[AGED_40] += 1
-            if age >= 50 and sex[i] == 1:
-                row[WOMEN_50] += 1
+                flat[row + ADULTS] += 1
+                if age >= 40:
+                    flat[row + AGED_40] += 1
+                    if age >= 50 and sex[i] == 1:
+                        flat[row + WOMEN_50] += 1
             if enrolled[i]:
-                row[ENROLLED] += 1
+                flat[row + ENROLLED] += 1
             if telemonitored[i]:
-                row[TELEMONITORED] += 1
+                flat[row + TELEMONITORED] += 1
             for d in range(n_d):
-                if stage[i, d] > 0:
-                    row[PREVALENT0 + d] += 1
-                    if stage[i, d] == 3:
-                        row[COMPLICATED0 + d] += 1
+                s = stage[i, d]
+                if s > 0:
+                    flat[row + PREVALENT0 + d] += 1
+                    if s == 3:
+                        flat[row + COMPLICATED0 + d] += 1
     total = np.zeros(partial.shape[1:], np.int64)
     for c in range(n_chunks):
         total += partial[c]
