@@ -35,6 +35,7 @@ TEXT = {
            "better": "better", "worse": "worse", "same": "same", "estimated": "Estimated providers (documented placement rule)"},
 }
 TEXT["fr"]["cost_aim"], TEXT["en"]["cost_aim"] = "Coûts", "Cost"
+DRAW_DELAY_S = 0.3  # figures are redrawn in threads after the page has answered a click
 
 #: The model's parameters as controls (Mesa SolaraViz format).
 MODEL_PARAMS = {
@@ -130,12 +131,41 @@ def ChartsPanel(futures: list, lang: str, version: int, large: bool = False, css
     png, set_png = solara.use_state(None)
 
     def draw():
+        time.sleep(DRAW_DELAY_S)  # let the page answer first: drawing holds the GIL
         if futures:
             set_png(db.figure_png(db.charts_figure(futures, lang, large=large)))
 
     solara.use_thread(draw, dependencies=[version, lang, len(futures)])
     if png is not None:
         solara.Image(png, classes=[css])
+
+
+@solara.component
+def MapPanel(future, indicator: str, lang: str, commune: str, version: int):
+    """The map and the chosen commune's figures, drawn in a background thread (a Step answers at once)."""
+    drawn, set_drawn = solara.use_state(None)
+
+    def draw():
+        time.sleep(DRAW_DELAY_S)  # let the page answer first: drawing holds the GIL
+        with future.lock:  # a run may be stepping the model in another thread
+            values = db.commune_values(future.model)
+            png = db.figure_png(db.map_figure(future.model, indicator, lang, values, highlight=commune))
+        set_drawn((values, png))
+
+    solara.use_thread(draw, dependencies=[future, indicator, lang, commune, version])
+    if drawn is None:
+        solara.ProgressLinear(True)
+        return
+    values, png = drawn
+    with solara.Row():
+        solara.Image(png, classes=["territory-map"])
+        match = values[values["insee"] == commune]
+        if len(match):
+            row = match.iloc[0]
+            with solara.Column(classes=["commune-info"]):
+                solara.Markdown(f"### {row['name']}\n" + "\n".join(
+                    [f"- population: **{int(row['population']):,}**", f"- zone: **{row['zone']}**"]
+                    + [f"- {db.MAP_INDICATORS[k][0 if lang == 'fr' else 1]}: **{row[k]:,.2f}**" for k in db.MAP_INDICATORS]))
 
 
 @solara.component
@@ -205,7 +235,7 @@ def ScenarioTab(lang: str):
         set_running(0.001)
 
         def work():  # only the progress bar moves during the run; the figures are redrawn at the end
-            future.run_to_end(on_progress=lambda f: set_running(max(f, 0.001)), chunk=26)
+            future.run_to_end(on_progress=lambda f: set_running(max(f, 0.001)), chunk=52)
             set_running(0.0)
             set_version(lambda v: v + 1)
 
@@ -218,16 +248,9 @@ def ScenarioTab(lang: str):
 
     territory = future.model.territory if future is not None else _territory()
 
-    def map_png():
-        if future is None:
-            return None, None
-        with future.lock:  # a run may be stepping the model in another thread
-            v = db.commune_values(future.model)
-            return v, db.figure_png(db.map_figure(future.model, indicator, lang, v, highlight=commune))
 
     if commune not in set(territory.codes):
         commune = territory.codes[int(territory.population.argmax())]  # the scenario moved to another territory
-    values, fig = solara.use_memo(map_png, dependencies=[version, indicator, lang, commune, future])
     with solara.Columns([1, 3]):
         Controls(lang, controls, update, commune, set_commune, toml_text, set_toml_text, lambda: reset(controls, toml_text or None),
                  lambda text: (set_toml_text(text), reset(controls, text)), error, territory)
@@ -244,13 +267,7 @@ def ScenarioTab(lang: str):
                 solara.ProgressLinear(value=running * 100)
             solara.Select(label=t["map_colour"], values=list(db.MAP_INDICATORS), value=indicator, on_value=set_indicator)
             if future is not None:
-                with solara.Row():
-                    solara.Image(fig, classes=["territory-map"])
-                    row = values[values["insee"] == commune].iloc[0]
-                    with solara.Column(classes=["commune-info"]):
-                        solara.Markdown(f"### {row['name']}\n" + "\n".join(
-                            [f"- population: **{int(row['population']):,}**", f"- zone: **{row['zone']}**"]
-                            + [f"- {db.MAP_INDICATORS[k][0 if lang == 'fr' else 1]}: **{row[k]:,.2f}**" for k in db.MAP_INDICATORS]))
+                MapPanel(future, indicator, lang, commune, version)
                 AimTiles(future, lang, version)
                 ChartsPanel([future], lang, version)
                 CostPanel(future, lang, version)
