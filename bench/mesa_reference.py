@@ -85,10 +85,7 @@ class MesaPatientsModel(mesa.Model):
 
 
 def kernel_subset_step(tm, week):
-    """The numba kernels of the same stages (demography, onset, progression, demand) for one week."""
-    tm._demography(week)
-    tm._onset(week)
-    tm._progression(week)
-    tm._demand(week)
+    """The numba kernels of the same stages (demography, onset, progression, demand) for one week, fused."""
+    tm._patient_stages(week, tm.gp_arrays())
 
 

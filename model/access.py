@@ -99,8 +99,8 @@ def access_kernel(week, key, key_policy, order, offset, alive, event, commune, m
     n = order.shape[0]
     asking = np.empty(n, np.int64)  # this week's patients with a demand, in service order
     m = 0
-    for k in range(n):
-        i = order[(k + offset) % n]
+    for k in range(offset, n + offset):  # two plain ranges rather than a modulo per patient
+        i = order[k] if k < n else order[k - n]
         if alive[i] and (event[i] & DEMAND):
             asking[m] = i
             m += 1

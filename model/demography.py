@@ -44,30 +44,40 @@ def demography_kernel(week, key, key_newcomer, alive, age_weeks, sex, vulnerable
     """Updates the patient arrays in place and writes this week's ``event`` flags (reset here)."""
     n = alive.shape[0]
     for c in prange((n + CHUNK - 1) // CHUNK):
-        for i in range(c * CHUNK, min(n, (c + 1) * CHUNK)):
-            ev = 0
-            if not alive[i]:
-                # A newborn (assumption: births and arrivals replace deaths commune by commune).
-                alive[i] = True
-                age_weeks[i] = 0
-                sex[i] = 1 if uniform(key_newcomer, i, week, 0) < p_female else 0
-                vulnerable[i] = uniform(key_newcomer, i, week, 1) < p_vulnerable
-                u = uniform(key_newcomer, i, week, 2)
-                mobility[i] = 0 if u < newcomer_mobility[0] else (1 if u < newcomer_mobility[0] + newcomer_mobility[1] else 2)
-                digital[i] = uniform(key_newcomer, i, week, 3) < newcomer_digital
-                for d in range(stage.shape[1]):
-                    stage[i, d] = 0
-                    weeks_since[i, d] = 0
-                gp[i] = NO_GP
-                enrolled[i] = False
-                telemonitored[i] = False
-                pending_routine[i] = 0
-                ev |= ARRIVED
-            if age_weeks[i] < 32767:
-                age_weeks[i] += 1
-            age = min(age_weeks[i] // WEEKS_PER_YEAR, death_table.shape[1] - 1)
-            if uniform(key, i, week, 0) < death_table[sex[i], age, stage_combo(stage, i)]:
-                alive[i] = False
-                gp[i] = NO_GP
-                ev |= DIED
-            event[i] = ev
+        demography_chunk(c * CHUNK, min(n, (c + 1) * CHUNK), week, key, key_newcomer, alive, age_weeks, sex, vulnerable,
+                         mobility, digital, stage, weeks_since, gp, enrolled, telemonitored, pending_routine, event,
+                         death_table, p_female, p_vulnerable, newcomer_mobility, newcomer_digital)
+
+
+@njit(cache=True)
+def demography_chunk(lo, hi, week, key, key_newcomer, alive, age_weeks, sex, vulnerable, mobility, digital, stage,
+                     weeks_since, gp, enrolled, telemonitored, pending_routine, event,
+                     death_table, p_female, p_vulnerable, newcomer_mobility, newcomer_digital):
+    """Demography of patient slots ``lo`` to ``hi - 1`` (the body of ``demography_kernel``)."""
+    for i in range(lo, hi):
+        ev = 0
+        if not alive[i]:
+            # A newborn (assumption: births and arrivals replace deaths commune by commune).
+            alive[i] = True
+            age_weeks[i] = 0
+            sex[i] = 1 if uniform(key_newcomer, i, week, 0) < p_female else 0
+            vulnerable[i] = uniform(key_newcomer, i, week, 1) < p_vulnerable
+            u = uniform(key_newcomer, i, week, 2)
+            mobility[i] = 0 if u < newcomer_mobility[0] else (1 if u < newcomer_mobility[0] + newcomer_mobility[1] else 2)
+            digital[i] = uniform(key_newcomer, i, week, 3) < newcomer_digital
+            for d in range(stage.shape[1]):
+                stage[i, d] = 0
+                weeks_since[i, d] = 0
+            gp[i] = NO_GP
+            enrolled[i] = False
+            telemonitored[i] = False
+            pending_routine[i] = 0
+            ev |= ARRIVED
+        if age_weeks[i] < 32767:
+            age_weeks[i] += 1
+        age = min(age_weeks[i] // WEEKS_PER_YEAR, death_table.shape[1] - 1)
+        if uniform(key, i, week, 0) < death_table[sex[i], age, stage_combo(stage, i)]:
+            alive[i] = False
+            gp[i] = NO_GP
+            ev |= DIED
+        event[i] = ev

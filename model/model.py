@@ -25,6 +25,7 @@ from territoire.model.demography import MAX_AGE_INDEX, demography_kernel, weekly
 from territoire.model.events import events_kernel
 from territoire.model.chunks import n_reduction_blocks
 from territoire.model.onset import onset_hazard_table, onset_kernel
+from territoire.model.patient_week import patient_week_kernel
 from territoire.model.params import AccessParams, CareParams, CostParams, DiseaseParams, WorkforceParams
 from territoire.model.policy import Policy
 from territoire.model.progression import progression_kernel
@@ -50,6 +51,11 @@ def _kernels(name: str) -> SimpleNamespace:
             "demography_kernel", "onset_kernel", "progression_kernel", "demand_kernel", "access_kernel",
             "events_kernel", "accounts_kernel", "count_kernel")})
     raise ValueError(f"kernels must be 'numba' or 'reference', got {name!r}")
+
+
+#: Columns of ``TerritoryModel.gp_arrays`` and their dtypes.
+_GP_COLUMNS = (("commune", np.int32), ("activity", float), ("newly_installed", bool), ("list_cap", np.int64), ("fte", float),
+               ("active", bool), ("has_nurse", bool), ("tele_share", float), ("extra_capacity", float))
 
 
 @lru_cache(maxsize=2)
@@ -101,6 +107,7 @@ class TerritoryModel(mesa.Model):
         self.care_params = care_params or CareParams()
         self.cost_params = cost_params or CostParams()
         self.workforce_params = workforce_params or WorkforceParams()
+        self.kernels = kernels
         self.k = _kernels(kernels)
 
         t = self.territory
@@ -163,19 +170,10 @@ class TerritoryModel(mesa.Model):
 
     def gp_arrays(self) -> dict[str, np.ndarray]:
         """GP attributes by slot (the médecin-traitant index of patients); gone GPs have ``active`` False."""
-        gps = self.gp_slots
-        active = np.array([g.active for g in gps], bool)
-        return {
-            "commune": np.array([g.commune for g in gps], np.int32),
-            "activity": np.where(active, [g.activity_per_year for g in gps], 0.0) if gps else np.zeros(0),
-            "newly_installed": np.array([g.newly_installed for g in gps], bool),
-            "list_cap": np.array([g.list_cap for g in gps], np.int64),
-            "fte": np.array([g.fte for g in gps], float),
-            "active": active,
-            "has_nurse": np.array([g.has_nurse and g.active for g in gps], bool),
-            "tele_share": np.array([g.tele_share for g in gps], float),
-            "extra_capacity": np.array([g.extra_capacity_per_week if g.active else 0.0 for g in gps], float),
-        }
+        rows = [(g.commune, g.activity_per_year if g.active else 0.0, g.newly_installed, g.list_cap, g.fte, g.active,
+                 g.has_nurse and g.active, g.tele_share, g.extra_capacity_per_week if g.active else 0.0) for g in self.gp_slots]
+        columns = list(zip(*rows)) if rows else [()] * len(_GP_COLUMNS)
+        return {name: np.array(values, dtype) for (name, dtype), values in zip(_GP_COLUMNS, columns)}
 
     @property
     def reach_by_mobility(self) -> np.ndarray:
@@ -205,8 +203,8 @@ class TerritoryModel(mesa.Model):
         counts = np.bincount(idx[p.alive], minlength=self.territory.n_communes * N_APL_AGE_BANDS)
         return counts.reshape(self.territory.n_communes, N_APL_AGE_BANDS)
 
-    def refresh_apl(self) -> np.ndarray:
-        gp = self.gp_arrays()
+    def refresh_apl(self, gp: dict | None = None) -> np.ndarray:
+        gp = self.gp_arrays() if gp is None else gp
         active = gp["active"]
         key = (gp["commune"][active].tobytes(), gp["activity"][active].tobytes(), gp["newly_installed"][active].tobytes(),
                self.std_population.tobytes())
@@ -328,7 +326,7 @@ class TerritoryModel(mesa.Model):
         gp = self.gp_arrays()
         t = self.territory
         self.gp_sorted = gps_by_distance(t.travel_min, gp["commune"]) if len(gp["commune"]) else np.zeros((t.n_communes, 0), np.int32)
-        self.refresh_apl()
+        self.refresh_apl(gp)
         active = gp["commune"][gp["active"]]
         self.minutes_to_gp = t.travel_min[:, active].min(axis=1) if active.size else np.full(t.n_communes, np.inf)
 
@@ -402,11 +400,9 @@ class TerritoryModel(mesa.Model):
         """Advance one week."""
         w = self.week
         self._policy(w)
-        self._demography(w)
-        self._onset(w)
-        self._progression(w)
-        self._demand(w)
-        referrals, used, turned_away = self._access(w)
+        gp = self.gp_arrays()  # this week's GPs, levers applied (the providers stage takes a new snapshot)
+        self._patient_stages(w, gp)
+        referrals, used, turned_away = self._access(w, gp)
         self._events(w)
         self._providers(w, referrals, used, turned_away)
         costs = self._accounts(referrals)
@@ -422,36 +418,49 @@ class TerritoryModel(mesa.Model):
         if w % 4 == 0:
             refresh_enrolments(self)
 
-    def _demography(self, w: int) -> None:
+    def _patient_stages(self, w: int, gp: dict) -> None:
+        """Stages 1 to 4, each patient on their own: demography, onset, progression, demand.
+
+        With the numba kernels they run fused, patient by patient, in one pass over the arrays
+        (``patient_week.py``); with the reference, stage after stage. The result is the same.
+        """
+        args = (self._demography_args(), self._onset_args(), self._progression_args(gp), self._demand_args())
+        if self.kernels == "numba":
+            patient_week_kernel(len(self.patients), w, *args)
+        else:
+            for kernel, stage_args in zip((self.k.demography_kernel, self.k.onset_kernel, self.k.progression_kernel,
+                                           self.k.demand_kernel), args):
+                kernel(w, *stage_args)
+
+    def _demography_args(self) -> tuple:
         p, pp = self.patients, self.population_params
-        self.k.demography_kernel(w, self.keys["demography"], self.keys["newcomer"], p.alive, p.age_weeks, p.sex, p.vulnerable,
-                          p.mobility, p.digital, p.stage, p.weeks_since_followup, p.gp, p.enrolled, p.telemonitored,
-                          p.pending_routine, self.event, self.death_table, pp.female_share_by_age[0][1],
-                          pp.p_vulnerable, np.asarray(pp.mobility_by_age[0][1]), pp.digital_by_age[0][1])
+        return (self.keys["demography"], self.keys["newcomer"], p.alive, p.age_weeks, p.sex, p.vulnerable, p.mobility,
+                p.digital, p.stage, p.weeks_since_followup, p.gp, p.enrolled, p.telemonitored, p.pending_routine, self.event,
+                self.death_table, pp.female_share_by_age[0][1], pp.p_vulnerable, np.asarray(pp.mobility_by_age[0][1]),
+                pp.digital_by_age[0][1])
 
-    def _onset(self, w: int) -> None:
+    def _onset_args(self) -> tuple:
         p = self.patients
-        self.k.onset_kernel(w, self.keys["onset"], p.alive, p.age_weeks, p.sex, p.stage, p.weeks_since_followup, self.event,
-                     self.onset_table, self.dtables["onset_stage2_share"], self.policy.onset_multiplier)
+        return (self.keys["onset"], p.alive, p.age_weeks, p.sex, p.stage, p.weeks_since_followup, self.event,
+                self.onset_table, self.dtables["onset_stage2_share"], self.policy.onset_multiplier)
 
-    def _progression(self, w: int) -> None:
+    def _progression_args(self, gp: dict) -> tuple:
         p, dp, t = self.patients, self.disease_params, self.dtables
-        self.k.progression_kernel(w, self.keys["progression"], p.alive, p.stage, p.weeks_since_followup, p.enrolled,
-                           p.telemonitored, p.gp, self.gp_arrays()["has_nurse"], self.ctables["followup_weeks"],
-                           t["worsen"] * self.policy.worsen_multiplier, t["regain"], t["complicate"],
-                           dp.osteoporosis_diagnosis + self.policy.osteoporosis_screening_per_year, dp.missed_followup_rr,
-                           dp.overdue_factor, dp.enrolled_rr, dp.enrolled_regain_rr, dp.nurse_regain_rr,
-                           dp.telemonitoring_complication_rr)
+        return (self.keys["progression"], p.alive, p.stage, p.weeks_since_followup, p.enrolled, p.telemonitored, p.gp,
+                gp["has_nurse"], self.ctables["followup_weeks"], t["worsen"] * self.policy.worsen_multiplier, t["regain"],
+                t["complicate"], dp.osteoporosis_diagnosis + self.policy.osteoporosis_screening_per_year,
+                dp.missed_followup_rr, dp.overdue_factor, dp.enrolled_rr, dp.enrolled_regain_rr, dp.nurse_regain_rr,
+                dp.telemonitoring_complication_rr)
 
-    def _demand(self, w: int) -> None:
+    def _demand_args(self) -> tuple:
         p, dp = self.patients, self.disease_params
-        self.k.demand_kernel(w, self.keys["demand"], p.alive, p.age_weeks, p.stage, p.weeks_since_followup, p.enrolled,
-                      p.pending_routine, self.event, self.acute, self.ctables["followup_weeks"], self.dtables["acute_rate"],
-                      dp.acute_missed_followup_rr, dp.acute_enrolled_rr, dp.overdue_factor, self.routine_weekly)
+        return (self.keys["demand"], p.alive, p.age_weeks, p.stage, p.weeks_since_followup, p.enrolled, p.pending_routine,
+                self.event, self.acute, self.ctables["followup_weeks"], self.dtables["acute_rate"],
+                dp.acute_missed_followup_rr, dp.acute_enrolled_rr, dp.overdue_factor, self.routine_weekly)
 
-    def _access(self, w: int):
+    def _access(self, w: int, gp: dict | None = None):
         p, cp, t = self.patients, self.care_params, self.territory
-        gp = self.gp_arrays()
+        gp = self.gp_arrays() if gp is None else gp
         weekly = gp["activity"] / 52.0
         capacity = np.ascontiguousarray(weekly + gp["extra_capacity"])
         start = capacity.copy()
@@ -482,11 +491,12 @@ class TerritoryModel(mesa.Model):
         workforce.update_workload(self, used, turned_away)
         workforce.retire_and_leave(self, w)
         workforce.install_new_gps(self, w)
-        workforce.find_medecins_traitants(self)
+        gp = self.gp_arrays()
+        workforce.find_medecins_traitants(self, gp)
         workforce.serve_specialists(self, referrals)
         if w % 52 == 51:  # ageing shifts the standardised population slowly: refresh it yearly
             self.std_population = standardised_population(self.age_counts_5y())
-        self.refresh_apl()  # cheap (communes × communes); activities may have changed this week
+        self.refresh_apl(gp)  # recomputed only if GPs or the standardised population changed
 
     def _accounts(self, referrals: np.ndarray) -> np.ndarray:
         p, cp, ct = self.patients, self.cost_params, self.costtables

@@ -47,19 +47,28 @@ def onset_kernel(week, key, alive, age_weeks, sex, stage, weeks_since, event, on
     at most one disease starts in a week (two at once has a probability of ~1e-8).
     """
     n = alive.shape[0]
+    for c in prange((n + CHUNK - 1) // CHUNK):
+        onset_chunk(c * CHUNK, min(n, (c + 1) * CHUNK), week, key, alive, age_weeks, sex, stage, weeks_since, event,
+                    onset_table, onset_stage2_share, onset_multiplier)
+
+
+@njit(cache=True)
+def onset_chunk(lo, hi, week, key, alive, age_weeks, sex, stage, weeks_since, event, onset_table,
+                onset_stage2_share, onset_multiplier):
+    """Onset for patient slots ``lo`` to ``hi - 1`` (the body of ``onset_kernel``).
+
+    The hazard is looked up for everyone and tested once: a branch that is almost never taken costs
+    less than the unpredictable ones (alive? already ill?) it replaces.
+    """
     n_d = stage.shape[1]
     width = 1.0 / n_d
-    for c in prange((n + CHUNK - 1) // CHUNK):
-        for i in range(c * CHUNK, min(n, (c + 1) * CHUNK)):
-            if not alive[i]:
-                continue
-            u = uniform(key, i, week, 0)
-            d = int(u * n_d)
-            if stage[i, d] != 0:
-                continue
-            age = min(age_weeks[i] // WEEKS_PER_YEAR, onset_table.shape[2] - 1)
-            row = n_d if (d == HEART_FAILURE and stage[i, DIABETES] > 0) else d
-            if u - d * width < min(onset_table[row, sex[i], age] * onset_multiplier[d], width):
-                stage[i, d] = 2 if uniform(key, i, week, 1 + d) < onset_stage2_share[d] else 1
-                weeks_since[i, d] = 0
-                event[i] |= ONSET
+    for i in range(lo, hi):
+        u = uniform(key, i, week, 0)
+        d = int(u * n_d)
+        age = min(age_weeks[i] // WEEKS_PER_YEAR, onset_table.shape[2] - 1)
+        row = n_d if (d == HEART_FAILURE) & (stage[i, DIABETES] > 0) else d
+        hazard = min(onset_table[row, sex[i], age] * onset_multiplier[d], width)
+        if alive[i] & (stage[i, d] == 0) & (u - d * width < hazard):
+            stage[i, d] = 2 if uniform(key, i, week, 1 + d) < onset_stage2_share[d] else 1
+            weeks_since[i, d] = 0
+            event[i] |= ONSET

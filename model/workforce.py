@@ -78,15 +78,20 @@ def install_new_gps(model: "TerritoryModel", week: int) -> list[int]:
     return [model.add_gp(commune, age=params.new_gp_age, activity=params.new_gp_activity, fte=1.0, practice=practice, week=week)]
 
 
-def find_medecins_traitants(model: "TerritoryModel") -> int:
-    """Patients without a médecin traitant who needed care this week look for one who accepts them."""
+def find_medecins_traitants(model: "TerritoryModel", gp: dict | None = None) -> int:
+    """Patients without a médecin traitant who needed care this week look for one who accepts them,
+    in the fixed service order."""
     p = model.patients
     if not model.gp_slots:
         return 0
-    gp = model.gp_arrays()
+    looking = (p.gp == NO_GP) & p.alive & ((model.event & DEMAND) != 0)
+    if not looking.any():
+        return 0
+    order = model.alloc_order[looking[model.alloc_order]]  # those looking, in service order (a few hundred)
+    gp = model.gp_arrays() if gp is None else gp
     listed = list_sizes(p.gp, p.alive, len(gp["commune"]))
     free = np.where(gp["active"], np.maximum(gp["list_cap"] - listed, 0), 0).astype(np.int64)
-    return int(assign_gps(model.alloc_order, p.commune, p.mobility, model.reach_by_mobility, p.gp, model.gp_sorted, gp["commune"],
+    return int(assign_gps(order, p.commune, p.mobility, model.reach_by_mobility, p.gp, model.gp_sorted, gp["commune"],
                           free, model.territory.travel_min, p.alive, model.event, DEMAND))
 
 
