@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from territoire.agents.providers import MSP, Hospital, Pharmacy
+from territoire.model.gc_pause import gc_paused
 from territoire.model.indicators import C
 from territoire.scenarios.levers import Lever
 from territoire.scenarios.schema import Scenario, load_scenario, parse_scenario
@@ -114,7 +115,7 @@ class Future:
         return self.week >= self.horizon_weeks
 
     def step(self, weeks: int = 1) -> None:
-        with self.lock:
+        with self.lock, gc_paused():
             for _ in range(min(weeks, self.horizon_weeks - self.week)):
                 self.model.step()
                 self.baseline.step()

@@ -17,6 +17,7 @@ from territoire.agents.population import PopulationParams, consumption_weight_by
 from territoire.agents.provider_table import read_providers_csv, validate_providers
 from territoire.agents.providers import CPTS, GP, MSP, Hospital, Pharmacy, Practice, Specialist
 from territoire.model.apl import UNDERSERVED_APL, apl_by_commune, share_underserved, standardised_population, weighted_mean
+from territoire.model.gc_pause import gc_paused
 from territoire.model.gp_choice import assign_gps, gps_by_distance
 from territoire.model import accounts, indicators, workforce
 from territoire.model.access import access_kernel, rotation_offset
@@ -558,8 +559,9 @@ class TerritoryModel(mesa.Model):
         """Advance ``weeks`` weeks, with a progress bar if asked."""
         from tqdm.auto import tqdm
 
-        for _ in tqdm(range(weeks), desc="weeks", unit="wk", disable=not progress, leave=False):
-            self.step()
+        with gc_paused():
+            for _ in tqdm(range(weeks), desc="weeks", unit="wk", disable=not progress, leave=False):
+                self.step()
         return self
 
     def indicators(self, levels=("territory", "zone", "epci", "commune", "vulnerable")) -> pd.DataFrame:

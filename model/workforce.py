@@ -11,7 +11,7 @@ import numpy as np
 from territoire.agents.patients import NO_GP, WEEKS_PER_YEAR
 from territoire.agents.providers import GP, Practice
 from territoire.model.events_codes import DEMAND
-from territoire.model.gp_choice import assign_gps, list_sizes
+from territoire.model.gp_choice import assign_gps, list_sizes, looking_in_order
 from territoire.model.rng import uniform_np
 
 if TYPE_CHECKING:
@@ -84,13 +84,12 @@ def find_medecins_traitants(model: "TerritoryModel", gp: dict | None = None) -> 
     p = model.patients
     if not model.gp_slots:
         return 0
-    looking = (p.gp == NO_GP) & p.alive & ((model.event & DEMAND) != 0)
-    if not looking.any():
-        return 0
-    order = model.alloc_order[looking[model.alloc_order]]  # those looking, in service order (a few hundred)
     gp = model.gp_arrays() if gp is None else gp
     listed = list_sizes(p.gp, p.alive, len(gp["commune"]))
     free = np.where(gp["active"], np.maximum(gp["list_cap"] - listed, 0), 0).astype(np.int64)
+    if not free.any():  # every list is full (common in an under-served territory)
+        return 0
+    order = looking_in_order(model.alloc_order, p.gp, p.alive, model.event, DEMAND)
     return int(assign_gps(order, p.commune, p.mobility, model.reach_by_mobility, p.gp, model.gp_sorted, gp["commune"],
                           free, model.territory.travel_min, p.alive, model.event, DEMAND))
 
@@ -98,9 +97,12 @@ def find_medecins_traitants(model: "TerritoryModel", gp: dict | None = None) -> 
 def serve_specialists(model: "TerritoryModel", referrals: np.ndarray) -> None:
     """Referrals join the queue of the nearest site of their specialty; each site serves its weekly capacity."""
     share = model.tele_expertise_share
+    n_specialists = len(model.specialists)
     for d, sites in enumerate(model.referral_sites.T):
-        for s in np.unique(sites):
-            spec = model.specialists[s]
-            spec.queue += int(round(referrals[sites == s, d].sum() * (1.0 - share)))
+        if n_specialists == 0:
+            break
+        joining = np.bincount(sites, weights=referrals[:, d], minlength=n_specialists)
+        for s in np.flatnonzero(joining):
+            model.specialists[s].queue += int(round(joining[s] * (1.0 - share)))
     for spec in model.specialists:
         spec.queue -= min(spec.queue, int(spec.weekly_capacity))
