@@ -42,8 +42,12 @@ def rotation_offset(week: int, n: int) -> int:
 
 
 @njit(cache=True)
-def _find_gp(i, commune, reach, gp, gp_commune, gp_capacity, gp_sorted, travel_min, turned_away):
-    """GP index that sees patient i now (capacity consumed), or -1."""
+def _find_gp(i, commune, reach, gp, gp_commune, gp_capacity, gp_sorted, travel_min, turned_away, first_open):
+    """GP index that sees patient i now (capacity consumed), or -1.
+
+    ``first_open[c]``: GPs before this rank in commune c's nearest-first list are full for the week
+    (capacity only goes down during the allocation), so the search starts there.
+    """
     mt = gp[i]
     c = commune[i]
     if mt != NO_GP:
@@ -51,7 +55,9 @@ def _find_gp(i, commune, reach, gp, gp_commune, gp_capacity, gp_sorted, travel_m
             gp_capacity[mt] -= 1.0
             return mt
         turned_away[mt] += 1
-    for r in range(gp_sorted.shape[1]):
+    while first_open[c] < gp_sorted.shape[1] and gp_capacity[gp_sorted[c, first_open[c]]] < 1.0:
+        first_open[c] += 1
+    for r in range(first_open[c], gp_sorted.shape[1]):
         g = gp_sorted[c, r]
         if travel_min[c, gp_commune[g]] > reach:
             break
@@ -62,11 +68,12 @@ def _find_gp(i, commune, reach, gp, gp_commune, gp_capacity, gp_sorted, travel_m
 
 
 @njit(cache=True)
-def _find_tele_gp(i, commune, gp, gp_capacity, tele_left, gp_sorted, tele_visit_cost):
+def _find_tele_gp(i, commune, gp, gp_capacity, tele_left, gp_sorted, tele_visit_cost, first_tele):
     """A GP offering teleconsultation with time left this week, at any distance; -1 if none.
 
     The médecin traitant first, then the others nearest first. A teleconsultation uses
     ``tele_visit_cost`` of a visit's time and one of the GP's teleconsultation slots.
+    ``first_tele[c]``: as ``first_open`` in ``_find_gp``, for teleconsultation slots.
     """
     mt = gp[i]
     if mt != NO_GP and tele_left[mt] >= 1.0 and gp_capacity[mt] >= tele_visit_cost:
@@ -74,12 +81,14 @@ def _find_tele_gp(i, commune, gp, gp_capacity, tele_left, gp_sorted, tele_visit_
         gp_capacity[mt] -= tele_visit_cost
         return mt
     c = commune[i]
-    for r in range(gp_sorted.shape[1]):
+    for r in range(first_tele[c], gp_sorted.shape[1]):
         g = gp_sorted[c, r]
         if tele_left[g] >= 1.0 and gp_capacity[g] >= tele_visit_cost:
             tele_left[g] -= 1.0
             gp_capacity[g] -= tele_visit_cost
             return g
+        if r == first_tele[c]:
+            first_tele[c] += 1  # this GP has no teleconsultation left this week
     return -1
 
 
@@ -98,6 +107,8 @@ def access_kernel(week, key, key_policy, order, offset, alive, event, commune, m
     """
     n = order.shape[0]
     asking = np.empty(n, np.int64)  # this week's patients with a demand, in service order
+    first_open = np.zeros(gp_sorted.shape[0], np.int64)  # per commune: see _find_gp
+    first_tele = np.zeros(gp_sorted.shape[0], np.int64)
     m = 0
     for k in range(offset, n + offset):  # two plain ranges rather than a modulo per patient
         i = order[k] if k < n else order[k - n]
@@ -114,7 +125,8 @@ def access_kernel(week, key, key_policy, order, offset, alive, event, commune, m
             if carried:
                 reach = reach_by_mobility[0]
             closed = kind == URGENT and uniform(key, i, week, OUT_OF_HOURS_SLOT) < out_of_hours_share
-            g = NO_GP if closed else _find_gp(i, commune, reach, gp, gp_commune, gp_capacity, gp_sorted, travel_min, turned_away)
+            g = NO_GP if closed else _find_gp(i, commune, reach, gp, gp_commune, gp_capacity, gp_sorted, travel_min, turned_away,
+                                                   first_open)
             if g != NO_GP:
                 if g != gp[i]:
                     event[i] |= OTHER_GP
@@ -136,7 +148,7 @@ def access_kernel(week, key, key_policy, order, offset, alive, event, commune, m
             tele = False
             if g == NO_GP:
                 if digital[i] and uniform(key, i, week, TELE_SLOT + (1 if kind == ROUTINE else 0)) < tele_uptake:
-                    if _find_tele_gp(i, commune, gp, gp_capacity, tele_left, gp_sorted, tele_visit_cost) != NO_GP:
+                    if _find_tele_gp(i, commune, gp, gp_capacity, tele_left, gp_sorted, tele_visit_cost, first_tele) != NO_GP:
                         tele = True
                     elif pools[TELE] >= 1.0:
                         pools[TELE] -= 1.0

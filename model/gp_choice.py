@@ -60,12 +60,15 @@ def assign_gps(order, patient_commune, mobility, reach_by_mobility, patient_gp, 
     """
     assigned = 0
     n_gp = gp_sorted.shape[1]
+    first_free = np.zeros(gp_sorted.shape[0], np.int64)  # per commune: GPs ranked before are full (lists only fill up)
     for k in range(order.shape[0]):
         p = order[k]
         if patient_gp[p] != NO_GP or not alive[p] or (event_mask != 0 and (event[p] & event_mask) == 0):
             continue
         c = patient_commune[p]
-        for r in range(n_gp):
+        while first_free[c] < n_gp and gp_free[gp_sorted[c, first_free[c]]] <= 0:
+            first_free[c] += 1
+        for r in range(first_free[c], n_gp):
             g = gp_sorted[c, r]
             if travel_min[c, gp_commune[g]] > reach_by_mobility[mobility[p]]:
                 break

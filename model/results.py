@@ -129,16 +129,36 @@ def _derive(a: np.ndarray, costs: np.ndarray | None, apl: np.ndarray, over20: np
     return out
 
 
-def _tidy(weeks: np.ndarray, level: str, units: list[str], values: dict[str, np.ndarray]) -> pd.DataFrame:
+def _tidy(weeks: np.ndarray, level: str, units: list[str], values: dict[str, np.ndarray]) -> dict:
+    """One level's block as flat columns, text columns as codes into ``units`` and ``names``."""
     names = list(values)
     block = np.stack([values[n] for n in names], axis=-1)  # weeks, units, indicators
     w, u, i = block.shape
-    return pd.DataFrame({
+    return {
+        "level": level, "units": list(units), "names": names,
         "week": np.repeat(weeks, u * i).astype(np.int32),
-        "level": level,
-        "unit": np.tile(np.repeat(np.asarray(units, dtype=object), i), w),
-        "indicator": np.tile(np.asarray(names, dtype=object), w * u),
+        "unit": np.tile(np.repeat(np.arange(u, dtype=np.int32), i), w),
+        "indicator": np.tile(np.arange(i, dtype=np.int32), w * u),
         "value": block.reshape(-1),
+    }
+
+
+def _categorical(parts: list[dict], column: str, labels) -> pd.Categorical:
+    """A text column of millions of rows as a categorical built from codes (a few hundred distinct strings)."""
+    categories = list(dict.fromkeys(label for part in parts for label in labels(part)))
+    index = {label: k for k, label in enumerate(categories)}
+    codes = [np.array([index[label] for label in labels(part)], np.int32)[part[column]] if column in part
+             else np.full(part["value"].size, index[part["level"]], np.int32) for part in parts]
+    return pd.Categorical.from_codes(np.concatenate(codes), categories)
+
+
+def _frame(parts: list[dict]) -> pd.DataFrame:
+    return pd.DataFrame({
+        "week": np.concatenate([part["week"] for part in parts]),
+        "level": _categorical(parts, "", lambda part: [part["level"]]),
+        "unit": _categorical(parts, "unit", lambda part: part["units"]),
+        "indicator": _categorical(parts, "indicator", lambda part: part["names"]),
+        "value": np.concatenate([part["value"] for part in parts]),
     })
 
 
@@ -159,23 +179,21 @@ def indicator_frame(model: "TerritoryModel", levels=LEVELS) -> pd.DataFrame:
             values = _derive(a[:, ::-1], None, apl[:, ::-1], over20[:, ::-1], over30[:, ::-1])
             frames.append(_tidy(weeks, level, ["vulnerable", "not_vulnerable"], values))
             continue
-        units, m = _membership(model, level)
-        a = np.einsum("uc,wcvk->wuk", m, counts.astype(np.float64))
-        pop = np.einsum("uc,wc->wu", m, alive_c.sum(axis=2))
+        units, m = _membership(model, level)  # m: units × communes (matrix products below use BLAS)
+        alive_w = alive_c.sum(axis=2)  # weeks, communes
+        a = m @ counts.sum(axis=2, dtype=np.float64)  # weeks, units, counters
+        pop = alive_w @ m.T
         weight = (m @ std)[None, :]
-        apl = np.divide(np.einsum("uc,wc->wu", m * std, rec["apl"]), weight, out=np.full((len(weeks), len(units)), np.nan), where=weight > 0)
-        over20 = 100 * np.einsum("uc,wc->wu", m, alive_c.sum(axis=2) * far20) / np.maximum(pop, 1)
-        over30 = 100 * np.einsum("uc,wc->wu", m, alive_c.sum(axis=2) * far30) / np.maximum(pop, 1)
-        values = _derive(a, np.einsum("uc,wci->wui", m, costs), apl, over20, over30)
-        values["quality_adjusted_population"] = np.einsum("uc,wc->wu", m, rec["utility"])
+        apl = np.divide(rec["apl"].astype(np.float64) @ (m * std).T, weight, out=np.full((len(weeks), len(units)), np.nan), where=weight > 0)
+        over20 = 100 * ((alive_w * far20) @ m.T) / np.maximum(pop, 1)
+        over30 = 100 * ((alive_w * far30) @ m.T) / np.maximum(pop, 1)
+        values = _derive(a, m @ costs, apl, over20, over30)
+        values["quality_adjusted_population"] = rec["utility"] @ m.T
         if level == "territory":
             for name, series in model.recorder.providers.items():
                 values[name] = np.asarray(series)[:, None]
         frames.append(_tidy(weeks, level, units, values))
-    out = pd.concat(frames, ignore_index=True)
-    for col in ("level", "unit", "indicator"):
-        out[col] = out[col].astype("category")
-    return out
+    return _frame(frames)
 
 
 def markdown_table() -> str:
