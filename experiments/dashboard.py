@@ -6,6 +6,7 @@ with the same replicate: common random numbers, so the gap between them is the p
 
 from __future__ import annotations
 
+import html
 import io
 import math
 import threading
@@ -289,6 +290,89 @@ def map_figure(model, indicator: str = "apl", lang: str = "fr", values: pd.DataF
         ax.legend(fontsize=7, loc="lower left", framealpha=0.8)
     fig.tight_layout()
     return fig
+
+
+def map_svg(model, indicator: str = "apl", lang: str = "fr", values: pd.DataFrame | None = None,
+            highlight: str | None = None, width: int = 620) -> str:
+    """The territory as an SVG map for the browser: the same drawing as ``map_figure``, but each commune
+    is a circle with ``id="c-<INSEE code>"`` (what a click reports) and a hover tooltip with its name,
+    population and every map indicator. Providers and rings do not catch the pointer."""
+    import matplotlib
+
+    values = commune_values(model) if values is None else values
+    label_fr, label_en, cmap_name, _ = MAP_INDICATORS[indicator]
+    cmap = matplotlib.colormaps[cmap_name]
+    lon, lat = values["lon"].to_numpy(float), values["lat"].to_numpy(float)
+    squeeze = math.cos(math.radians(float(lat.mean())))  # a degree of longitude is shorter than one of latitude
+    margin, bar = 18, 46
+    scale = (width - 2 * margin) / max((lon.max() - lon.min()) * squeeze, 1e-9)
+    height = int((lat.max() - lat.min()) * scale + 2 * margin)
+
+    def xy(lo, la):
+        return margin + (lo - lon.min()) * squeeze * scale, margin + (lat.max() - la) * scale
+
+    t = model.territory
+    g = t.graph
+    roads = "".join("M{:.1f} {:.1f}L{:.1f} {:.1f}".format(*xy(g.nodes[a]["lon"], g.nodes[a]["lat"]), *xy(g.nodes[b]["lon"], g.nodes[b]["lat"]))
+                    for a, b in g.edges() if g.nodes[a]["kind"] == "commune" and g.nodes[b]["kind"] == "commune")
+    v = values[indicator].to_numpy(float)
+    finite = v[np.isfinite(v)]
+    vmin, vmax = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+    span = vmax - vmin if vmax > vmin else 1.0
+    radius = 3 + 9 * np.sqrt(values["population"].to_numpy(float) / values["population"].max())
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height + bar}" width="{width}" height="{height + bar}" '
+           f'class="territory-svg" font-family="sans-serif">',
+           f'<path d="{roads}" stroke="#e3e3e3" stroke-width="0.8" fill="none" pointer-events="none"/>']
+    rgb = (cmap(np.nan_to_num((v - vmin) / span))[:, :3] * 255).round().astype(int)
+    colours = np.where(np.isfinite(v), [f"#{r:02x}{g_:02x}{b:02x}" for r, g_, b in rgb], "#bbbbbb")
+    for k, row in enumerate(values.itertuples(index=False)):
+        x, y = xy(row.lon, row.lat)
+        colour = colours[k]
+        zip_ = row.zone == "ZIP"
+        tip = [f"{row.name} ({row.insee})", f"population : {int(row.population):,}".replace(",", "\u202f" if lang == "fr" else ","), f"zone : {row.zone}"]
+        tip += [f"{MAP_INDICATORS[key][0 if lang == 'fr' else 1]} : {getattr(row, key):,.2f}" for key in MAP_INDICATORS]
+        out.append(f'<circle id="c-{row.insee}" cx="{x:.1f}" cy="{y:.1f}" r="{radius[k]:.1f}" fill="{colour}" '
+                   f'stroke="{"#000" if zip_ else "#999"}" stroke-width="{1.6 if zip_ else 0.5}">'
+                   f'<title>{html.escape(chr(10).join(tip))}</title></circle>')
+    c_lon, c_lat = t.communes["lon"].to_numpy(), t.communes["lat"].to_numpy()
+    gps = model.gps
+    fte = np.bincount([gp.commune for gp in gps], weights=[gp.fte for gp in gps], minlength=t.n_communes) if gps else np.zeros(t.n_communes)
+    marks = []
+    for c in np.flatnonzero(fte > 0):
+        x, y = xy(c_lon[c], c_lat[c])
+        arm = 2.5 + 1.5 * math.sqrt(fte[c])  # the cross grows with the commune's GP full-time equivalents
+        marks.append(f"M{x + 6 - arm:.1f} {y - 5:.1f}h{2 * arm:.1f}M{x + 6:.1f} {y - 5 - arm:.1f}v{2 * arm:.1f}")
+    out.append(f'<path d="{"".join(marks)}" stroke="#1f4e9c" stroke-width="2" pointer-events="none"/>')
+    for kind, shape, colour in ((Pharmacy, "square", "#2ca02c"), (MSP, "diamond", "#9467bd"), (Hospital, "H", "#d62728")):
+        for agent in model.agents_by_type.get(kind, []):
+            if getattr(agent, "commune", -1) < 0:
+                continue
+            x, y = xy(c_lon[agent.commune], c_lat[agent.commune])
+            x, y = x - 7, y + 6
+            if shape == "square":
+                out.append(f'<rect x="{x - 2:.1f}" y="{y - 2:.1f}" width="4" height="4" fill="{colour}" pointer-events="none"/>')
+            elif shape == "diamond":
+                out.append(f'<path d="M{x:.1f} {y - 5:.1f}l4 5l-4 5l-4 -5z" fill="{colour}" pointer-events="none"/>')
+            else:
+                out.append(f'<text x="{x:.1f}" y="{y + 4:.1f}" font-size="11" font-weight="bold" fill="{colour}" '
+                           f'text-anchor="middle" pointer-events="none">H</text>')
+    if highlight is not None and highlight in set(values["insee"]):
+        k = int(np.flatnonzero(values["insee"].to_numpy() == highlight)[0])
+        x, y = xy(lon[k], lat[k])
+        out.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{radius[k] + 5:.1f}" fill="none" stroke="#ff00ff" stroke-width="2.5" '
+                   f'pointer-events="none" class="highlight"/>')
+    stops = "".join(f'<stop offset="{f:.2f}" stop-color="{matplotlib.colors.to_hex(cmap(f))}"/>' for f in np.linspace(0, 1, 11))
+    y0 = height + 8
+    legend = ("MG (ETP) ✚  pharmacie ■  MSP ◆  hôpital H  — contour noir : ZIP" if lang == "fr"
+              else "GP (FTE) ✚  pharmacy ■  MSP ◆  hospital H  — black ring: ZIP")
+    out.append(f'<defs><linearGradient id="scale">{stops}</linearGradient></defs>'
+               f'<rect x="{margin}" y="{y0}" width="{width / 2:.0f}" height="10" fill="url(#scale)"/>'
+               f'<text x="{margin}" y="{y0 + 22}" font-size="10">{vmin:,.2f}</text>'
+               f'<text x="{margin + width / 2:.0f}" y="{y0 + 22}" font-size="10" text-anchor="end">{vmax:,.2f}</text>'
+               f'<text x="{margin + width / 2 + 10:.0f}" y="{y0 + 9}" font-size="11">{html.escape(label_fr if lang == "fr" else label_en)}</text>'
+               f'<text x="{margin + width / 2 + 10:.0f}" y="{y0 + 24}" font-size="10" fill="#555">{html.escape(legend)}</text>')
+    out.append("</svg>")
+    return "".join(out)
 
 
 def charts_figure(futures: list[Future], lang: str = "fr", large: bool = False, ylims: dict | None = None):

@@ -11,7 +11,9 @@ from __future__ import annotations
 import threading
 import time
 
+import ipyvue
 import solara
+import traitlets
 
 from territoire.experiments import dashboard as db
 from territoire.scenarios.schema import ScenarioError, builtin_names, load_scenario
@@ -35,6 +37,8 @@ TEXT = {
            "better": "better", "worse": "worse", "same": "same", "estimated": "Estimated providers (documented placement rule)"},
 }
 TEXT["fr"]["cost_aim"], TEXT["en"]["cost_aim"] = "Coûts", "Cost"
+TEXT["fr"]["click_hint"] = "Cliquez une commune sur la carte pour la choisir ; survolez-la pour ses chiffres."
+TEXT["en"]["click_hint"] = "Click a commune on the map to choose it; hover over it for its figures."
 DRAW_DELAY_S = 0.3  # figures are redrawn in threads after the page has answered a click
 
 #: The model's parameters as controls (Mesa SolaraViz format).
@@ -140,25 +144,38 @@ def ChartsPanel(futures: list, lang: str, version: int, large: bool = False, css
         solara.Image(png, classes=[css])
 
 
+class SvgMap(ipyvue.VueTemplate):
+    """The SVG map in the page: hovering a commune shows its tooltip; clicking one sets ``clicked`` to its INSEE code."""
+
+    svg = traitlets.Unicode("").tag(sync=True)
+    clicked = traitlets.Unicode("").tag(sync=True)
+    template = traitlets.Unicode("""<template>
+  <div class="territory-map" style="cursor: pointer; max-width: 680px"
+       @click="clicked = ($event.target.id || '').startsWith('c-') ? $event.target.id.slice(2) : clicked"
+       v-html="svg"></div>
+</template>""").tag(sync=True)
+
+
 @solara.component
-def MapPanel(future, indicator: str, lang: str, commune: str, version: int):
-    """The map and the chosen commune's figures, drawn in a background thread (a Step answers at once)."""
+def MapPanel(future, indicator: str, lang: str, commune: str, version: int, on_commune, on_place):
+    """The map (click a commune to choose it) and the chosen commune's figures, prepared in a background thread."""
     drawn, set_drawn = solara.use_state(None)
+    t = TEXT[lang]
 
     def draw():
-        time.sleep(DRAW_DELAY_S)  # let the page answer first: drawing holds the GIL
+        time.sleep(DRAW_DELAY_S)  # let the page answer first
         with future.lock:  # a run may be stepping the model in another thread
             values = db.commune_values(future.model)
-            png = db.figure_png(db.map_figure(future.model, indicator, lang, values, highlight=commune))
-        set_drawn((values, png))
+            svg = db.map_svg(future.model, indicator, lang, values, highlight=commune)
+        set_drawn((values, svg))
 
     solara.use_thread(draw, dependencies=[future, indicator, lang, commune, version])
     if drawn is None:
         solara.ProgressLinear(True)
         return
-    values, png = drawn
+    values, svg = drawn
     with solara.Row():
-        solara.Image(png, classes=["territory-map"])
+        SvgMap.element(svg=svg, clicked=commune, on_clicked=lambda code: code and on_commune(code))
         match = values[values["insee"] == commune]
         if len(match):
             row = match.iloc[0]
@@ -166,6 +183,8 @@ def MapPanel(future, indicator: str, lang: str, commune: str, version: int):
                 solara.Markdown(f"### {row['name']}\n" + "\n".join(
                     [f"- population: **{int(row['population']):,}**", f"- zone: **{row['zone']}**"]
                     + [f"- {db.MAP_INDICATORS[k][0 if lang == 'fr' else 1]}: **{row[k]:,.2f}**" for k in db.MAP_INDICATORS]))
+                solara.Button(t["place"], on_click=on_place, outlined=True, classes=["place-button"])
+                solara.Text(t["click_hint"])
 
 
 @solara.component
@@ -267,7 +286,7 @@ def ScenarioTab(lang: str):
                 solara.ProgressLinear(value=running * 100)
             solara.Select(label=t["map_colour"], values=list(db.MAP_INDICATORS), value=indicator, on_value=set_indicator)
             if future is not None:
-                MapPanel(future, indicator, lang, commune, version)
+                MapPanel(future, indicator, lang, commune, version, set_commune, lambda: update("new_gp_commune", commune))
                 AimTiles(future, lang, version)
                 ChartsPanel([future], lang, version)
                 CostPanel(future, lang, version)

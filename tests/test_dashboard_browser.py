@@ -53,23 +53,12 @@ def server(tmp_path_factory):
     proc.wait(timeout=30)
 
 
-def _map_digest(page, tries: int = 5) -> str:
-    """A digest of the map image's bytes (its src is a blob URL, revoked when the map is redrawn: retry)."""
-    for attempt in range(tries):
-        try:
-            return _digest_once(page)
-        except Exception:
-            if attempt == tries - 1:
-                raise
-            page.wait_for_timeout(1000)
-
-
-def _digest_once(page) -> str:
-    return page.eval_on_selector(".territory-map", """async e => {
-        const img = e.tagName === 'IMG' ? e : e.querySelector('img');
-        const bytes = new Uint8Array(await (await fetch(img.src)).arrayBuffer());
-        let h = 0; for (const b of bytes) { h = (h * 31 + b) >>> 0; }
-        return bytes.length + ':' + h; }""")
+def _map_digest(page) -> str:
+    """A digest of the SVG map's markup (colours, rings and tooltips change with the model)."""
+    return page.eval_on_selector(".territory-map svg", """e => {
+        const text = e.outerHTML; let h = 0;
+        for (let k = 0; k < text.length; k++) { h = (h * 31 + text.charCodeAt(k)) >>> 0; }
+        return text.length + ':' + h; }""")
 
 
 def _week(page) -> int:
@@ -89,11 +78,26 @@ def test_dashboard_in_a_real_browser(server, tmp_path):
         errors = []
         page.on("pageerror", lambda e: errors.append(str(e)))
         page.goto(url)
-        page.wait_for_selector(".territory-map", timeout=120_000)  # blank page: times out and fails
+        page.wait_for_selector(".territory-map svg circle", timeout=120_000)  # blank page: times out and fails
         page.screenshot(path=shots / "1-loaded.png", full_page=True)
         assert "territoire" in page.title() or page.get_by_text("territoire").count() > 0
+        assert page.locator(".territory-map svg circle[id^='c-']").count() > 100  # one circle a commune
+
+        # Hover a commune: its tooltip names it and gives its figures. Click it: it becomes the chosen
+        # commune (ringed, its figures beside the map), and the new GPs can be placed there.
+        circle = page.locator(".territory-map svg circle[id^='c-']").nth(7)
+        tooltip = circle.locator("title").text_content()
+        name = tooltip.split(" (")[0]
+        assert "population" in tooltip and "APL" in tooltip
+        circle.hover()
+        circle.click()
+        page.wait_for_function("n => document.querySelector('.commune-info h3')?.innerText === n", arg=name, timeout=30_000)
+        page.wait_for_selector(".territory-map svg circle.highlight", timeout=30_000)
+        page.locator(".place-button").click()
+        page.wait_for_function("n => document.body.innerText.includes('Placer les nouveaux MG ici: ' + n)", arg=name, timeout=60_000)
+        page.wait_for_function("() => /semaine 0 sur/.test(document.body.innerText)", timeout=60_000)
+        page.wait_for_selector(".territory-map svg circle", timeout=60_000)
         first_map = _map_digest(page)
-        assert int(first_map.split(":")[0]) > 10_000  # a real picture, not an empty image
 
         page.get_by_role("button", name=re.compile("Pas|Step")).click()
         page.wait_for_function("() => /semaine 1 sur|week 1 of/.test(document.body.innerText)", timeout=30_000)
