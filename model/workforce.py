@@ -12,7 +12,7 @@ from territoire.agents.patients import NO_GP, WEEKS_PER_YEAR
 from territoire.agents.providers import GP, Practice
 from territoire.model.events_codes import DEMAND
 from territoire.model.gp_choice import assign_gps, list_sizes, looking_in_order
-from territoire.model.rng import uniform_np
+from territoire.model.rng import uniform_np, uniform_scalar
 
 if TYPE_CHECKING:
     from territoire.model.model import TerritoryModel
@@ -66,7 +66,7 @@ def retire_and_leave(model: "TerritoryModel", week: int) -> list[int]:
 def install_new_gps(model: "TerritoryModel", week: int) -> list[int]:
     """Baseline installations: ``installations_per_year`` on average, at the most attractive bourg."""
     params = model.workforce_params
-    u = uniform_np(model.keys["workforce.install"], np.array([0]), week, 0)[0]
+    u = uniform_scalar(model.keys["workforce.install"], 0, week, 0)
     if u >= params.installations_per_year / WEEKS_PER_YEAR:
         return []
     bourgs = model.bourgs
