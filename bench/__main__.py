@@ -41,6 +41,23 @@ t2 = time.perf_counter()
 print(json.dumps({{"build": t1 - t0, "run": t2 - t1, "total": t2 - t0}}))
 """
 
+STAGE_TIMES = """
+import time, json
+from territoire.model.model import TerritoryModel
+m = TerritoryModel(seed=1)
+m.run(30)
+stages = ["_policy", "_patient_stages", "_access", "_events", "_providers", "_accounts", "_indicators"]
+spent = dict.fromkeys(stages, 0.0)
+for name in stages:
+    def timed(*a, _f=getattr(m, name), _n=name, **k):
+        t = time.perf_counter(); out = _f(*a, **k); spent[_n] += time.perf_counter() - t; return out
+    setattr(m, name, timed)
+t = time.perf_counter(); m.run({weeks}); total = time.perf_counter() - t
+out = {{name.strip("_"): spent[name] / {weeks} for name in stages}}
+out["other"] = total / {weeks} - sum(out.values())
+print(json.dumps(out))
+"""
+
 REFERENCE_RATIO = """
 import time, json
 from territoire.model.model import TerritoryModel
@@ -154,25 +171,23 @@ def memory_bandwidth_gbs(megabytes: int = 512) -> float:
 
 
 def bytes_touched_per_step(n_patients: int) -> int:
-    """Lower bound of the bytes one weekly step must read and write: every stage reads the arrays it
-    uses (stage-per-stage, as the pipeline is written) and writes what it changes."""
+    """Lower bound of the bytes one weekly step must read and write: each pass over the patients reads
+    the arrays it uses once (stages 1-4 are one fused pass) and writes what it changes."""
     from territoire.agents.patients import Patients
 
     p = Patients.empty(1)
     per = {k: v.nbytes for k, v in p.arrays().items()}
-    event, acute = 2, 1
-    reads = {  # arrays each stage reads (and mostly writes back)
-        "demography": ["alive", "age_weeks", "sex", "stage"],
-        "onset": ["alive", "age_weeks", "sex", "stage"],
-        "progression": ["alive", "stage", "weeks_since_followup", "enrolled", "telemonitored", "gp"],
-        "demand": ["alive", "age_weeks", "stage", "weeks_since_followup", "enrolled", "pending_routine"],
+    event, acute = 4, 1  # uint32 flags, int8 episode
+    reads = {  # arrays each pass reads (and mostly writes back)
+        "patient_stages": ["alive", "age_weeks", "sex", "stage", "weeks_since_followup", "enrolled", "telemonitored", "gp",
+                           "pending_routine"],
         "access": ["alive"],
         "events": ["alive"],
         "accounts": ["alive", "stage", "commune", "enrolled", "telemonitored"],
         "indicators": ["alive", "age_weeks", "sex", "stage", "commune", "vulnerable", "gp", "enrolled", "telemonitored"],
     }
     total = sum(sum(per[a] for a in arrays) for arrays in reads.values())
-    total += 2 * event * 8 + acute * 3  # event flags written once, read by every later stage
+    total += event * 6 + acute * 3  # event flags written by the first pass, read by the five later ones
     total += 4  # the fixed service order read once
     return total * n_patients
 
@@ -183,7 +198,7 @@ def write_markdown(results: dict, path: Path) -> None:
     lines = [
         "# Benchmarks",
         "",
-        "Run from the repository root: `python -m bench` (about 3 minutes; `--quick` for fewer weeks per",
+        "Run from the repository root: `python -m bench` (about 10 minutes; `--quick` for fewer weeks per",
         "measurement). Each figure is measured in the same run as its reference; thread counts and cold",
         "compile caches are measured in fresh subprocesses. This file is rewritten by every run.",
         "",
@@ -221,6 +236,10 @@ def main(argv: list[str] | None = None) -> int:
         speeds[threads] = r["patient_weeks"] / r["seconds"]
         report(f"step_patient_weeks_per_s_{threads}_thread", speeds[threads] / 1e6, "million patient-weeks/s")
     report("thread_speedup_2_vs_1", speeds[2] / speeds[1], "x")
+
+    stages = _python(STAGE_TIMES.format(weeks=weeks))
+    for name, seconds in stages.items():
+        report(f"stage_{name}_ms", seconds * 1e3, "ms a week (2 threads; patient_stages = demography+onset+progression+demand fused)")
 
     ratio = _python(REFERENCE_RATIO.format(weeks=max(10, weeks // 10)))
     report("reference_patient_weeks_per_s", ratio["reference"] / 1e6, f"million patient-weeks/s (numpy reference, {ratio['patients']:,} patients)")

@@ -108,8 +108,8 @@ class TerritoryModel(mesa.Model):
         self.care_params = care_params or CareParams()
         self.cost_params = cost_params or CostParams()
         self.workforce_params = workforce_params or WorkforceParams()
-        self.kernels = kernels
         self.k = _kernels(kernels)
+        self.fused = kernels == "numba"  # stages 1-4 in one pass (see _patient_stages)
 
         t = self.territory
         self.patients: Patients = synthesise_population(t.population, t.communes["age_std_ratio"].to_numpy(), self.seed, self.population_params)
@@ -422,11 +422,12 @@ class TerritoryModel(mesa.Model):
     def _patient_stages(self, w: int, gp: dict) -> None:
         """Stages 1 to 4, each patient on their own: demography, onset, progression, demand.
 
-        With the numba kernels they run fused, patient by patient, in one pass over the arrays
-        (``patient_week.py``); with the reference, stage after stage. The result is the same.
+        With the numba kernels they run fused, chunk of patients by chunk, in one parallel pass
+        (``patient_week.py``); with the reference (or ``fused = False``), stage after stage. The result
+        is the same.
         """
         args = (self._demography_args(), self._onset_args(), self._progression_args(gp), self._demand_args())
-        if self.kernels == "numba":
+        if self.fused:
             patient_week_kernel(len(self.patients), w, *args)
         else:
             for kernel, stage_args in zip((self.k.demography_kernel, self.k.onset_kernel, self.k.progression_kernel,

@@ -88,6 +88,20 @@ def test_kernels_equal_the_readable_reference(small_territory):
     assert events > 20  # the comparison covered hospital stays, not only quiet weeks
 
 
+def test_fused_stages_equal_the_stage_kernels_run_one_after_the_other(small_territory):
+    # Stages 1-4 each touch only their own patient's slot, so the fused pass (chunk by chunk) must give
+    # exactly what the four parallel stage kernels give one after the other.
+    fused = TerritoryModel(seed=8, territory=small_territory)
+    stagewise = TerritoryModel(seed=8, territory=small_territory)
+    stagewise.fused = False
+    for week in range(30):
+        fused.step()
+        stagewise.step()
+        assert fused.patients.equals(stagewise.patients), f"patients differ at week {week}"
+        np.testing.assert_array_equal(fused.event, stagewise.event)
+        np.testing.assert_array_equal(fused.acute, stagewise.acute)
+
+
 def _unmet(model, weeks):
     counts = np.stack(model.recorder.counts[-weeks:]).sum(axis=(0, 2))
     return (counts[:, C["followup_due"]] - counts[:, C["followup_done"]]) + (counts[:, C["routine"]] - counts[:, C["routine_done"]])
