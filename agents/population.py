@@ -153,6 +153,13 @@ def _profile(table: tuple[tuple[float, ...], tuple[float, ...]], age_years: np.n
     return curves[sex, age_years]
 
 
+SYNTHESIS_BLOCK = 1 << 16  # inhabitants drawn at a time
+
+
+def _blocks(n: int) -> list[slice]:
+    return [slice(start, min(n, start + SYNTHESIS_BLOCK)) for start in range(0, n, SYNTHESIS_BLOCK)]
+
+
 def _draw_stages(has: np.ndarray, mix: tuple[float, float, float], u: np.ndarray) -> np.ndarray:
     cuts = np.cumsum(mix)
     stage = 1 + np.searchsorted(cuts[:-1], u, side="right")
@@ -166,8 +173,8 @@ def prevalence_table(params: PopulationParams, age: np.ndarray, sex: np.ndarray)
     sexes has the published totals (diabetes: % of everyone; heart failure: % of adults, given the
     diabetes comorbidity; COPD: % of the 40+). Osteoporosis is used as published.
     """
-    age = np.asarray(age, np.int64)
-    sex = np.asarray(sex, np.int64)
+    if age.size and (int(age.max()) > MAX_AGE or int(age.min()) < 0):
+        raise ValueError(f"ages must lie in 0 … {MAX_AGE}, got {int(age.min())} … {int(age.max())}")
     years = np.broadcast_to(AGES, (2, AGES.size))
     sexes = np.broadcast_to(np.arange(2)[:, None], (2, AGES.size))
     table = np.zeros((len(DISEASES), 2, AGES.size))
@@ -176,8 +183,9 @@ def prevalence_table(params: PopulationParams, age: np.ndarray, sex: np.ndarray)
         table[d] = _profile(profile, years, sexes)
     table[HEART_FAILURE, :, :18] = 0.0
     table[COPD, :, :40] = 0.0
-    counts = np.zeros((2, AGES.size))
-    np.add.at(counts, (sex, age), 1.0)
+    counts = np.zeros((2, AGES.size))  # inhabitants by sex and age, counted block by block (no large temporaries)
+    for b in _blocks(age.size):
+        counts += np.bincount(np.asarray(sex[b], np.int64) * AGES.size + age[b], minlength=2 * AGES.size).reshape(2, AGES.size)
     table[DIABETES] *= params.diabetes_total_pct / 100.0 * counts.sum() / (counts * table[DIABETES]).sum()
     # heart failure: the expected total is over diabetics (RR) and non-diabetics at each age and sex
     rr_mean = 1.0 + (params.heart_failure_rr_if_diabetic - 1.0) * table[DIABETES]
@@ -200,50 +208,57 @@ def synthesise_population(
     n = int(counts.sum())
     pats = Patients.empty(n)
     pats.commune[:] = np.repeat(np.arange(counts.size, dtype=np.int16), counts)
+    # Draws are made block by block (the same numbers as one call for everyone: the generators are
+    # sequential), so that temporaries stay a few MB however large the population.
+    blocks = _blocks(n)
 
     base = base_age_distribution(params)
     weight = consumption_weight_by_age()
     rng = stream(seed, "population.age")
-    age = np.empty(n, np.int64)
+    age = np.empty(n, np.int16)  # years
     start = 0
     for c, count in enumerate(counts):
         p = tilted_age_distribution(base, float(commune_age_std_ratio[c]), weight)
         age[start : start + count] = rng.choice(AGES, size=count, p=p)
         start += count
-    pats.age_weeks[:] = age * WEEKS_PER_YEAR + rng.integers(0, WEEKS_PER_YEAR, n)
+    for b in blocks:
+        pats.age_weeks[b] = age[b] * WEEKS_PER_YEAR + rng.integers(0, WEEKS_PER_YEAR, b.stop - b.start)
 
     rng = stream(seed, "population.traits")
-    female = rng.random(n) < step_lookup(params.female_share_by_age, age)
-    pats.sex[:] = female
-    pats.vulnerable[:] = rng.random(n) < params.p_vulnerable
-    mob = step_lookup(params.mobility_by_age, age).astype(float).reshape(n, 3)
-    young_vulnerable = pats.vulnerable & (age < 75)
-    mob[young_vulnerable] = params.vulnerable_mobility
-    u = rng.random(n)
-    pats.mobility[:] = np.where(
-        u < mob[:, 0], MOBILITY_CAR, np.where(u < mob[:, 0] + mob[:, 1], MOBILITY_LIMITED, MOBILITY_NONE)
-    )
-    p_digital = step_lookup(params.digital_by_age, age) * np.where(pats.vulnerable, params.vulnerable_digital_factor, 1.0)
-    pats.digital[:] = rng.random(n) < p_digital
+    for b in blocks:
+        pats.sex[b] = rng.random(b.stop - b.start) < step_lookup(params.female_share_by_age, age[b])
+    for b in blocks:
+        pats.vulnerable[b] = rng.random(b.stop - b.start) < params.p_vulnerable
+    for b in blocks:
+        mob = step_lookup(params.mobility_by_age, age[b]).astype(float).reshape(-1, 3)
+        mob[pats.vulnerable[b] & (age[b] < 75)] = params.vulnerable_mobility
+        u = rng.random(b.stop - b.start)
+        pats.mobility[b] = np.where(
+            u < mob[:, 0], MOBILITY_CAR, np.where(u < mob[:, 0] + mob[:, 1], MOBILITY_LIMITED, MOBILITY_NONE)
+        )
+    for b in blocks:
+        p_digital = step_lookup(params.digital_by_age, age[b]) * np.where(pats.vulnerable[b], params.vulnerable_digital_factor, 1.0)
+        pats.digital[b] = rng.random(b.stop - b.start) < p_digital
 
-    sex = pats.sex.astype(np.int64)
+    sex = pats.sex
     table = prevalence_table(params, age, sex)
     rng = stream(seed, "population.diseases")
-    diabetic = rng.random(n) < table[DIABETES, sex, age]
-    hf_p = table[HEART_FAILURE, sex, age] * np.where(diabetic, params.heart_failure_rr_if_diabetic, 1.0)
-    heart_failure = rng.random(n) < np.minimum(hf_p, 0.95)
-    copd = rng.random(n) < table[COPD, sex, age]
-    osteoporosis = rng.random(n) < table[OSTEOPOROSIS, sex, age]
+    has = np.zeros((n, len(DISEASES)), bool)
+    for b in blocks:
+        has[b, DIABETES] = rng.random(b.stop - b.start) < table[DIABETES, sex[b], age[b]]
+    for b in blocks:
+        hf_p = table[HEART_FAILURE, sex[b], age[b]] * np.where(has[b, DIABETES], params.heart_failure_rr_if_diabetic, 1.0)
+        has[b, HEART_FAILURE] = rng.random(b.stop - b.start) < np.minimum(hf_p, 0.95)
+    for d in (COPD, OSTEOPOROSIS):
+        for b in blocks:
+            has[b, d] = rng.random(b.stop - b.start) < table[d, sex[b], age[b]]
 
-    mixes = {
-        DIABETES: (diabetic, params.diabetes_stage_mix),
-        HEART_FAILURE: (heart_failure, params.heart_failure_stage_mix),
-        COPD: (copd, params.copd_stage_mix),
-        OSTEOPOROSIS: (osteoporosis, params.osteoporosis_stage_mix),
-    }
-    u = rng.random((n, len(DISEASES)))
-    for d, (has, mix) in mixes.items():
-        pats.stage[:, d] = _draw_stages(has, mix, u[:, d])
+    mixes = (params.diabetes_stage_mix, params.heart_failure_stage_mix, params.copd_stage_mix, params.osteoporosis_stage_mix)
+    for b in blocks:
+        u = rng.random((b.stop - b.start, len(DISEASES)))
+        for d, mix in enumerate(mixes):
+            pats.stage[b, d] = _draw_stages(has[b, d], mix, u[:, d])
     # Follow-up clocks start spread over a quarter, as in a population already under follow-up.
-    pats.weeks_since_followup[:] = np.where(pats.stage > 0, rng.integers(0, 13, (n, len(DISEASES))), 0)
+    for b in blocks:
+        pats.weeks_since_followup[b] = np.where(pats.stage[b] > 0, rng.integers(0, 13, (b.stop - b.start, len(DISEASES))), 0)
     return pats
