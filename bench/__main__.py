@@ -262,6 +262,14 @@ def main(argv: list[str] | None = None) -> int:
 
     slope = np.polyfit(np.log([scale[n]["n"] for n in sizes]), np.log([scale[n]["seconds_per_year"] for n in sizes]), 1)[0]
     report("scaling_growth_exponent", slope, "(cost ∝ population^exponent, fitted over 1e4, 1e5, 1e6)")
+    upper = np.log(scale[1_000_000]["seconds_per_year"] / scale[100_000]["seconds_per_year"]) / np.log(
+        scale[1_000_000]["n"] / scale[100_000]["n"])
+    report("scaling_growth_exponent_1e5_1e6", upper, "(the same between 1e5 and 1e6 only)")
+    # seconds per week = fixed + per_patient × n: what does not grow with the population explains an
+    # exponent below 1 at small sizes
+    per_patient, fixed = np.polyfit([scale[n]["n"] for n in sizes], [scale[n]["seconds_per_year"] / 52 for n in sizes], 1)
+    report("scaling_fixed_cost_per_week_ms", fixed * 1e3, "ms (intercept of a straight-line fit: Python, thread start-up)")
+    report("scaling_cost_per_patient_week_ns", per_patient * 1e9, "ns (slope of the same fit)")
     report("scaling_1e6_ten_years_s", 10 * scale[1_000_000]["seconds_per_year"], "s (extrapolated from the measured year)")
     report("patient_state_bytes_per_patient", scale[1_000_000]["patient_array_bytes"] / scale[1_000_000]["n"], "bytes (the patient arrays alone)")
 

@@ -8,7 +8,10 @@ def n_chunks(n: int) -> int:
 
 
 REDUCTION_BLOCK = 16_384  # patients per block of the counting and costing sums (fewer, larger blocks: cheaper to add up)
+MAX_REDUCTION_BLOCKS = 16  # each block keeps (communes × counters) partial sums: large territories get larger blocks
 
 
 def n_reduction_blocks(n: int) -> int:
-    return max(1, (n + REDUCTION_BLOCK - 1) // REDUCTION_BLOCK)
+    """Blocks of the per-commune sums; a function of the population only, so float sums are added in
+    the same order on any number of threads."""
+    return min(MAX_REDUCTION_BLOCKS, max(1, (n + REDUCTION_BLOCK - 1) // REDUCTION_BLOCK))

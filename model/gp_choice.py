@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 from territoire.agents.patients import NO_GP
+from territoire.model.chunks import MAX_REDUCTION_BLOCKS, REDUCTION_BLOCK
 
 
 def gps_by_distance(travel_min: np.ndarray, gp_commune: np.ndarray) -> np.ndarray:
@@ -14,14 +15,19 @@ def gps_by_distance(travel_min: np.ndarray, gp_commune: np.ndarray) -> np.ndarra
     return np.ascontiguousarray(np.argsort(times, axis=1, kind="stable").astype(np.int32))
 
 
-@njit(cache=True)
+@njit(cache=True, parallel=True)
 def list_sizes(patient_gp, alive, n_gp):
-    """Number of living patients on each GP's médecin-traitant list."""
-    sizes = np.zeros(n_gp, np.int64)
-    for p in range(patient_gp.shape[0]):
-        if alive[p] and patient_gp[p] != NO_GP:
-            sizes[patient_gp[p]] += 1
-    return sizes
+    """Number of living patients on each GP's médecin-traitant list (counted per block of patients in
+    parallel; integer sums do not depend on how the blocks are shared between threads)."""
+    n = patient_gp.shape[0]
+    blocks = min(MAX_REDUCTION_BLOCKS, max(1, (n + REDUCTION_BLOCK - 1) // REDUCTION_BLOCK))
+    size = (n + blocks - 1) // blocks
+    partial = np.zeros((blocks, n_gp), np.int64)
+    for b in prange(blocks):
+        for p in range(b * size, min(n, (b + 1) * size)):
+            if alive[p] and patient_gp[p] != NO_GP:
+                partial[b, patient_gp[p]] += 1
+    return partial.sum(axis=0)
 
 
 @njit(cache=True)
