@@ -97,10 +97,11 @@ def test_dashboard_in_a_real_browser(server, tmp_path):
         page.wait_for_function("n => document.body.innerText.includes('Placer les nouveaux MG ici: ' + n)", arg=name, timeout=60_000)
         page.wait_for_function("() => /semaine 0 sur/.test(document.body.innerText)", timeout=60_000)
         page.wait_for_selector(".territory-map svg circle", timeout=60_000)
+        page.wait_for_timeout(1500)  # the rebuilt future's map is redrawn in a background thread
         first_map = _map_digest(page)
 
         page.get_by_role("button", name=re.compile("Pas|Step")).click()
-        page.wait_for_function("() => /semaine 1 sur|week 1 of/.test(document.body.innerText)", timeout=30_000)
+        page.wait_for_function("() => /semaine 1 sur|week 1 of/.test(document.body.innerText)", timeout=60_000)
         page.get_by_role("button", name=re.compile("Lecture|Play")).click()
         page.wait_for_function("() => { const m = document.body.innerText.match(/semaine (\\d+) sur/); return m && +m[1] >= 9; }", timeout=60_000)
         page.get_by_role("button", name=re.compile("Pause")).click()
