@@ -192,6 +192,17 @@ def bytes_touched_per_step(n_patients: int) -> int:
     return total * n_patients
 
 
+def _cpu_model() -> str:
+    """The processor's model name (Linux: /proc/cpuinfo), else what the platform module knows."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return f"{line.split(':', 1)[1].strip()}, {platform.machine()}"
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
 def write_markdown(results: dict, path: Path) -> None:
     """bench/README.md: how to run the benchmarks and the table of the latest figures."""
     m = results["machine"]
@@ -299,7 +310,7 @@ def main(argv: list[str] | None = None) -> int:
 
     results = {
         "date": date.today().isoformat(),
-        "machine": {"cores": os.cpu_count(), "processor": platform.processor() or platform.machine(),
+        "machine": {"cores": os.cpu_count(), "processor": _cpu_model(),
                     "python": platform.python_version()},
         "command": "python -m bench" + (" --quick" if args.quick else ""),
         "figures": {k: {"value": v, "unit": u} for k, (v, u) in figures.items()},
