@@ -240,6 +240,13 @@ def main(argv: list[str] | None = None) -> int:
     report("full_10y_run_warm_cache_s", warm["total"], "s (build + 520 weeks)")
     report("numba_compile_s", cold["total"] - warm["total"], "s (cold minus warm)")
     report("full_10y_steps_warm_s", warm["run"], "s (520 weeks, embedded territory)")
+    with tempfile.TemporaryDirectory() as out:
+        for burn_in in (5, 0):  # the command line as a user types it (after the runs above: numba's cache is warm)
+            start = time.perf_counter()
+            subprocess.run([sys.executable, "-m", "territoire.cli", "run", "--years", "10", "--burn-in-years", str(burn_in),
+                            "--quiet", "--out", out], check=True, capture_output=True)
+            report(f"cli_run_10y_burn_in_{burn_in}y_s", time.perf_counter() - start,
+                   f"s (territoire run --years 10 --burn-in-years {burn_in}: start-up, build, burn-in, run, parquet, summary, chart)")
 
     speeds = {}
     for threads in (1, 2):
@@ -278,7 +285,8 @@ def main(argv: list[str] | None = None) -> int:
     report("scaling_growth_exponent_1e5_1e6", upper, "(the same between 1e5 and 1e6 only)")
     # seconds per week = fixed + per_patient × n: what does not grow with the population explains an
     # exponent below 1 at small sizes
-    per_patient, fixed = np.polyfit([scale[n]["n"] for n in sizes], [scale[n]["seconds_per_year"] / 52 for n in sizes], 1)
+    weekly = np.array([scale[n]["seconds_per_year"] / 52 for n in sizes])
+    per_patient, fixed = np.polyfit([scale[n]["n"] for n in sizes], weekly, 1, w=1 / weekly)  # relative residuals
     report("scaling_fixed_cost_per_week_ms", fixed * 1e3, "ms (intercept of a straight-line fit: Python, thread start-up)")
     report("scaling_cost_per_patient_week_ns", per_patient * 1e9, "ns (slope of the same fit)")
     report("scaling_1e6_ten_years_s", 10 * scale[1_000_000]["seconds_per_year"], "s (extrapolated from the measured year)")
