@@ -14,7 +14,7 @@ from territoire import __version__
 from territoire.agents.patients import WEEKS_PER_YEAR
 
 FORMAT = "territoire-checkpoint"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: the model pickles its fused-pass switch (2026-11-25); older checkpoints are refused
 
 
 class CheckpointError(ValueError):
