@@ -81,3 +81,42 @@ def test_a_users_own_small_providers_file(tmp_path, territory):
     assert len(m.gps) == 2
     assert m.apl[territory.commune_index("67437")] > 0
     assert m.apl_territory() < 1.0  # two GPs for 110,000 people
+
+
+def test_medecin_traitant_search_equals_a_plain_scan():
+    # assign_gps skips, per commune, the nearest GPs whose lists are already full (they stay full while
+    # it runs). On random small cases with lists of 0 to 2 free places, it must choose exactly what a
+    # plain scan of every GP nearest first chooses.
+    from territoire.model.gp_choice import assign_gps, gps_by_distance
+
+    rng = np.random.default_rng(0)
+    for case in range(40):
+        n_communes, n_gp, n = 6, 9, 60
+        travel = rng.uniform(0, 40, (n_communes, n_communes))
+        travel = (travel + travel.T) / 2
+        np.fill_diagonal(travel, 2.0)
+        gp_commune = rng.integers(0, n_communes, n_gp).astype(np.int32)
+        free = rng.integers(0, 3, n_gp).astype(np.int64)
+        commune = rng.integers(0, n_communes, n).astype(np.int16)
+        mobility = rng.integers(0, 3, n).astype(np.int8)
+        reach = np.array([30.0, 15.0, 8.0])
+        order = rng.permutation(n).astype(np.int64)
+        alive = rng.random(n) < 0.95
+        patient_gp = np.where(rng.random(n) < 0.3, rng.integers(0, n_gp, n), -1).astype(np.int32)
+        sorted_gps = gps_by_distance(travel, gp_commune)
+
+        expected_gp, expected_free = patient_gp.copy(), free.copy()
+        for p in order:  # the plain scan
+            if expected_gp[p] != -1 or not alive[p]:
+                continue
+            for g in sorted_gps[commune[p]]:
+                if travel[commune[p], gp_commune[g]] > reach[mobility[p]]:
+                    break
+                if expected_free[g] > 0:
+                    expected_gp[p], expected_free[g] = g, expected_free[g] - 1
+                    break
+        got_gp, got_free = patient_gp.copy(), free.copy()
+        assign_gps(order, commune, mobility, reach, got_gp, sorted_gps, gp_commune, got_free, travel, alive,
+                   np.zeros(n, np.uint32), 0)
+        np.testing.assert_array_equal(got_gp, expected_gp, err_msg=f"case {case}")
+        np.testing.assert_array_equal(got_free, expected_free, err_msg=f"case {case}")

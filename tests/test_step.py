@@ -88,6 +88,34 @@ def test_kernels_equal_the_readable_reference(small_territory):
     assert events > 20  # the comparison covered hospital stays, not only quiet weeks
 
 
+def test_kernels_equal_the_reference_when_gps_are_full(small_territory):
+    # Every other GP at 30 % of its activity (full within days), a third offering no teleconsultation,
+    # and room on every list: the kernel's shortcuts past GPs that are full for the week (first_open,
+    # first_tele, first_free) are all used, while the plain reference scans every GP for every patient.
+    # Same draws: identical arrays and counters.
+    still = WorkforceParams(installations_per_year=0.0)
+    fast = TerritoryModel(seed=9, territory=small_territory, workforce_params=still)
+    slow = TerritoryModel(seed=9, territory=small_territory, workforce_params=still, kernels="reference")
+    for model in (fast, slow):
+        for k, gp in enumerate(model.gps):
+            gp.activity_per_year *= 0.3 if k % 2 else 1.0
+            gp.tele_share = 0.1 if k % 3 == 0 else 0.0  # few slots, soon gone
+            gp.list_cap += 2  # a little room: lists fill up again within the run
+    unmet = tele = found = 0
+    for week in range(16):
+        without = int((fast.patients.gp < 0).sum())
+        fast.step()
+        slow.step()
+        assert fast.patients.equals(slow.patients), f"patients differ at week {week}"
+        np.testing.assert_array_equal(fast.recorder.counts[-1], slow.recorder.counts[-1])
+        c = fast.recorder.counts[-1].sum(axis=(0, 1))
+        unmet += int(c[C["routine"]] - c[C["routine_done"]])
+        tele += int(c[C["routine_tele"]] + c[C["followup_tele"]])
+        found += max(0, without - int((fast.patients.gp < 0).sum()))
+    # guard: capacity did bind, teleconsultations were searched for, patients found a médecin traitant
+    assert unmet > 500 and tele > 20 and found > 20, (unmet, tele, found)
+
+
 def test_fused_stages_equal_the_stage_kernels_run_one_after_the_other(small_territory):
     # Stages 1-4 each touch only their own patient's slot, so the fused pass (chunk by chunk) must give
     # exactly what the four parallel stage kernels give one after the other.
