@@ -129,23 +129,30 @@ class Future:
 
 
 def key_series(model) -> pd.DataFrame:
-    """Weekly series of the charted indicators, by zone (ZIP, ZAC) and for the territory (cached per week)."""
+    """Weekly series of the charted indicators, by zone (ZIP, ZAC) and for the territory.
+
+    Kept on the model and extended with the weeks recorded since the last call, so that a Step late
+    in a 10-year run costs as little as one early on."""
     rec = model.recorder
     if not len(rec):
         return pd.DataFrame(columns=["week", "unit", "indicator", "value"])
     cached = getattr(model, "_dashboard_series", None)
-    if cached is not None and cached[0] == (id(rec), len(rec)):
-        return cached[1]
-    frame = _key_series(model)
-    model._dashboard_series = ((id(rec), len(rec)), frame)
+    if cached is None or cached[0] is not rec:  # a new policy horizon starts a new recorder
+        cached = (rec, 0, None)
+    _, done, frame = cached
+    if done < len(rec):
+        new = _key_series(model, done)
+        frame = new if frame is None else pd.concat([frame, new], ignore_index=True)
+        model._dashboard_series = (rec, len(rec), frame)
     return frame
 
 
-def _key_series(model) -> pd.DataFrame:
+def _key_series(model, start: int = 0) -> pd.DataFrame:
+    """The key series of the weeks recorded from ``start`` on."""
     rec = model.recorder
-    counts = np.stack(rec.counts).sum(axis=2).astype(float)  # weeks, communes, counters
-    costs = np.stack(rec.costs).sum(axis=2)
-    apl = np.stack(rec.apl)
+    counts = np.stack(rec.counts[start:]).sum(axis=2).astype(float)  # weeks, communes, counters
+    costs = np.stack(rec.costs[start:]).sum(axis=2)
+    apl = np.stack(rec.apl[start:])
     t = model.territory
     std = model.std_population
     frames = []
@@ -162,8 +169,8 @@ def _key_series(model) -> pd.DataFrame:
             "apl": apl[:, mask] @ std[mask] / std[mask].sum(),
         }
         if unit == "territory":
-            values["gp_count"] = np.asarray(rec.providers["gp_count"])
-        weeks = np.asarray(rec.weeks)
+            values["gp_count"] = np.asarray(rec.providers["gp_count"][start:])
+        weeks = np.asarray(rec.weeks[start:])
         for name, v in values.items():
             frames.append(pd.DataFrame({"week": weeks, "unit": unit, "indicator": name, "value": v}))
     return pd.concat(frames, ignore_index=True)
@@ -209,7 +216,7 @@ def _quadruple_aim(future: Future) -> dict[str, dict]:
         return float(np.asarray(model.recorder.providers[key])[-1])
 
     def hosp(model):
-        return float(np.stack(model.recorder.counts)[..., C["hospitalised"]].sum())
+        return float(sum(int(c[..., C["hospitalised"]].sum()) for c in model.recorder.counts))
 
     return {
         "patient_experience": {"indicator": "unmet_demand", "scenario": mean(s, "unmet_demand"), "baseline": mean(b, "unmet_demand"), "higher_is_better": False},
@@ -234,8 +241,8 @@ def _cost_panel(future: Future, shared_savings, ITEMS) -> dict:
     invest = [ITEMS.index("levers"), ITEMS.index("programme")]
 
     def totals(model):
-        c = np.stack(model.recorder.costs).sum(axis=1)  # weeks, items
-        return float(c.sum()), float(c[:, invest].sum())
+        c = np.sum([week.sum(axis=0) for week in model.recorder.costs], axis=0)  # items, summed over weeks
+        return float(c.sum()), float(c[invest].sum())
 
     s_total, s_invest = totals(future.model)
     b_total, b_invest = totals(future.baseline)

@@ -96,17 +96,19 @@ def _find_tele_gp(i, commune, gp, gp_capacity, tele_left, gp_sorted, tele_visit_
 def access_kernel(week, key, key_policy, order, offset, alive, event, commune, mobility, digital, vulnerable, age_weeks,
                   gp, stage, weeks_since, pending_routine, reach_by_mobility, followup_weeks, referral, gp_commune,
                   gp_capacity, gp_sorted, travel_min, pools, commune_flags, tele_left, tele_visit_cost, tele_uptake,
-                  transport_coverage, nursing_home_coverage, out_of_hours_share, give_up_weeks, referrals, turned_away):
+                  transport_coverage, nursing_home_coverage, out_of_hours_share, give_up_weeks, referrals, turned_away,
+                  asking):
     """Serve this week's demands; updates capacities, pools, flags, follow-up clocks, referrals in place.
 
     An acute episode arising out of hours (``out_of_hours_share``) finds no practice open: it goes to
     the unscheduled-care rota, a nursing-home teleconsultation, or SAS / the emergency department.
 
     ``tele_left``: teleconsultation slots each GP still offers this week; ``pools[TELE]``: slots of
-    teleconsultation platforms outside the territory's GPs.
+    teleconsultation platforms outside the territory's GPs. ``asking`` (one int32 a patient) is scratch
+    space kept by the model between weeks: a large array allocated every week costs fresh pages.
     """
     n = order.shape[0]
-    asking = np.empty(n, np.int64)  # this week's patients with a demand, in service order
+    # asking[:m]: this week's patients with a demand, in service order
     first_open = np.zeros(gp_sorted.shape[0], np.int64)  # per commune: see _find_gp
     first_tele = np.zeros(gp_sorted.shape[0], np.int64)
     m = 0

@@ -31,17 +31,17 @@ def list_sizes(patient_gp, alive, n_gp):
 
 
 @njit(cache=True)
-def looking_in_order(order, patient_gp, alive, event, event_mask):
+def looking_in_order(order, patient_gp, alive, event, event_mask, looking):
     """Living patients without a médecin traitant whose ``event`` shares a bit with ``event_mask``, in ``order``.
 
-    A sequential pass marks them, then one pass over ``order`` picks them out: cheaper than testing
-    every patient in the (random) order, as there are only a few hundred a week."""
+    A sequential pass marks them in ``looking`` (scratch, one byte a patient), then one pass over
+    ``order`` picks them out: cheaper than testing every patient in the (random) order, as there are
+    only a few hundred a week."""
     n = patient_gp.shape[0]
-    looking = np.zeros(n, np.bool_)
     count = 0
     for p in range(n):
-        if patient_gp[p] == NO_GP and alive[p] and (event[p] & event_mask) != 0:
-            looking[p] = True
+        looking[p] = patient_gp[p] == NO_GP and alive[p] and (event[p] & event_mask) != 0
+        if looking[p]:
             count += 1
     out = np.empty(count, np.int64)
     k = 0

@@ -251,6 +251,8 @@ class TerritoryModel(mesa.Model):
         self._prevalence_at_start = prevalence_table(pp, p.age_years, p.sex)
         self._prepare_tables()
         self.alloc_order = stream(self.seed, "access.order").permutation(len(p)).astype(np.int32)
+        self._asking = np.empty(len(p), np.int32)  # scratch of the access kernel, kept between weeks
+        self._looking = np.empty(len(p), np.bool_)  # scratch of the médecin-traitant search
         self.event = np.zeros(len(p), np.uint32)
         self.policy = Policy.empty(t.n_communes)
         self.levers: list = []
@@ -479,7 +481,7 @@ class TerritoryModel(mesa.Model):
                              self.gp_sorted, t.travel_min, pools, pol.commune_flags, tele_left, cp.tele_visit_cost,
                              cp.tele_uptake if pol.tele_uptake is None else pol.tele_uptake,
                              pol.transport_coverage, pol.nursing_home_coverage, cp.out_of_hours_share, cp.routine_give_up_weeks, referrals,
-                             turned_away)
+                             turned_away, self._asking)
         return referrals, start - capacity, turned_away
 
     def _events(self, w: int) -> None:

@@ -136,8 +136,10 @@ def demand_kernel(week, key, alive, age_weeks, stage, weeks_since, enrolled, pen
 def access_kernel(week, key, key_policy, order, offset, alive, event, commune, mobility, digital, vulnerable, age_weeks,
                   gp, stage, weeks_since, pending_routine, reach_by_mobility, followup_weeks, referral, gp_commune,
                   gp_capacity, gp_sorted, travel_min, pools, commune_flags, tele_left, tele_visit_cost, tele_uptake,
-                  transport_coverage, nursing_home_coverage, out_of_hours_share, give_up_weeks, referrals, turned_away):
-    """Plain Python: the order of service matters, so this one is a loop, patient after patient."""
+                  transport_coverage, nursing_home_coverage, out_of_hours_share, give_up_weeks, referrals, turned_away,
+                  asking):
+    """Plain Python: the order of service matters, so this one is a loop, patient after patient.
+    (``asking`` is the numba kernel's scratch space, unused here.)"""
 
     def find_tele_gp(i):
         first = [gp[i]] if gp[i] != NO_GP else []  # the médecin traitant first

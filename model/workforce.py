@@ -89,7 +89,7 @@ def find_medecins_traitants(model: "TerritoryModel", gp: dict | None = None) -> 
     free = np.where(gp["active"], np.maximum(gp["list_cap"] - listed, 0), 0).astype(np.int64)
     if not free.any():  # every list is full (common in an under-served territory)
         return 0
-    order = looking_in_order(model.alloc_order, p.gp, p.alive, model.event, DEMAND)
+    order = looking_in_order(model.alloc_order, p.gp, p.alive, model.event, DEMAND, model._looking)
     return int(assign_gps(order, p.commune, p.mobility, model.reach_by_mobility, p.gp, model.gp_sorted, gp["commune"],
                           free, model.territory.travel_min, p.alive, model.event, DEMAND))
 

@@ -209,13 +209,20 @@ def Controls(lang, controls, update, commune, set_commune, toml_text, set_toml_t
 
 
 @solara.component
+def RunProgress(progress):
+    """The run's progress bar, apart: each tick re-renders this bar, not the whole tab."""
+    solara.ProgressLinear(value=progress.value * 100)
+
+
+@solara.component
 def ScenarioTab(lang: str):
     t = TEXT[lang]
     controls, set_controls = solara.use_state({**{k: v["value"] for k, v in MODEL_PARAMS.items()}, "new_gp_commune": "67095"})
     future_ref = solara.use_ref(None)
     version, set_version = solara.use_state(0)
     playing, set_playing = solara.use_state(False)
-    running, set_running = solara.use_state(0.0)
+    running, set_running = solara.use_state(False)
+    progress = solara.use_reactive(0.0)  # read only by RunProgress: a progress tick redraws the bar alone
     indicator, set_indicator = solara.use_state("apl")
     commune, set_commune = solara.use_state("67437")
     toml_text, set_toml_text = solara.use_state("")
@@ -251,11 +258,12 @@ def ScenarioTab(lang: str):
     def run_to_end():
         if future is None:
             return
-        set_running(0.001)
+        set_running(True)
+        progress.set(0.0)
 
         def work():  # only the progress bar moves during the run; the figures are redrawn at the end
-            future.run_to_end(on_progress=lambda f: set_running(max(f, 0.001)), chunk=52)
-            set_running(0.0)
+            future.run_to_end(on_progress=progress.set, chunk=52)
+            set_running(False)
             set_version(lambda v: v + 1)
 
         threading.Thread(target=work, daemon=True).start()
@@ -275,15 +283,15 @@ def ScenarioTab(lang: str):
                  lambda text: (set_toml_text(text), reset(controls, text)), error, territory)
         with solara.Column():
             with solara.Row():
-                solara.Button(t["step"], on_click=step, disabled=bool(running), classes=["step-button"])
+                solara.Button(t["step"], on_click=step, disabled=running, classes=["step-button"])
                 solara.Button(t["pause"] if playing else t["play"], on_click=lambda: set_playing(not playing), classes=["play-button"])
-                solara.Button(t["run"], on_click=run_to_end, disabled=bool(running), classes=["run-button"])
+                solara.Button(t["run"], on_click=run_to_end, disabled=running, classes=["run-button"])
                 solara.Button(t["reset"], on_click=lambda: (set_playing(False), reset()), classes=["reset-button"])
             if future is not None:
                 solara.Markdown(f"<span class='week-label'>**{t['week']} {future.week} {t['of']} {future.horizon_weeks}** — "
                                 f"{future.scenario.name}</span>")
             if running:
-                solara.ProgressLinear(value=running * 100)
+                RunProgress(progress)
             solara.Select(label=t["map_colour"], values=list(db.MAP_INDICATORS), value=indicator, on_value=set_indicator)
             if future is not None:
                 MapPanel(future, indicator, lang, commune, version, set_commune, lambda: update("new_gp_commune", commune))
