@@ -86,7 +86,7 @@ class TerritoryModel(mesa.Model):
 
     def __init__(
         self,
-        seed: int = 42,
+        seed: int | None = 42,
         territory: Territory | None = None,
         providers: str | Path | pd.DataFrame | None = None,
         population_params: PopulationParams | None = None,
@@ -98,6 +98,8 @@ class TerritoryModel(mesa.Model):
         workforce_params: WorkforceParams | None = None,
         kernels: str = "numba",
     ) -> None:
+        if seed is None:  # Mesa's convention (mesa.batch_run passes seed=None): a fresh seed, kept in self.seed
+            seed = int(np.random.SeedSequence().entropy % 2**63)
         super().__init__(rng=int(seed))
         self.seed = int(seed)
         self.territory = territory if territory is not None else _default_territory()
