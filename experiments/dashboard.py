@@ -328,7 +328,7 @@ def map_svg(model, indicator: str = "apl", lang: str = "fr", values: pd.DataFram
     span = vmax - vmin if vmax > vmin else 1.0
     radius = 3 + 9 * np.sqrt(values["population"].to_numpy(float) / values["population"].max())
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height + bar}" width="{width}" height="{height + bar}" '
-           f'class="territory-svg" font-family="sans-serif">',
+           f'class="territory-svg" font-family="sans-serif" style="max-width: 100%; height: auto">',
            f'<path d="{roads}" stroke="#e3e3e3" stroke-width="0.8" fill="none" pointer-events="none"/>']
     rgb = (cmap(np.nan_to_num((v - vmin) / span))[:, :3] * 255).round().astype(int)
     colours = np.where(np.isfinite(v), [f"#{r:02x}{g_:02x}{b:02x}" for r, g_, b in rgb], "#bbbbbb")

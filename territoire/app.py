@@ -150,7 +150,7 @@ class SvgMap(ipyvue.VueTemplate):
     svg = traitlets.Unicode("").tag(sync=True)
     clicked = traitlets.Unicode("").tag(sync=True)
     template = traitlets.Unicode("""<template>
-  <div class="territory-map" style="cursor: pointer; max-width: 680px"
+  <div class="territory-map" style="cursor: pointer; flex: 0 1 640px; min-width: 320px"
        @click="clicked = ($event.target.id || '').startsWith('c-') ? $event.target.id.slice(2) : clicked"
        v-html="svg"></div>
 </template>""").tag(sync=True)
