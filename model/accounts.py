@@ -10,6 +10,7 @@ import numpy as np
 from numba import njit, prange
 
 from territoire.agents.patients import DISEASES, OSTEOPOROSIS, WEEKS_PER_YEAR
+from territoire.model.demography import stage_combo
 from territoire.model.events_codes import (
     DIED, FOLLOWUP_DONE, FOLLOWUP_TELE, HOSPITALISED, MOBILE_VISIT, ROUTINE_DONE, ROUTINE_TELE, TRANSPORTED, URGENT_ED,
     URGENT_GP, URGENT_TELE,
@@ -51,7 +52,7 @@ def accounts_kernel(partial, alive, event, acute, stage, commune, enrolled, tele
             ev = event[i]
             if not alive[i] and not (ev & DIED):
                 continue
-            if ev == 0 and not (enrolled[i] | telemonitored[i]) and (stage[i, 0] | stage[i, 1] | stage[i, 2] | stage[i, 3]) == 0:
+            if ev == 0 and not (enrolled[i] | telemonitored[i]) and stage_combo(stage, i) == 0:
                 continue  # nothing to pay this week (~78 % of patients): skipping adds of 0.0 leaves the sums unchanged
             k = commune[i]
             visits = 0.0

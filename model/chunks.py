@@ -1,5 +1,7 @@
 """Patients are processed in fixed chunks: the unit of parallel work, independent of thread count."""
 
+from numba import njit
+
 CHUNK = 4096  # patients per chunk; results never depend on it (counter-based draws, per-chunk partial sums)
 
 
@@ -11,6 +13,7 @@ REDUCTION_BLOCK = 16_384  # patients per block of the counting and costing sums 
 MAX_REDUCTION_BLOCKS = 16  # each block keeps (communes × counters) partial sums: large territories get larger blocks
 
 
+@njit(cache=True)
 def n_reduction_blocks(n: int) -> int:
     """Blocks of the per-commune sums; a function of the population only, so float sums are added in
     the same order on any number of threads."""

@@ -6,6 +6,7 @@ from numba import njit, prange
 
 from territoire.agents.patients import WEEKS_PER_YEAR
 from territoire.model.chunks import CHUNK
+from territoire.model.demography import stage_combo
 from territoire.model.events_codes import FOLLOWUP, ROUTINE, URGENT
 from territoire.model.rng import uniform
 
@@ -34,7 +35,7 @@ def demand_chunk(lo, hi, week, key, alive, age_weeks, stage, weeks_since, enroll
         if not alive[i]:
             continue
         ev = event[i]
-        if (stage[i, 0] | stage[i, 1] | stage[i, 2] | stage[i, 3]) != 0:  # ~18 % have one of the four diseases
+        if stage_combo(stage, i) != 0:  # ~18 % have one of the four diseases
             episode = NO_EPISODE
             for d in range(stage.shape[1]):
                 s = stage[i, d]

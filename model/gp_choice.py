@@ -6,7 +6,7 @@ import numpy as np
 from numba import njit, prange
 
 from territoire.agents.patients import NO_GP
-from territoire.model.chunks import MAX_REDUCTION_BLOCKS, REDUCTION_BLOCK
+from territoire.model.chunks import n_reduction_blocks
 
 
 def gps_by_distance(travel_min: np.ndarray, gp_commune: np.ndarray) -> np.ndarray:
@@ -20,7 +20,7 @@ def list_sizes(patient_gp, alive, n_gp):
     """Number of living patients on each GP's médecin-traitant list (counted per block of patients in
     parallel; integer sums do not depend on how the blocks are shared between threads)."""
     n = patient_gp.shape[0]
-    blocks = min(MAX_REDUCTION_BLOCKS, max(1, (n + REDUCTION_BLOCK - 1) // REDUCTION_BLOCK))
+    blocks = n_reduction_blocks(n)
     size = (n + blocks - 1) // blocks
     partial = np.zeros((blocks, n_gp), np.int64)
     for b in prange(blocks):

@@ -7,6 +7,7 @@ import numpy as np
 from numba import njit, prange
 
 from territoire.agents.patients import DISEASES, NO_GP, WEEKS_PER_YEAR
+from territoire.model.demography import stage_combo
 from territoire.model.events_codes import (
     BOOTH_VISIT, MOBILE_VISIT, SNP_VISIT, TRANSPORTED, URGENT_TELE,
     ARRIVED, DIED, FOLLOWUP, FOLLOWUP_DONE, FOLLOWUP_TELE, GAVE_UP, HOSPITALISED, ONSET, OTHER_GP, ROUTINE, ROUTINE_DONE,
@@ -83,7 +84,7 @@ def count_kernel(partial, alive, event, acute, age_weeks, sex, stage, commune, v
             flat[row + WOMEN_50] += (age >= 50 * WEEKS_PER_YEAR) & (sex[i] == 1)
             flat[row + ENROLLED] += enrolled[i]
             flat[row + TELEMONITORED] += telemonitored[i]
-            if (stage[i, 0] | stage[i, 1] | stage[i, 2] | stage[i, 3]) != 0:  # ~18 % have one of the four diseases
+            if stage_combo(stage, i) != 0:  # ~18 % have one of the four diseases
                 for d in range(n_d):
                     s = stage[i, d]
                     flat[row + PREVALENT0 + d] += s > 0
@@ -114,7 +115,7 @@ def utility_kernel(partial, alive, stage, commune, decrement):
         for i in range(b * size, min(n, (b + 1) * size)):
             if not alive[i]:
                 continue
-            if (stage[i, 0] | stage[i, 1] | stage[i, 2] | stage[i, 3]) == 0:
+            if stage_combo(stage, i) == 0:
                 healthy[commune[i]] += 1
                 continue
             u = 1.0

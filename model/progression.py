@@ -10,6 +10,7 @@ from numba import njit, prange
 
 from territoire.agents.patients import DIABETES, HEART_FAILURE, NO_GP, OSTEOPOROSIS, WEEKS_PER_YEAR
 from territoire.model.chunks import CHUNK
+from territoire.model.demography import stage_combo
 from territoire.model.rng import uniform
 
 
@@ -30,7 +31,7 @@ def progression_chunk(lo, hi, week, key, alive, stage, weeks_since, enrolled, te
                       missed_rr, overdue_factor, enrolled_rr, enrolled_regain_rr, nurse_regain_rr, telemonitoring_rr):
     """Progression of patient slots ``lo`` to ``hi - 1`` (the body of ``progression_kernel``)."""
     for i in range(lo, hi):
-        if not alive[i] or (stage[i, 0] | stage[i, 1] | stage[i, 2] | stage[i, 3]) == 0:  # ~82 % have none of the four
+        if not alive[i] or stage_combo(stage, i) == 0:  # ~82 % have none of the four
             continue
         nurse = gp[i] != NO_GP and gp_has_nurse[gp[i]]
         for d in range(stage.shape[1]):

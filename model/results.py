@@ -130,34 +130,31 @@ def _derive(a: np.ndarray, costs: np.ndarray | None, apl: np.ndarray, over20: np
 
 
 def _tidy(weeks: np.ndarray, level: str, units: list[str], values: dict[str, np.ndarray]) -> dict:
-    """One level's block as flat columns, text columns as codes into ``units`` and ``names``."""
+    """One level's block as flat columns; each text column as (codes, labels)."""
     names = list(values)
     block = np.stack([values[n] for n in names], axis=-1)  # weeks, units, indicators
     w, u, i = block.shape
     return {
-        "level": level, "units": list(units), "names": names,
         "week": np.repeat(weeks, u * i).astype(np.int32),
-        "unit": np.tile(np.repeat(np.arange(u, dtype=np.int32), i), w),
-        "indicator": np.tile(np.arange(i, dtype=np.int32), w * u),
+        "level": (np.zeros(w * u * i, np.int8), [level]),
+        "unit": (np.tile(np.repeat(np.arange(u, dtype=np.int32), i), w), list(units)),
+        "indicator": (np.tile(np.arange(i, dtype=np.int32), w * u), names),
         "value": block.reshape(-1),
     }
 
 
-def _categorical(parts: list[dict], column: str, labels) -> pd.Categorical:
+def _categorical(parts: list[dict], column: str) -> pd.Categorical:
     """A text column of millions of rows as a categorical built from codes (a few hundred distinct strings)."""
-    categories = list(dict.fromkeys(label for part in parts for label in labels(part)))
+    categories = list(dict.fromkeys(label for part in parts for label in part[column][1]))
     index = {label: k for k, label in enumerate(categories)}
-    codes = [np.array([index[label] for label in labels(part)], np.int32)[part[column]] if column in part
-             else np.full(part["value"].size, index[part["level"]], np.int32) for part in parts]
+    codes = [np.array([index[label] for label in labels], np.int32)[local] for local, labels in (part[column] for part in parts)]
     return pd.Categorical.from_codes(np.concatenate(codes), categories)
 
 
 def _frame(parts: list[dict]) -> pd.DataFrame:
     return pd.DataFrame({
         "week": np.concatenate([part["week"] for part in parts]),
-        "level": _categorical(parts, "", lambda part: [part["level"]]),
-        "unit": _categorical(parts, "unit", lambda part: part["units"]),
-        "indicator": _categorical(parts, "indicator", lambda part: part["names"]),
+        **{column: _categorical(parts, column) for column in ("level", "unit", "indicator")},
         "value": np.concatenate([part["value"] for part in parts]),
     })
 

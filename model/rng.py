@@ -62,19 +62,3 @@ def uniform_np(key: np.uint64, patient: np.ndarray, week: int, slot: int) -> np.
         h = mix(h ^ (np.uint64(week) << np.uint64(8)) ^ np.uint64(slot))
         return (h >> np.uint64(11)).astype(np.float64) * (1.0 / 9007199254740992.0)
 
-
-_MASK = (1 << 64) - 1
-
-
-def _mix_int(x: int) -> int:
-    z = (x + 0x9E3779B97F4A7C15) & _MASK
-    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _MASK
-    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _MASK
-    return z ^ (z >> 31)
-
-
-def uniform_scalar(key, patient: int, week: int, slot: int) -> float:
-    """The same draw as ``uniform`` for one decision, in plain Python integers (no array overhead)."""
-    h = _mix_int(int(key) ^ int(patient))
-    h = _mix_int(h ^ (int(week) << 8) ^ int(slot))
-    return (h >> 11) * (1.0 / 9007199254740992.0)

@@ -12,7 +12,7 @@ from territoire.agents.patients import NO_GP, WEEKS_PER_YEAR
 from territoire.agents.providers import GP, Practice
 from territoire.model.events_codes import DEMAND
 from territoire.model.gp_choice import assign_gps, list_sizes, looking_in_order
-from territoire.model.rng import uniform_np, uniform_scalar
+from territoire.model.rng import uniform, uniform_np
 
 if TYPE_CHECKING:
     from territoire.model.model import TerritoryModel
@@ -66,7 +66,7 @@ def retire_and_leave(model: "TerritoryModel", week: int) -> list[int]:
 def install_new_gps(model: "TerritoryModel", week: int) -> list[int]:
     """Baseline installations: ``installations_per_year`` on average, at the most attractive bourg."""
     params = model.workforce_params
-    u = uniform_scalar(model.keys["workforce.install"], 0, week, 0)
+    u = uniform(model.keys["workforce.install"], 0, week, 0)  # the kernels' draw, called from Python for one decision
     if u >= params.installations_per_year / WEEKS_PER_YEAR:
         return []
     bourgs = model.bourgs
@@ -91,7 +91,7 @@ def find_medecins_traitants(model: "TerritoryModel", gp: dict | None = None) -> 
         return 0
     order = looking_in_order(model.alloc_order, p.gp, p.alive, model.event, DEMAND, model._looking)
     return int(assign_gps(order, p.commune, p.mobility, model.reach_by_mobility, p.gp, model.gp_sorted, gp["commune"],
-                          free, model.territory.travel_min, p.alive, model.event, DEMAND))
+                          free, model.territory.travel_min, p.alive, model.event, 0))  # order: only those looking
 
 
 def serve_specialists(model: "TerritoryModel", referrals: np.ndarray) -> None:
