@@ -246,13 +246,20 @@ def main(argv: list[str] | None = None) -> int:
     report("full_10y_run_warm_cache_s", warm["total"], "s (build + 520 weeks)")
     report("numba_compile_s", cold["total"] - warm["total"], "s (cold minus warm)")
     report("full_10y_steps_warm_s", warm["run"], "s (520 weeks, embedded territory)")
-    with tempfile.TemporaryDirectory() as out:
-        for burn_in in (5, 0):  # the command line as a user types it (after the runs above: numba's cache is warm)
+    with tempfile.TemporaryDirectory() as out, tempfile.TemporaryDirectory() as burn_in_cache:
+        # The command line as a user types it (after the runs above, numba's cache is warm), with a
+        # burn-in cache of its own: simulated (--no-cache), simulated and stored, then loaded; and
+        # without burn-in.
+        cases = (("burn_in_5y_no_cache", 5, ["--no-cache"]), ("burn_in_5y_filling_cache", 5, []),
+                 ("burn_in_5y_from_cache", 5, []), ("burn_in_0y", 0, []))
+        for name, burn_in, extra in cases:
             start = time.perf_counter()
             subprocess.run([sys.executable, "-m", "territoire.cli", "run", "--years", "10", "--burn-in-years", str(burn_in),
-                            "--quiet", "--out", out], check=True, capture_output=True)
-            report(f"cli_run_10y_burn_in_{burn_in}y_s", time.perf_counter() - start,
-                   f"s (territoire run --years 10 --burn-in-years {burn_in}: start-up, build, burn-in, run, parquet, summary, chart)")
+                            "--quiet", "--out", out, *extra], check=True, capture_output=True,
+                           env={**os.environ, "TERRITOIRE_CACHE_DIR": burn_in_cache})
+            report(f"cli_run_10y_{name}_s", time.perf_counter() - start,
+                   f"s (territoire run --years 10 {' '.join([f'--burn-in-years {burn_in}', *extra])}: start-up, build or "
+                   "cached burn-in, run, parquet, summary, chart)")
 
     speeds = {}
     for threads in (1, 2):

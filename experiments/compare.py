@@ -101,8 +101,11 @@ def _check_common(scenarios: list[Scenario], baseline: Scenario) -> None:
 
 def compare(scenarios: list[Scenario | str], replicates: int = 5, years: float | None = None, checkpoint=None,
             discount_rate: float = DEFAULT_DISCOUNT_RATE, baseline: Scenario | str = "baseline", progress: bool = True,
-            seed: int | None = None, territory: str | None = None) -> Comparison:
-    """Run the baseline and each scenario for ``replicates`` replicates from one checkpoint; summarise the differences."""
+            seed: int | None = None, territory: str | None = None, cache=None) -> Comparison:
+    """Run the baseline and each scenario for ``replicates`` replicates from one checkpoint; summarise the differences.
+
+    The burn-in comes from ``checkpoint`` if given, else from the burn-in ``cache`` (``BurnInCache``) if
+    given and holding it, else it is simulated."""
     from tqdm.auto import tqdm
 
     from territoire.scenarios.checkpoint import load_checkpoint
@@ -124,7 +127,7 @@ def compare(scenarios: list[Scenario | str], replicates: int = 5, years: float |
     horizon = years if years is not None else max(s.years for s in resolved) if resolved else base.years
     weeks = int(round(horizon * 52))
     start = time.perf_counter()
-    start_model = load_checkpoint(checkpoint, base) if checkpoint else burned_in(base, progress=False)
+    start_model = load_checkpoint(checkpoint, base) if checkpoint else burned_in(base, progress=False, cache=cache)
 
     everyone = [base, *resolved]
     summaries, econ, series, communes = [], [], [], []

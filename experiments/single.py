@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -63,17 +65,31 @@ def plot_key_indicators(frame: pd.DataFrame, path: str | Path, title: str = "", 
 
 
 def write_run(model, out: str | Path, title: str = "") -> dict[str, Path]:
-    """Write ``indicators.parquet``, ``summary.csv`` and ``indicators.png`` of a model that has run."""
+    """Write ``indicators.parquet``, ``summary.csv`` and ``indicators.png`` of a model that has run.
+
+    The Parquet file (every level, millions of rows) is encoded by Arrow in a second thread, which
+    releases the GIL, while the summary and the chart (territory and zone levels only) are made here.
+    """
+    from territoire.model.results import indicator_table
+
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    frame = model.indicators()
     paths = {"indicators": out / "indicators.parquet", "summary": out / "summary.csv", "chart": out / "indicators.png"}
-    tmp = paths["indicators"].with_suffix(".parquet.tmp")
-    frame.to_parquet(tmp, index=False)
-    tmp.replace(paths["indicators"])  # never leave a half-written file under the final name
-    summary_table(frame).to_csv(paths["summary"], index_label="indicator")
-    plot_key_indicators(frame, paths["chart"], title=title)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        parquet = pool.submit(_write_parquet, indicator_table(model), paths["indicators"])
+        frame = model.indicators(levels=("territory", "zone"))
+        summary_table(frame).to_csv(paths["summary"], index_label="indicator")
+        plot_key_indicators(frame, paths["chart"], title=title)
+        parquet.result()
     return paths
+
+
+def _write_parquet(table, path: Path) -> None:
+    import pyarrow.parquet as pq
+
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    pq.write_table(table, tmp)
+    tmp.replace(path)  # never leave a half-written file under the final name
 
 
 def run_and_write(seed: int, years: float, out: str | Path, providers=None, progress: bool = True):

@@ -37,6 +37,7 @@ from territoire.model.territory import Territory
 N_APL_AGE_BANDS = 19  # DREES 5-year bands 0-4 … 90+
 
 
+@lru_cache(maxsize=None)
 def _kernels(name: str) -> SimpleNamespace:
     """The stage functions: the numba kernels, or the readable numpy reference with the same signatures."""
     if name == "numba":
@@ -110,7 +111,8 @@ class TerritoryModel(mesa.Model):
         self.care_params = care_params or CareParams()
         self.cost_params = cost_params or CostParams()
         self.workforce_params = workforce_params or WorkforceParams()
-        self.k = _kernels(kernels)
+        self.kernels = kernels
+        _kernels(kernels)  # an unknown name fails here
         self.fused = kernels == "numba"  # stages 1-4 in one pass (see _patient_stages)
 
         t = self.territory
@@ -165,6 +167,12 @@ class TerritoryModel(mesa.Model):
                     else:
                         covered.add(t.commune_index(code))
                 CPTS(self, row.name, frozenset(covered))
+
+    @property
+    def k(self) -> SimpleNamespace:
+        """The stage functions in use. Looked up by name, never stored: a pickled numba function is
+        rebuilt in another process without its on-disk cache, and compiled again (seconds)."""
+        return _kernels(self.kernels)
 
     @property
     def gps(self) -> list[GP]:

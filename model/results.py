@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from territoire.model.model import TerritoryModel
 
 LEVELS = ("territory", "zone", "epci", "commune", "vulnerable")
+TEXT_COLUMNS = ("level", "unit", "indicator")  # categorical: a few hundred distinct strings over millions of rows
 
 #: indicator → (measurement unit, one-line meaning). The README's table is generated from this.
 INDICATORS: dict[str, tuple[str, str]] = {
@@ -143,29 +144,50 @@ def _tidy(weeks: np.ndarray, level: str, units: list[str], values: dict[str, np.
     }
 
 
-def _categorical(parts: list[dict], column: str) -> pd.Categorical:
-    """A text column of millions of rows as a categorical built from codes (a few hundred distinct strings)."""
+def _codes(parts: list[dict], column: str) -> tuple[np.ndarray, list[str]]:
+    """A text column of millions of rows as (codes, labels), built from the parts' own codes (a few hundred distinct strings)."""
     categories = list(dict.fromkeys(label for part in parts for label in part[column][1]))
     index = {label: k for k, label in enumerate(categories)}
     codes = [np.array([index[label] for label in labels], np.int32)[local] for local, labels in (part[column] for part in parts)]
-    return pd.Categorical.from_codes(np.concatenate(codes), categories)
+    return np.concatenate(codes), categories
 
 
 def _frame(parts: list[dict]) -> pd.DataFrame:
     return pd.DataFrame({
         "week": np.concatenate([part["week"] for part in parts]),
-        **{column: _categorical(parts, column) for column in ("level", "unit", "indicator")},
+        **{column: pd.Categorical.from_codes(*_codes(parts, column)) for column in TEXT_COLUMNS},
+        "value": np.concatenate([part["value"] for part in parts]),
+    })
+
+
+def _arrow_table(parts: list[dict]):
+    """The same columns as ``_frame`` as an Arrow table (text columns dictionary-encoded), without pandas."""
+    import pyarrow as pa
+
+    return pa.table({
+        "week": np.concatenate([part["week"] for part in parts]),
+        **{column: pa.DictionaryArray.from_arrays(*_codes(parts, column)) for column in TEXT_COLUMNS},
         "value": np.concatenate([part["value"] for part in parts]),
     })
 
 
 def indicator_frame(model: "TerritoryModel", levels=LEVELS) -> pd.DataFrame:
+    """The indicator battery, tidy: ``week, level, unit, indicator, value`` (text columns categorical)."""
+    return _frame(_indicator_parts(model, levels))
+
+
+def indicator_table(model: "TerritoryModel", levels=LEVELS):
+    """``indicator_frame`` as a ``pyarrow.Table``, for writing Parquet without building a DataFrame."""
+    return _arrow_table(_indicator_parts(model, levels))
+
+
+def _indicator_parts(model: "TerritoryModel", levels) -> list[dict]:
     rec = model.recorder.stacked()
     weeks, counts, costs = rec["week"], rec["counts"], rec["costs"]
     alive_c = counts[..., C["alive"]].astype(float)  # weeks, communes, vulnerable
     far20, far30 = (rec["minutes_to_gp"] > 20).astype(float), (rec["minutes_to_gp"] > 30).astype(float)
     std = model.std_population
-    frames = []
+    parts = []
     for level in levels:
         if level == "vulnerable":
             a = counts.sum(axis=1)  # weeks, 2, counters
@@ -174,7 +196,7 @@ def indicator_frame(model: "TerritoryModel", levels=LEVELS) -> pd.DataFrame:
             over30 = 100 * np.einsum("wcv,wc->wv", alive_c, far30) / np.maximum(pop, 1)
             apl = np.einsum("wcv,wc->wv", alive_c, rec["apl"]) / np.maximum(pop, 1)  # population-weighted
             values = _derive(a[:, ::-1], None, apl[:, ::-1], over20[:, ::-1], over30[:, ::-1])
-            frames.append(_tidy(weeks, level, ["vulnerable", "not_vulnerable"], values))
+            parts.append(_tidy(weeks, level, ["vulnerable", "not_vulnerable"], values))
             continue
         units, m = _membership(model, level)  # m: units × communes (matrix products below use BLAS)
         alive_w = alive_c.sum(axis=2)  # weeks, communes
@@ -189,8 +211,8 @@ def indicator_frame(model: "TerritoryModel", levels=LEVELS) -> pd.DataFrame:
         if level == "territory":
             for name, series in model.recorder.providers.items():
                 values[name] = np.asarray(series)[:, None]
-        frames.append(_tidy(weeks, level, units, values))
-    return _frame(frames)
+        parts.append(_tidy(weeks, level, units, values))
+    return parts
 
 
 def markdown_table() -> str:

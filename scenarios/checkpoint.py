@@ -6,6 +6,7 @@ baseline, pickled with a header. Load only checkpoints you made: pickle files ca
 
 from __future__ import annotations
 
+import os
 import pickle
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,7 +15,7 @@ from territoire import __version__
 from territoire.agents.patients import WEEKS_PER_YEAR
 
 FORMAT = "territoire-checkpoint"
-FORMAT_VERSION = 2  # 2: the model pickles its fused-pass switch (2026-11-25); older checkpoints are refused
+FORMAT_VERSION = 3  # 3: kernels by name, not pickled (2026-11-26); older checkpoints are refused
 
 
 class CheckpointError(ValueError):
@@ -39,7 +40,7 @@ def save_checkpoint(model, key: CheckpointKey, path: str | Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     payload = {"format": FORMAT, "format_version": FORMAT_VERSION, "code_version": __version__, "key": key,
                "territory": model.territory.name, "week": model.week, "patients": len(model.patients), "model": model}
-    tmp = path.with_name(path.name + ".tmp")
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")  # processes writing the same checkpoint never share a file
     with open(tmp, "wb") as fh:
         pickle.dump(payload, fh, protocol=pickle.HIGHEST_PROTOCOL)
     tmp.replace(path)  # a crash never leaves a half-written checkpoint under the final name

@@ -6,13 +6,14 @@ import pickle
 from pathlib import Path
 
 from territoire.agents.patients import WEEKS_PER_YEAR
+from territoire.scenarios.burn_in_cache import BurnInCache, burn_in_key
 from territoire.scenarios.checkpoint import CheckpointKey, load_checkpoint, save_checkpoint
 from territoire.scenarios.schema import Scenario, load_scenario
 
 
-def build_model(scenario: Scenario):
-    """A fresh model for the scenario's seed and territory overrides (no burn-in yet)."""
-    from territoire.model.model import TerritoryModel, _default_territory
+def model_inputs(scenario: Scenario):
+    """What a scenario's model is built from: (territory, providers file or None, workforce parameters or None)."""
+    from territoire.model.model import _default_territory
     from territoire.model.params import WorkforceParams
     from territoire.model.territory import NetworkParams, Territory
 
@@ -27,13 +28,31 @@ def build_model(scenario: Scenario):
     else:
         territory = Territory.default(network) if network else _default_territory()
     workforce = WorkforceParams(installations_per_year=t["installations_per_year"]) if "installations_per_year" in t else None
+    return territory, providers, workforce
+
+
+def build_model(scenario: Scenario, inputs=None):
+    """A fresh model for the scenario's seed and territory overrides (no burn-in yet)."""
+    from territoire.model.model import TerritoryModel
+
+    territory, providers, workforce = inputs or model_inputs(scenario)
     return TerritoryModel(seed=scenario.seed, territory=territory, providers=providers, workforce_params=workforce)
 
 
-def burned_in(scenario: Scenario, progress: bool = False):
-    """The baseline model after the scenario's burn-in (its checkpoint state)."""
-    model = build_model(scenario)
-    model.run(int(round(scenario.burn_in_years * WEEKS_PER_YEAR)), progress=progress)
+def burned_in(scenario: Scenario, progress: bool = False, cache: BurnInCache | None = None):
+    """The baseline model after the scenario's burn-in (its checkpoint state).
+
+    With a ``cache``, a burn-in already simulated with the same inputs is loaded from it, else
+    simulated and stored there (``cache.loaded`` and ``cache.stored`` list the files).
+    """
+    inputs = model_inputs(scenario)
+    key = burn_in_key(scenario, inputs[0], inputs[1]) if cache is not None else None
+    model = cache.load(key, scenario) if cache is not None else None
+    if model is None:
+        model = build_model(scenario, inputs)
+        model.run(int(round(scenario.burn_in_years * WEEKS_PER_YEAR)), progress=progress)
+        if cache is not None:
+            cache.save(key, model, scenario)
     return model
 
 
@@ -51,15 +70,16 @@ def branch(start_model, scenario: Scenario, replicate: int = 0):
 
 
 def run_scenario(scenario: Scenario | str, replicate: int = 0, years: float | None = None, checkpoint: str | Path | None = None,
-                 start_model=None, progress: bool = False):
+                 start_model=None, progress: bool = False, cache: BurnInCache | None = None):
     """Run one scenario (a ``Scenario``, a built-in name or a TOML path) over its horizon; returns the model.
 
-    The burn-in comes from ``start_model`` or a ``checkpoint`` file if given, else it is simulated.
+    The burn-in comes from ``start_model`` or a ``checkpoint`` file if given, else from the burn-in
+    ``cache`` if given and holding it, else it is simulated.
     """
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
     if start_model is None:
-        start_model = load_checkpoint(checkpoint, scenario) if checkpoint else burned_in(scenario, progress)
+        start_model = load_checkpoint(checkpoint, scenario) if checkpoint else burned_in(scenario, progress, cache)
     model = branch(start_model, scenario, replicate)
     weeks = int(round((years if years is not None else scenario.years) * WEEKS_PER_YEAR))
     return model.run(weeks, progress=progress)

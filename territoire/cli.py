@@ -123,6 +123,20 @@ def _scenario(args):
     return scenario
 
 
+def _burn_in_cache(args):
+    from territoire.scenarios.burn_in_cache import BurnInCache
+
+    return None if args.no_cache or args.from_checkpoint else BurnInCache()
+
+
+def _burn_in_origin(args, cache) -> str:
+    if args.from_checkpoint:
+        return f"from {args.from_checkpoint}"
+    if cache is not None and cache.loaded:
+        return f"from the cache {cache.loaded[-1]}; --no-cache simulates it"
+    return "simulated" + (f", cached in {cache.stored[-1].parent}" if cache is not None and cache.stored else "")
+
+
 def cmd_run(args) -> None:
     """Run a scenario (the baseline by default) and write DIR/indicators.parquet, summary.csv, indicators.png."""
     import time
@@ -134,13 +148,14 @@ def cmd_run(args) -> None:
     years = args.years if args.years is not None else scenario.years
     if years <= 0:
         raise UserError(f"--years must be > 0, got {years}")
+    cache = _burn_in_cache(args)
     start = time.perf_counter()
-    model = run_scenario(scenario, years=years, checkpoint=args.from_checkpoint, progress=not args.quiet)
+    model = run_scenario(scenario, years=years, checkpoint=args.from_checkpoint, progress=not args.quiet, cache=cache)
     seconds = time.perf_counter() - start
     paths = write_run(model, args.out, title=f"{scenario.name} — seed {scenario.seed}, {years:g} years")
     weeks = model.policy_week
-    print(f"{scenario.name} on {model.territory.name}: {weeks} weeks of policy after a {scenario.burn_in_years:g}-year burn-in, "
-          f"{len(model.patients):,} inhabitants, {seconds:.1f} s")
+    print(f"{scenario.name} on {model.territory.name}: {weeks} weeks of policy after a {scenario.burn_in_years:g}-year burn-in "
+          f"({_burn_in_origin(args, cache)}), {len(model.patients):,} inhabitants, {seconds:.1f} s")
     print(format_summary(summary_table(model.indicators(levels=("territory",)))))
     print("\nwrote " + ", ".join(str(p) for p in paths.values()))
 
@@ -197,7 +212,8 @@ def cmd_compare(args) -> None:
     from territoire.experiments.compare import compare, save_comparison
 
     comp = compare(args.scenarios, replicates=args.replicates, years=args.years, checkpoint=args.from_checkpoint,
-                   discount_rate=args.discount_rate, progress=not args.quiet, seed=args.seed, territory=args.territory)
+                   discount_rate=args.discount_rate, progress=not args.quiet, seed=args.seed, territory=args.territory,
+                   cache=_burn_in_cache(args))
     saved = save_comparison(comp, args.out, lang=args.lang)
     t = comp.differences
     key = t[(t["level"] == "territory") & t["indicator"].isin(["unmet_demand", "share_without_gp", "avoidable_hospitalisations", "cost_per_inhabitant", "quality_adjusted_population"])]
@@ -298,6 +314,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--years", type=float, default=None, help="years of policy (default: the scenario's, 10)")
     p.add_argument("--burn-in-years", type=float, default=None, help="baseline years before the policy starts (default: the scenario's, 5)")
     p.add_argument("--from-checkpoint", type=Path, default=None, help="start from a saved burn-in instead of simulating it")
+    p.add_argument("--no-cache", action="store_true", help="simulate the burn-in even if the burn-in cache holds it")
     p.add_argument("--territory", default=None, help="built-in territory or territory file (default: the scenario's)")
     p.add_argument("--out", default="results/run", help="output folder (default results/run)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -338,6 +355,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=None, help="random seed for every scenario (default: theirs, 42)")
     p.add_argument("--discount-rate", type=float, default=0.025, help="yearly discount rate of costs and QALYs (default 0.025, HAS)")
     p.add_argument("--from-checkpoint", type=Path, default=None, help="start from a saved burn-in")
+    p.add_argument("--no-cache", action="store_true", help="simulate the burn-in even if the burn-in cache holds it")
     p.add_argument("--lang", choices=("fr", "en"), default="en", help="headers of the CSV and XLSX exports (default en)")
     p.add_argument("--territory", default=None, help="built-in territory or territory file for every scenario")
     p.add_argument("--out", default="results/compare", help="output folder (default results/compare)")

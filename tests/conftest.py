@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
+
 import pytest
 
 from territoire.model.model import TerritoryModel
 from territoire.model.territory import ALSACE_BOSSUE_SIREN, Territory
+
+# The tests, and the commands they start, keep burned-in baselines in a folder of their own: they
+# never read nor fill the user's burn-in cache.
+os.environ["TERRITOIRE_CACHE_DIR"] = tempfile.mkdtemp(prefix="territoire-test-cache-")
 
 
 @pytest.fixture(scope="session")
