@@ -42,14 +42,13 @@ def rotation_offset(week: int, n: int) -> int:
 
 
 @njit(cache=True)
-def _find_gp(i, commune, reach, gp, gp_commune, gp_capacity, gp_sorted, travel_min, turned_away, first_open):
-    """GP index that sees patient i now (capacity consumed), or -1.
+def _find_gp(mt, c, reach, gp_commune, gp_capacity, gp_sorted, travel_min, turned_away, first_open):
+    """GP index that sees a patient of commune ``c`` whose médecin traitant is ``mt`` now (capacity
+    consumed), or -1.
 
     ``first_open[c]``: GPs before this rank in commune c's nearest-first list are full for the week
     (capacity only goes down during the allocation), so the search starts there.
     """
-    mt = gp[i]
-    c = commune[i]
     if mt != NO_GP:
         if gp_capacity[mt] >= 1.0:
             gp_capacity[mt] -= 1.0
@@ -68,19 +67,17 @@ def _find_gp(i, commune, reach, gp, gp_commune, gp_capacity, gp_sorted, travel_m
 
 
 @njit(cache=True)
-def _find_tele_gp(i, commune, gp, gp_capacity, tele_left, gp_sorted, tele_visit_cost, first_tele):
+def _find_tele_gp(mt, c, gp_capacity, tele_left, gp_sorted, tele_visit_cost, first_tele):
     """A GP offering teleconsultation with time left this week, at any distance; -1 if none.
 
     The médecin traitant first, then the others nearest first. A teleconsultation uses
     ``tele_visit_cost`` of a visit's time and one of the GP's teleconsultation slots.
     ``first_tele[c]``: as ``first_open`` in ``_find_gp``, for teleconsultation slots.
     """
-    mt = gp[i]
     if mt != NO_GP and tele_left[mt] >= 1.0 and gp_capacity[mt] >= tele_visit_cost:
         tele_left[mt] -= 1.0
         gp_capacity[mt] -= tele_visit_cost
         return mt
-    c = commune[i]
     for r in range(first_tele[c], gp_sorted.shape[1]):
         g = gp_sorted[c, r]
         if tele_left[g] >= 1.0 and gp_capacity[g] >= tele_visit_cost:
@@ -117,40 +114,56 @@ def access_kernel(week, key, key_policy, order, offset, alive, event, commune, m
         if alive[i] and (event[i] & DEMAND):
             asking[m] = i
             m += 1
+    # Their attributes, gathered in service order. Serving a demand is a long chain of dependent
+    # steps, so the processor can only wait for one patient's scattered slots at a time; a plain
+    # gathering loop fetches many at once. The flags and routine counters are written back at the end.
+    ev = np.empty(m, event.dtype)
+    home = np.empty(m, commune.dtype)
+    mob = np.empty(m, mobility.dtype)
+    mt = np.empty(m, gp.dtype)  # médecin traitant
+    pending = np.empty(m, pending_routine.dtype)
+    for k in range(m):
+        i = asking[k]
+        ev[k] = event[i]
+        home[k] = commune[i]
+        mob[k] = mobility[i]
+        mt[k] = gp[i]
+        pending[k] = pending_routine[i]
     for kind in (URGENT, FOLLOWUP, ROUTINE):
         for k in range(m):
-            i = asking[k]
-            if not (event[i] & kind):
+            if not (ev[k] & kind):
                 continue
-            reach = reach_by_mobility[mobility[i]]
-            carried = mobility[i] > 0 and uniform(key_policy, i, 0, TRANSPORT_SLOT) < transport_coverage
+            i = asking[k]
+            c = home[k]
+            reach = reach_by_mobility[mob[k]]
+            carried = mob[k] > 0 and uniform(key_policy, i, 0, TRANSPORT_SLOT) < transport_coverage
             if carried:
                 reach = reach_by_mobility[0]
             closed = kind == URGENT and uniform(key, i, week, OUT_OF_HOURS_SLOT) < out_of_hours_share
-            g = NO_GP if closed else _find_gp(i, commune, reach, gp, gp_commune, gp_capacity, gp_sorted, travel_min, turned_away,
+            g = NO_GP if closed else _find_gp(mt[k], c, reach, gp_commune, gp_capacity, gp_sorted, travel_min, turned_away,
                                                    first_open)
             if g != NO_GP:
-                if g != gp[i]:
-                    event[i] |= OTHER_GP
-                if carried and travel_min[commune[i], gp_commune[g]] > reach_by_mobility[mobility[i]]:
-                    event[i] |= TRANSPORTED
-            flags = commune_flags[commune[i]]
+                if g != mt[k]:
+                    ev[k] |= OTHER_GP
+                if carried and travel_min[c, gp_commune[g]] > reach_by_mobility[mob[k]]:
+                    ev[k] |= TRANSPORTED
+            flags = commune_flags[c]
             if kind == URGENT:
                 if g != NO_GP:
-                    event[i] |= URGENT_GP
+                    ev[k] |= URGENT_GP
                 elif (flags & SNP_COVERED) and pools[SNP] >= 1.0:
                     pools[SNP] -= 1.0
-                    event[i] |= URGENT_GP | SNP_VISIT
-                elif (mobility[i] == 2 and age_weeks[i] >= NURSING_HOME_AGE_WEEKS
+                    ev[k] |= URGENT_GP | SNP_VISIT
+                elif (mob[k] == 2 and age_weeks[i] >= NURSING_HOME_AGE_WEEKS
                       and uniform(key_policy, i, 0, NURSING_HOME_SLOT) < nursing_home_coverage):
-                    event[i] |= URGENT_GP | URGENT_TELE
+                    ev[k] |= URGENT_GP | URGENT_TELE
                 else:
-                    event[i] |= URGENT_ED
+                    ev[k] |= URGENT_ED
                 continue
             tele = False
             if g == NO_GP:
                 if digital[i] and uniform(key, i, week, TELE_SLOT + (1 if kind == ROUTINE else 0)) < tele_uptake:
-                    if _find_tele_gp(i, commune, gp, gp_capacity, tele_left, gp_sorted, tele_visit_cost, first_tele) != NO_GP:
+                    if _find_tele_gp(mt[k], c, gp_capacity, tele_left, gp_sorted, tele_visit_cost, first_tele) != NO_GP:
                         tele = True
                     elif pools[TELE] >= 1.0:
                         pools[TELE] -= 1.0
@@ -158,28 +171,31 @@ def access_kernel(week, key, key_policy, order, offset, alive, event, commune, m
                 if not tele and (flags & NEAR_BOOTH) and pools[BOOTH] >= 1.0:
                     pools[BOOTH] -= 1.0
                     tele = True
-                    event[i] |= BOOTH_VISIT
-                elif not tele and (flags & MOBILE_TEAM_VISITS) and (vulnerable[i] or mobility[i] > 0) and pools[MOBILE] >= 1.0:
+                    ev[k] |= BOOTH_VISIT
+                elif not tele and (flags & MOBILE_TEAM_VISITS) and (vulnerable[i] or mob[k] > 0) and pools[MOBILE] >= 1.0:
                     pools[MOBILE] -= 1.0
                     g = -2  # seen in person by the mobile team, not by a GP's list
-                    event[i] |= MOBILE_VISIT
+                    ev[k] |= MOBILE_VISIT
             served = g != NO_GP or tele
             if kind == FOLLOWUP:
                 if served:
-                    event[i] |= FOLLOWUP_DONE | (FOLLOWUP_TELE if tele else 0)
+                    ev[k] |= FOLLOWUP_DONE | (FOLLOWUP_TELE if tele else 0)
                     for d in range(stage.shape[1]):
                         s = stage[i, d]
                         if s > 0 and followup_weeks[d, s] > 0:
                             weeks_since[i, d] = 0
                             if uniform(key, i, week, REFERRAL_SLOT + d) < referral[d, s]:
-                                referrals[commune[i], d] += 1
+                                referrals[c, d] += 1
             else:
                 if served:
-                    event[i] |= ROUTINE_DONE | (ROUTINE_TELE if tele else 0)
-                    pending_routine[i] = 0
-                elif pending_routine[i] + 1 >= give_up_weeks:
-                    pending_routine[i] = 0
-                    event[i] |= GAVE_UP
+                    ev[k] |= ROUTINE_DONE | (ROUTINE_TELE if tele else 0)
+                    pending[k] = 0
+                elif pending[k] + 1 >= give_up_weeks:
+                    pending[k] = 0
+                    ev[k] |= GAVE_UP
                 else:
-                    pending_routine[i] += 1
-
+                    pending[k] += 1
+    for k in range(m):
+        i = asking[k]
+        event[i] = ev[k]
+        pending_routine[i] = pending[k]

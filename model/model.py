@@ -396,9 +396,13 @@ class TerritoryModel(mesa.Model):
         """Branch here: the policy horizon starts now (week 0), with these levers and this replicate's draws."""
         self.reseed(replicate)
         self.policy_week0 = self.week
-        self.recorder = Recorder(self.territory.n_communes)
+        self.forget_record()
         self.set_levers(levers)
         return self
+
+    def forget_record(self) -> None:
+        """Drop the weekly record so far (the state is kept): ``indicators()`` starts again from the next week."""
+        self.recorder = Recorder(self.territory.n_communes)
 
     @property
     def policy_week(self) -> int:

@@ -44,6 +44,9 @@ def burned_in(scenario: Scenario, progress: bool = False, cache: BurnInCache | N
 
     With a ``cache``, a burn-in already simulated with the same inputs is loaded from it, else
     simulated and stored there (``cache.loaded`` and ``cache.stored`` list the files).
+
+    The burn-in's weekly record is not kept: every branch starts its own (``start_policy``), and
+    without it a burned-in model is a quarter of the size to copy, store and load.
     """
     inputs = model_inputs(scenario)
     key = burn_in_key(scenario, inputs[0], inputs[1]) if cache is not None else None
@@ -51,6 +54,7 @@ def burned_in(scenario: Scenario, progress: bool = False, cache: BurnInCache | N
     if model is None:
         model = build_model(scenario, inputs)
         model.run(int(round(scenario.burn_in_years * WEEKS_PER_YEAR)), progress=progress)
+        model.forget_record()
         if cache is not None:
             cache.save(key, model, scenario)
     return model

@@ -209,3 +209,20 @@ def test_cli_run_writes_results(tmp_path):
     assert {"indicator", "start", "end", "change"} <= set(summary.columns)
     assert (tmp_path / "indicators.png").stat().st_size > 10_000
     assert "share_without_gp" in out.stdout
+
+
+def test_written_results_equal_the_models_indicators(tmp_path, small_territory):
+    # The Parquet file is written from Arrow columns (not from the DataFrame) in a second thread, and
+    # the summary from the territory and zone levels only: both must say what indicators() says.
+    import pandas as pd
+
+    from territoire.experiments.single import summary_table, write_run
+
+    model = TerritoryModel(seed=4, territory=small_territory).run(20)
+    write_run(model, tmp_path)
+    frame = model.indicators()
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "indicators.parquet"), frame)
+    written = pd.read_csv(tmp_path / "summary.csv", index_col="indicator")
+    expected = summary_table(frame)
+    expected.index = expected.index.astype(str)
+    pd.testing.assert_frame_equal(written[["start", "end", "change"]], expected[["start", "end", "change"]], check_names=False)
