@@ -49,7 +49,7 @@ import time, json
 from territoire.model.model import TerritoryModel
 m = TerritoryModel(seed=1)
 m.run(30)
-stages = ["_policy", "_patient_stages", "_access", "_events", "_providers", "_accounts", "_indicators"]
+stages = ["_policy", "_patient_stages", "_access", "_events", "_providers", "_accounts_and_indicators"]
 spent = dict.fromkeys(stages, 0.0)
 for name in stages:
     def timed(*a, _f=getattr(m, name), _n=name, **k):

@@ -32,13 +32,13 @@ def summary_table(frame: pd.DataFrame, level: str = "territory", unit: str = "te
 
 
 def plot_key_indicators(frame: pd.DataFrame, path: str | Path, title: str = "", baseline: pd.DataFrame | None = None) -> Path:
-    """PNG of the key indicators over time (years), by zone where the indicator exists by zone."""
-    import matplotlib
+    """PNG of the key indicators over time (years), by zone where the indicator exists by zone.
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    Drawn on a bare ``Figure`` (no pyplot): no global backend state, safe in a worker thread."""
+    from matplotlib.figure import Figure
 
-    fig, axes = plt.subplots(2, 3, figsize=(13, 7))
+    fig = Figure(figsize=(13, 7))
+    axes = fig.subplots(2, 3)
     for ax, name in zip(axes.flat, KEY_INDICATORS):
         for data, style, label_suffix in ((frame, "-", ""), (baseline, ":", " (baseline)")):
             if data is None:
@@ -60,24 +60,24 @@ def plot_key_indicators(frame: pd.DataFrame, path: str | Path, title: str = "", 
     fig.subplots_adjust(left=0.05, right=0.98, top=0.9, bottom=0.08, wspace=0.22, hspace=0.35)  # a layout engine doubles the drawing time
     path = Path(path)
     fig.savefig(path, dpi=90)
-    plt.close(fig)
     return path
 
 
 def write_run(model, out: str | Path, title: str = "") -> dict[str, Path]:
     """Write ``indicators.parquet``, ``summary.csv`` and ``indicators.png`` of a model that has run.
 
-    The Parquet file (every level, millions of rows) is encoded by Arrow in a second thread, which
-    releases the GIL, while the summary and the chart (territory and zone levels only) are made here.
+    Every level is computed once (the summary and chart use the territory and zone levels); then
+    Arrow encodes the Parquet file (every level, millions of rows) in a worker thread, with the GIL
+    released, while this thread writes the summary and draws the chart.
     """
-    from territoire.model.results import indicator_table
+    from territoire.model.results import indicator_frame_and_table
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     paths = {"indicators": out / "indicators.parquet", "summary": out / "summary.csv", "chart": out / "indicators.png"}
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        parquet = pool.submit(_write_parquet, indicator_table(model), paths["indicators"])
-        frame = model.indicators(levels=("territory", "zone"))
+    frame, table = indicator_frame_and_table(model, frame_levels=("territory", "zone"))
+    with ThreadPoolExecutor(max_workers=1) as worker:
+        parquet = worker.submit(_write_parquet, table, paths["indicators"])
         summary_table(frame).to_csv(paths["summary"], index_label="indicator")
         plot_key_indicators(frame, paths["chart"], title=title)
         parquet.result()

@@ -48,51 +48,61 @@ def count_kernel(partial, alive, event, acute, age_weeks, sex, stage, commune, v
     """Counters of the week, shape (communes, 2 [not vulnerable, vulnerable], counters).
 
     ``partial`` (blocks, communes, 2, counters) is scratch: each block of patients is counted apart,
-    then blocks are added in order.
+    then blocks are added in order. (The model runs this pass fused with the costing one: ``tally.py``.)
     """
     n = alive.shape[0]
     n_chunks = partial.shape[0]
     size = (n + n_chunks - 1) // n_chunks
-    n_d = stage.shape[1]
-    n_k = partial.shape[3]
     for c in prange(n_chunks):
         flat = partial[c].reshape(-1)  # a row is (commune, vulnerable): flat offsets avoid a view per patient
         flat[:] = 0
         for i in range(c * size, min(n, (c + 1) * size)):
             ev = event[i]
-            if not alive[i] and not (ev & DIED):
-                continue
-            row = (commune[i] * 2 + (1 if vulnerable[i] else 0)) * n_k
-            if ev != 0:  # ~6 % of patients a week
-                for f in range(flag_bits.shape[0]):
-                    if ev & flag_bits[f]:
-                        flat[row + flag_index[f]] += 1
-                if ev & HOSPITALISED:
-                    flat[row + HOSPITALISED0 + acute[i]] += 1
-                if ev & DIED:
-                    for d in range(n_d):
-                        if stage[i, d] > 0:
-                            flat[row + DEATHS_WITH0 + d] += 1
-                    continue
-            # Every living patient: unconditional additions of 0 or 1, because branches on age, list or
-            # sex are unpredictable and a mispredicted branch costs more than an addition.
-            age = age_weeks[i]  # in weeks: comparing with whole years of weeks needs no division
-            flat[row + ALIVE] += 1
-            flat[row + WITHOUT_GP] += gp[i] == NO_GP
-            flat[row + ADULTS] += age >= 18 * WEEKS_PER_YEAR
-            flat[row + AGED_40] += age >= 40 * WEEKS_PER_YEAR
-            flat[row + WOMEN_50] += (age >= 50 * WEEKS_PER_YEAR) & (sex[i] == 1)
-            flat[row + ENROLLED] += enrolled[i]
-            flat[row + TELEMONITORED] += telemonitored[i]
-            if stage_combo(stage, i) != 0:  # ~18 % have one of the four diseases
-                for d in range(n_d):
-                    s = stage[i, d]
-                    flat[row + PREVALENT0 + d] += s > 0
-                    flat[row + COMPLICATED0 + d] += s == 3
+            if alive[i] or (ev & DIED):
+                count(flat, counter_row(commune[i], vulnerable[i], partial.shape[3]), i, ev, acute, age_weeks, sex, stage, gp,
+                      enrolled, telemonitored, flag_bits, flag_index)
     total = np.zeros(partial.shape[1:], np.int64)
     for c in range(n_chunks):
         total += partial[c]
     return total
+
+
+@njit(cache=True, inline="always")
+def counter_row(commune, vulnerable, n_columns):
+    """Offset of a (commune, vulnerable) row in a block's flattened counters."""
+    return (commune * 2 + (1 if vulnerable else 0)) * n_columns
+
+
+@njit(cache=True, inline="always")
+def count(flat, row, i, ev, acute, age_weeks, sex, stage, gp, enrolled, telemonitored, flag_bits, flag_index):
+    """Add patient i (alive, or died this week) to the counters at ``flat[row:]``."""
+    n_d = stage.shape[1]
+    if ev != 0:  # ~6 % of patients a week
+        for f in range(flag_bits.shape[0]):
+            if ev & flag_bits[f]:
+                flat[row + flag_index[f]] += 1
+        if ev & HOSPITALISED:
+            flat[row + HOSPITALISED0 + acute[i]] += 1
+        if ev & DIED:
+            for d in range(n_d):
+                if stage[i, d] > 0:
+                    flat[row + DEATHS_WITH0 + d] += 1
+            return
+    # Every living patient: unconditional additions of 0 or 1, because branches on age, list or
+    # sex are unpredictable and a mispredicted branch costs more than an addition.
+    age = age_weeks[i]  # in weeks: comparing with whole years of weeks needs no division
+    flat[row + ALIVE] += 1
+    flat[row + WITHOUT_GP] += gp[i] == NO_GP
+    flat[row + ADULTS] += age >= 18 * WEEKS_PER_YEAR
+    flat[row + AGED_40] += age >= 40 * WEEKS_PER_YEAR
+    flat[row + WOMEN_50] += (age >= 50 * WEEKS_PER_YEAR) & (sex[i] == 1)
+    flat[row + ENROLLED] += enrolled[i]
+    flat[row + TELEMONITORED] += telemonitored[i]
+    if stage_combo(stage, i) != 0:  # ~18 % have one of the four diseases
+        for d in range(n_d):
+            s = stage[i, d]
+            flat[row + PREVALENT0 + d] += s > 0
+            flat[row + COMPLICATED0 + d] += s == 3
 
 
 @njit(cache=True, parallel=True)
@@ -100,15 +110,12 @@ def utility_kernel(partial, alive, stage, commune, decrement):
     """Sum of health utilities (QALY weights) of the living, per commune: 1 minus the decrements of
     each disease's stage, floored at 0.05. ``partial`` (blocks, communes) is scratch.
 
-    Patients without any of the four diseases (~82 %) weigh ``1 - Σ_d decrement[d, 0]`` each: they are
-    counted, and their weight is multiplied in once per block (fewer floating-point additions)."""
+    Patients without any of the four diseases (~82 %) weigh ``healthy_utility(decrement)`` each: they
+    are counted, and their weight is multiplied in once per block (fewer floating-point additions)."""
     n = alive.shape[0]
     n_blocks = partial.shape[0]
     size = (n + n_blocks - 1) // n_blocks
-    healthy_weight = 1.0
-    for d in range(stage.shape[1]):
-        healthy_weight -= decrement[d, 0]
-    healthy_weight = max(healthy_weight, 0.05)
+    healthy_weight = healthy_utility(decrement)
     for b in prange(n_blocks):
         partial[b] = 0.0
         healthy = np.zeros(partial.shape[1], np.int64)
@@ -117,14 +124,29 @@ def utility_kernel(partial, alive, stage, commune, decrement):
                 continue
             if stage_combo(stage, i) == 0:
                 healthy[commune[i]] += 1
-                continue
-            u = 1.0
-            for d in range(stage.shape[1]):
-                u -= decrement[d, stage[i, d]]
-            partial[b, commune[i]] += max(u, 0.05)
+            else:
+                partial[b, commune[i]] += utility(stage, i, decrement)
         for k in range(partial.shape[1]):
             partial[b, k] += healthy[k] * healthy_weight
     total = np.zeros(partial.shape[1])
     for b in range(n_blocks):
         total += partial[b]
     return total
+
+
+@njit(cache=True, inline="always")
+def utility(stage, i, decrement):
+    """Health utility of patient i: 1 minus the decrement of each disease's stage, floored at 0.05."""
+    u = 1.0
+    for d in range(stage.shape[1]):
+        u -= decrement[d, stage[i, d]]
+    return max(u, 0.05)
+
+
+@njit(cache=True)
+def healthy_utility(decrement):
+    """Utility of a patient without any of the four diseases."""
+    u = 1.0
+    for d in range(decrement.shape[0]):
+        u -= decrement[d, 0]
+    return max(u, 0.05)

@@ -31,6 +31,7 @@ from territoire.model.params import AccessParams, CareParams, CostParams, Diseas
 from territoire.model.policy import Policy
 from territoire.model.progression import progression_kernel
 from territoire.model.recorder import Recorder
+from territoire.model.tally import tally_kernel
 from territoire.model.rng import process_key, stream
 from territoire.model.territory import Territory
 
@@ -113,7 +114,7 @@ class TerritoryModel(mesa.Model):
         self.workforce_params = workforce_params or WorkforceParams()
         self.kernels = kernels
         _kernels(kernels)  # an unknown name fails here
-        self.fused = kernels == "numba"  # stages 1-4 in one pass (see _patient_stages)
+        self.fused = kernels == "numba"  # stages 1-4, and 8-9, each in one pass (see _patient_stages, _accounts_and_indicators)
 
         t = self.territory
         self.patients: Patients = synthesise_population(t.population, t.communes["age_std_ratio"].to_numpy(), self.seed, self.population_params)
@@ -422,8 +423,7 @@ class TerritoryModel(mesa.Model):
         referrals, used, turned_away = self._access(w, gp)
         self._events(w)
         self._providers(w, referrals, used, turned_away)
-        costs = self._accounts(referrals)
-        self._indicators(w, costs, referrals)
+        self._accounts_and_indicators(w, referrals)
         self.week += 1
         self.datacollector.collect(self)
 
@@ -516,28 +516,42 @@ class TerritoryModel(mesa.Model):
             self.std_population = standardised_population(self.age_counts_5y())
         self.refresh_apl(gp)  # recomputed only if GPs or the standardised population changed
 
-    def _accounts(self, referrals: np.ndarray) -> np.ndarray:
-        p, cp, ct = self.patients, self.cost_params, self.costtables
-        costs = self.k.accounts_kernel(self._cost_scratch, p.alive, self.event, self.acute, p.stage, p.commune,
-                                         p.enrolled, p.telemonitored, cp.gp_consultation_eur, cp.teleconsultation_eur,
-                                         cp.emergency_visit_eur, ct["hospital_stay"], cp.transport_per_stay_eur,
-                                         ct["drugs_per_year"], ct["other_ambulatory_per_year"] * self.policy.ambulatory_cost_multiplier,
-                                         ct["other_hospital_per_year"],
-                                         cp.programme_per_patient_year_eur, cp.telemonitoring_per_patient_year_eur,
-                                         cp.transport_trip_eur)
-        share = self.tele_expertise_share
+    def _accounts_and_indicators(self, w: int, referrals: np.ndarray) -> None:
+        """Stages 8 and 9: every cost item, the weekly counters and utilities per commune, recorded.
+
+        With the numba kernels the three patient passes run as one (``tally.py``); with the reference
+        (or ``fused = False``), one after the other. The result is the same.
+        """
+        p = self.patients
+        costing, counting = self._accounts_args(), self._count_args()
+        if self.fused:
+            costs, counts, utility = tally_kernel(self._cost_scratch, self._count_scratch, self._utility_scratch, p.alive,
+                                                  self.event, self.acute, p.age_weeks, p.sex, p.stage, p.commune, p.vulnerable,
+                                                  p.gp, p.enrolled, p.telemonitored, costing, indicators.FLAG_BITS,
+                                                  indicators.FLAG_INDEX, self.utility_decrement)
+        else:
+            costs = self.k.accounts_kernel(self._cost_scratch, p.alive, self.event, self.acute, p.stage, p.commune, p.enrolled,
+                                           p.telemonitored, *costing)
+            counts = self.k.count_kernel(self._count_scratch, *counting)
+            utility = indicators.utility_kernel(self._utility_scratch, p.alive, p.stage, p.commune, self.utility_decrement)
+        cp, share = self.cost_params, self.tele_expertise_share
         costs[:, accounts.SPECIALIST_VISITS] += referrals.sum(axis=1) * ((1 - share) * cp.specialist_visit_eur + share * cp.tele_expertise_eur)
         costs[:, accounts.COORDINATION] += self.coordination_weekly
         costs[:, accounts.POLICY] += self.policy.cost_per_week_by_commune(self.territory.n_communes)
-        return costs
-
-    def _indicators(self, w: int, costs: np.ndarray, referrals: np.ndarray) -> None:
-        p = self.patients
-        counts = self.k.count_kernel(self._count_scratch, p.alive, self.event, self.acute, p.age_weeks, p.sex,
-                                         p.stage, p.commune, p.vulnerable, p.gp, p.enrolled, p.telemonitored,
-                                         indicators.FLAG_BITS, indicators.FLAG_INDEX)
-        utility = indicators.utility_kernel(self._utility_scratch, p.alive, p.stage, p.commune, self.utility_decrement)
         self.recorder.record(self, w - self.policy_week0, counts, costs, referrals, utility)
+
+    def _accounts_args(self) -> tuple:
+        """Prices of the week (``accounts_kernel``'s arguments after the patient arrays)."""
+        cp, ct = self.cost_params, self.costtables
+        return (cp.gp_consultation_eur, cp.teleconsultation_eur, cp.emergency_visit_eur, ct["hospital_stay"],
+                cp.transport_per_stay_eur, ct["drugs_per_year"], ct["other_ambulatory_per_year"] * self.policy.ambulatory_cost_multiplier,
+                ct["other_hospital_per_year"], cp.programme_per_patient_year_eur, cp.telemonitoring_per_patient_year_eur,
+                cp.transport_trip_eur)
+
+    def _count_args(self) -> tuple:
+        p = self.patients
+        return (p.alive, self.event, self.acute, p.age_weeks, p.sex, p.stage, p.commune, p.vulnerable, p.gp, p.enrolled,
+                p.telemonitored, indicators.FLAG_BITS, indicators.FLAG_INDEX)
 
     # ---- a few scalars for Mesa's DataCollector (and batch_run) ---------------------------------
     def _last_counts(self) -> np.ndarray | None:

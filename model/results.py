@@ -135,8 +135,8 @@ def _tidy(weeks: np.ndarray, level: str, units: list[str], values: dict[str, np.
     names = list(values)
     block = np.stack([values[n] for n in names], axis=-1)  # weeks, units, indicators
     w, u, i = block.shape
-    return {
-        "week": np.repeat(weeks, u * i).astype(np.int32),
+    return {  # codes built as int32 from the start: a 64-bit temporary of millions of rows costs more than the column
+        "week": np.repeat(weeks.astype(np.int32), u * i),
         "level": (np.zeros(w * u * i, np.int8), [level]),
         "unit": (np.tile(np.repeat(np.arange(u, dtype=np.int32), i), w), list(units)),
         "indicator": (np.tile(np.arange(i, dtype=np.int32), w * u), names),
@@ -176,9 +176,14 @@ def indicator_frame(model: "TerritoryModel", levels=LEVELS) -> pd.DataFrame:
     return _frame(_indicator_parts(model, levels))
 
 
-def indicator_table(model: "TerritoryModel", levels=LEVELS):
-    """``indicator_frame`` as a ``pyarrow.Table``, for writing Parquet without building a DataFrame."""
-    return _arrow_table(_indicator_parts(model, levels))
+def indicator_frame_and_table(model: "TerritoryModel", frame_levels, table_levels=LEVELS):
+    """(``indicator_frame`` of ``frame_levels``, the same battery of ``table_levels`` as a ``pyarrow.Table``),
+    each level computed once; the table is for writing Parquet without building a DataFrame of millions of rows."""
+    unknown = set(frame_levels) - set(table_levels)
+    if unknown:
+        raise ValueError(f"frame levels {sorted(unknown)} are not among the table levels {list(table_levels)}")
+    parts = dict(zip(table_levels, _indicator_parts(model, table_levels)))
+    return _frame([parts[level] for level in frame_levels]), _arrow_table(list(parts.values()))
 
 
 def _indicator_parts(model: "TerritoryModel", levels) -> list[dict]:
