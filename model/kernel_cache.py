@@ -1,0 +1,49 @@
+"""Stale numba caches: dropped when the code they were compiled from has changed.
+
+numba's on-disk cache (``model/__pycache__/*.nbi, *.nbc``) checks only the file of the function it
+compiled. A kernel that calls helpers from other files (``patient_week.py``, ``tally.py``) or reads
+their constants at compile time (``NO_GP``, ``WEEKS_PER_YEAR`` from ``agents/patients.py``) would
+keep running the old code after a ``git pull`` that changed only those files: silently wrong results.
+So the first import of ``territoire.model`` hashes the sources the kernels are built from, and when
+the hash differs from the one stored beside the cache, deletes the cache (numba compiles again,
+~20 s, once). An installed release replaces all its files at once, which numba notices by itself.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+_PACKAGE = Path(__file__).resolve().parent
+KERNEL_SOURCES = (_PACKAGE, _PACKAGE.parent / "agents")  # model/ and agents/ (constants the kernels read)
+STAMP = "territoire-kernel-sources.sha256"
+
+
+def sources_digest(folders=KERNEL_SOURCES) -> str:
+    h = hashlib.sha256()
+    for folder in folders:
+        for path in sorted(Path(folder).glob("*.py")):
+            h.update(path.name.encode())
+            h.update(path.read_bytes())
+    return h.hexdigest()
+
+
+def drop_stale_kernel_cache(cache: Path = _PACKAGE / "__pycache__", folders=KERNEL_SOURCES) -> bool:
+    """Delete numba's cache files in ``cache`` if the kernel sources changed since they were made;
+    returns whether it did. A cache folder that cannot be written is left alone (numba then keeps
+    its cache elsewhere, per installed release)."""
+    digest = sources_digest(folders)
+    stamp = Path(cache) / STAMP
+    try:
+        if stamp.read_text() == digest:
+            return False
+    except OSError:
+        pass
+    try:
+        Path(cache).mkdir(exist_ok=True)
+        for old in Path(cache).glob("*.nb[ic]"):
+            old.unlink(missing_ok=True)
+        stamp.write_text(digest)
+    except OSError:
+        return False
+    return True
