@@ -79,7 +79,7 @@ def burn_in_key(scenario, territory, providers) -> str:
     h = hashlib.sha256(repr(CheckpointKey.of(scenario)).encode())
     h.update(code_fingerprint().encode())
     h.update(territory_fingerprint(territory))
-    if providers is not None:
+    if providers is not None and Path(providers).is_file():  # a missing file: the model's build reports it
         h.update(Path(providers).read_bytes())
     return h.hexdigest()[:40]
 
