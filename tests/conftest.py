@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 
 import pytest
@@ -11,8 +12,15 @@ from territoire.model.model import TerritoryModel
 from territoire.model.territory import ALSACE_BOSSUE_SIREN, Territory
 
 # The tests, and the commands they start, keep burned-in baselines in a folder of their own: they
-# never read nor fill the user's burn-in cache.
-os.environ["TERRITOIRE_CACHE_DIR"] = tempfile.mkdtemp(prefix="territoire-test-cache-")
+# never read nor fill the user's burn-in cache. The folder goes at the end of the session.
+_BURN_IN_CACHE = tempfile.mkdtemp(prefix="territoire-test-cache-")
+os.environ["TERRITOIRE_CACHE_DIR"] = _BURN_IN_CACHE
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _private_burn_in_cache():
+    yield
+    shutil.rmtree(_BURN_IN_CACHE, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
