@@ -13,6 +13,7 @@ from pathlib import Path
 import networkx as nx
 import numpy as np
 import pandas as pd
+from scipy.sparse.csgraph import dijkstra
 from scipy.spatial import Delaunay
 
 from territoire.scenarios.datafiles import data_path
@@ -90,18 +91,15 @@ def build_road_network(communes: pd.DataFrame, poles: pd.DataFrame, params: Netw
 
 
 def shortest_minutes(graph: nx.Graph, sources: list[str], targets: list[str]) -> np.ndarray:
-    """Shortest-path minutes from each source node to each target node (float64 matrix)."""
-    out = np.empty((len(sources), len(targets)))
-    col = {t: k for k, t in enumerate(targets)}
-    for i, s in enumerate(sources):
-        dist = nx.single_source_dijkstra_path_length(graph, s, weight="minutes")
-        row = np.full(len(targets), np.inf)
-        for node, d in dist.items():
-            k = col.get(node)
-            if k is not None:
-                row[k] = d
-        out[i] = row
-    return out
+    """Shortest-path minutes from each source node to each target node (float64 matrix; inf if unreachable).
+
+    Dijkstra from every source at once in scipy's compiled routine (the embedded territory: ~5 ms,
+    against ~0.1 s for networkx's Python one, with the same sums along the same paths)."""
+    nodes = list(graph.nodes)
+    index = {node: k for k, node in enumerate(nodes)}
+    adjacency = nx.to_scipy_sparse_array(graph, nodelist=nodes, weight="minutes", format="csr")
+    minutes = dijkstra(adjacency, directed=False, indices=[index[s] for s in sources])
+    return np.ascontiguousarray(minutes[:, [index[t] for t in targets]])
 
 
 def load_poles(path: Path | None = None) -> pd.DataFrame:
