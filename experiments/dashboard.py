@@ -47,9 +47,10 @@ def start_model(scenario: Scenario):
     """The burned-in baseline for a seed and territory, shared read-only: loaded from the burn-in cache
     when an earlier run left it there, else simulated once per process (and cached)."""
     from territoire.scenarios.burn_in_cache import BurnInCache
+    from territoire.scenarios.checkpoint import CheckpointKey
     from territoire.scenarios.run import burned_in
 
-    key = (scenario.seed, scenario.burn_in_years, tuple(sorted(scenario.territory.items())))
+    key = CheckpointKey.of(scenario)
     with _START_LOCK:
         if key not in _START_MODELS:
             _START_MODELS[key] = burned_in(scenario, cache=BurnInCache())

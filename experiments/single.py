@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -90,20 +89,6 @@ def _write_parquet(table, path: Path) -> None:
     tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     pq.write_table(table, tmp)
     tmp.replace(path)  # never leave a half-written file under the final name
-
-
-def run_and_write(seed: int, years: float, out: str | Path, providers=None, progress: bool = True):
-    """Build the embedded territory's model, run it ``years`` years, write the results; returns (model, paths, seconds)."""
-    from territoire.model.model import TerritoryModel
-
-    if years <= 0:
-        raise ValueError(f"--years must be > 0, got {years}")
-    model = TerritoryModel(seed=seed, providers=providers)
-    start = time.perf_counter()
-    model.run(int(round(years * 52)), progress=progress)
-    seconds = time.perf_counter() - start
-    paths = write_run(model, out, title=f"{model.territory.name} — seed {seed}, {years:g} years")
-    return model, paths, seconds
 
 
 def format_summary(table: pd.DataFrame) -> str:

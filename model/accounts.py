@@ -6,10 +6,10 @@ the number of threads. Specialist visits and CPTS budgets are added per commune 
 
 from __future__ import annotations
 
-import numpy as np
 from numba import njit, prange
 
 from territoire.agents.patients import DISEASES, OSTEOPOROSIS, WEEKS_PER_YEAR
+from territoire.model.chunks import block_range, sum_blocks
 from territoire.model.demography import stage_combo
 from territoire.model.events_codes import (
     DIED, FOLLOWUP_DONE, FOLLOWUP_TELE, HOSPITALISED, MOBILE_VISIT, ROUTINE_DONE, ROUTINE_TELE, TRANSPORTED, URGENT_ED,
@@ -43,20 +43,15 @@ def accounts_kernel(partial, alive, event, acute, stage, commune, enrolled, tele
     fused with the counting one: ``tally.py``.)"""
     prices = (gp_eur, tele_eur, emergency_eur, hospital_stay_eur, transport_eur, drugs_year, ambulatory_year,
               other_hospital_year, programme_year, telemonitoring_year, transport_trip_eur)
-    n = alive.shape[0]
-    n_chunks = partial.shape[0]
-    size = (n + n_chunks - 1) // n_chunks
-    for c in prange(n_chunks):
-        out = partial[c]
+    for b in prange(partial.shape[0]):
+        out = partial[b]
         out[:] = 0.0
-        for i in range(c * size, min(n, (c + 1) * size)):
+        lo, hi = block_range(b, partial.shape[0], alive.shape[0])
+        for i in range(lo, hi):
             ev = event[i]
             if (alive[i] or (ev & DIED)) and pays(ev, enrolled[i], telemonitored[i], stage_combo(stage, i)):
                 add_costs(out, i, ev, commune[i], acute, stage, enrolled, telemonitored, prices)
-    total = np.zeros(partial.shape[1:])
-    for c in range(n_chunks):
-        total += partial[c]
-    return total
+    return sum_blocks(partial)
 
 
 @njit(cache=True, inline="always")

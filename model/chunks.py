@@ -1,5 +1,6 @@
 """Patients are processed in fixed chunks: the unit of parallel work, independent of thread count."""
 
+import numpy as np
 from numba import njit
 
 CHUNK = 4096  # patients per chunk; results never depend on it (counter-based draws, per-chunk partial sums)
@@ -23,3 +24,19 @@ def n_reduction_blocks(n: int) -> int:
     if blocks > 1:
         blocks += blocks % 2
     return min(MAX_REDUCTION_BLOCKS, max(1, blocks))
+
+
+@njit(cache=True)
+def block_range(b, n_blocks, n):
+    """Patient slots ``lo`` to ``hi - 1`` of reduction block ``b`` of ``n_blocks``."""
+    size = (n + n_blocks - 1) // n_blocks
+    return b * size, min(n, (b + 1) * size)
+
+
+@njit(cache=True)
+def sum_blocks(partial):
+    """``partial[0] + partial[1] + …``, always in that order (the same float sums on any number of threads)."""
+    total = np.zeros(partial.shape[1:], partial.dtype)
+    for b in range(partial.shape[0]):
+        total += partial[b]
+    return total

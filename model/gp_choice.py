@@ -6,7 +6,7 @@ import numpy as np
 from numba import njit, prange
 
 from territoire.agents.patients import NO_GP
-from territoire.model.chunks import n_reduction_blocks
+from territoire.model.chunks import block_range, n_reduction_blocks, sum_blocks
 
 
 def gps_by_distance(travel_min: np.ndarray, gp_commune: np.ndarray) -> np.ndarray:
@@ -19,15 +19,14 @@ def gps_by_distance(travel_min: np.ndarray, gp_commune: np.ndarray) -> np.ndarra
 def list_sizes(patient_gp, alive, n_gp):
     """Number of living patients on each GP's médecin-traitant list (counted per block of patients in
     parallel; integer sums do not depend on how the blocks are shared between threads)."""
-    n = patient_gp.shape[0]
-    blocks = n_reduction_blocks(n)
-    size = (n + blocks - 1) // blocks
+    blocks = n_reduction_blocks(patient_gp.shape[0])
     partial = np.zeros((blocks, n_gp), np.int64)
     for b in prange(blocks):
-        for p in range(b * size, min(n, (b + 1) * size)):
+        lo, hi = block_range(b, blocks, patient_gp.shape[0])
+        for p in range(lo, hi):
             if alive[p] and patient_gp[p] != NO_GP:
                 partial[b, patient_gp[p]] += 1
-    return partial.sum(axis=0)
+    return sum_blocks(partial)
 
 
 @njit(cache=True)

@@ -7,6 +7,7 @@ import numpy as np
 from numba import njit, prange
 
 from territoire.agents.patients import DISEASES, NO_GP, WEEKS_PER_YEAR
+from territoire.model.chunks import block_range, sum_blocks
 from territoire.model.demography import stage_combo
 from territoire.model.events_codes import (
     BOOTH_VISIT, MOBILE_VISIT, SNP_VISIT, TRANSPORTED, URGENT_TELE,
@@ -50,21 +51,16 @@ def count_kernel(partial, alive, event, acute, age_weeks, sex, stage, commune, v
     ``partial`` (blocks, communes, 2, counters) is scratch: each block of patients is counted apart,
     then blocks are added in order. (The model runs this pass fused with the costing one: ``tally.py``.)
     """
-    n = alive.shape[0]
-    n_chunks = partial.shape[0]
-    size = (n + n_chunks - 1) // n_chunks
-    for c in prange(n_chunks):
-        flat = partial[c].reshape(-1)  # a row is (commune, vulnerable): flat offsets avoid a view per patient
+    for b in prange(partial.shape[0]):
+        flat = partial[b].reshape(-1)  # a row is (commune, vulnerable): flat offsets avoid a view per patient
         flat[:] = 0
-        for i in range(c * size, min(n, (c + 1) * size)):
+        lo, hi = block_range(b, partial.shape[0], alive.shape[0])
+        for i in range(lo, hi):
             ev = event[i]
             if alive[i] or (ev & DIED):
                 count(flat, counter_row(commune[i], vulnerable[i], partial.shape[3]), i, ev, acute, age_weeks, sex, stage, gp,
                       enrolled, telemonitored, flag_bits, flag_index)
-    total = np.zeros(partial.shape[1:], np.int64)
-    for c in range(n_chunks):
-        total += partial[c]
-    return total
+    return sum_blocks(partial)
 
 
 @njit(cache=True, inline="always")
@@ -112,26 +108,20 @@ def utility_kernel(partial, alive, stage, commune, decrement):
 
     Patients without any of the four diseases (~82 %) weigh ``healthy_utility(decrement)`` each: they
     are counted, and their weight is multiplied in once per block (fewer floating-point additions)."""
-    n = alive.shape[0]
-    n_blocks = partial.shape[0]
-    size = (n + n_blocks - 1) // n_blocks
     healthy_weight = healthy_utility(decrement)
-    for b in prange(n_blocks):
+    for b in prange(partial.shape[0]):
         partial[b] = 0.0
         healthy = np.zeros(partial.shape[1], np.int64)
-        for i in range(b * size, min(n, (b + 1) * size)):
+        lo, hi = block_range(b, partial.shape[0], alive.shape[0])
+        for i in range(lo, hi):
             if not alive[i]:
                 continue
             if stage_combo(stage, i) == 0:
                 healthy[commune[i]] += 1
             else:
                 partial[b, commune[i]] += utility(stage, i, decrement)
-        for k in range(partial.shape[1]):
-            partial[b, k] += healthy[k] * healthy_weight
-    total = np.zeros(partial.shape[1])
-    for b in range(n_blocks):
-        total += partial[b]
-    return total
+        partial[b] += healthy * healthy_weight
+    return sum_blocks(partial)
 
 
 @njit(cache=True, inline="always")

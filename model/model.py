@@ -254,7 +254,7 @@ class TerritoryModel(mesa.Model):
     def _prepare_dynamics(self) -> None:
         """Tables, random-stream keys, scratch arrays and the recorder used by ``step``."""
         t, p = self.territory, self.patients
-        dp, pp = self.disease_params, self.population_params
+        pp = self.population_params
         self.week = 0
         self.policy_week0 = 0  # week at which the scenario's policy horizon starts (after a burn-in)
         self.replicate = 0
@@ -523,15 +523,13 @@ class TerritoryModel(mesa.Model):
         (or ``fused = False``), one after the other. The result is the same.
         """
         p = self.patients
-        costing, counting = self._accounts_args(), self._count_args()
+        prices, counting = self._prices(), self._count_args()
         if self.fused:
-            costs, counts, utility = tally_kernel(self._cost_scratch, self._count_scratch, self._utility_scratch, p.alive,
-                                                  self.event, self.acute, p.age_weeks, p.sex, p.stage, p.commune, p.vulnerable,
-                                                  p.gp, p.enrolled, p.telemonitored, costing, indicators.FLAG_BITS,
-                                                  indicators.FLAG_INDEX, self.utility_decrement)
+            costs, counts, utility = tally_kernel(self._cost_scratch, self._count_scratch, self._utility_scratch, *counting,
+                                                  prices, self.utility_decrement)
         else:
             costs = self.k.accounts_kernel(self._cost_scratch, p.alive, self.event, self.acute, p.stage, p.commune, p.enrolled,
-                                           p.telemonitored, *costing)
+                                           p.telemonitored, *prices)
             counts = self.k.count_kernel(self._count_scratch, *counting)
             utility = indicators.utility_kernel(self._utility_scratch, p.alive, p.stage, p.commune, self.utility_decrement)
         cp, share = self.cost_params, self.tele_expertise_share
@@ -540,7 +538,7 @@ class TerritoryModel(mesa.Model):
         costs[:, accounts.POLICY] += self.policy.cost_per_week_by_commune(self.territory.n_communes)
         self.recorder.record(self, w - self.policy_week0, counts, costs, referrals, utility)
 
-    def _accounts_args(self) -> tuple:
+    def _prices(self) -> tuple:
         """Prices of the week (``accounts_kernel``'s arguments after the patient arrays)."""
         cp, ct = self.cost_params, self.costtables
         return (cp.gp_consultation_eur, cp.teleconsultation_eur, cp.emergency_visit_eur, ct["hospital_stay"],

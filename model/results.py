@@ -152,23 +152,24 @@ def _codes(parts: list[dict], column: str) -> tuple[np.ndarray, list[str]]:
     return np.concatenate(codes), categories
 
 
-def _frame(parts: list[dict]) -> pd.DataFrame:
-    return pd.DataFrame({
+def _columns(parts: list[dict], text) -> dict:
+    """The tidy columns of the parts; ``text(codes, labels)`` makes each text column."""
+    return {
         "week": np.concatenate([part["week"] for part in parts]),
-        **{column: pd.Categorical.from_codes(*_codes(parts, column)) for column in TEXT_COLUMNS},
+        **{column: text(*_codes(parts, column)) for column in TEXT_COLUMNS},
         "value": np.concatenate([part["value"] for part in parts]),
-    })
+    }
+
+
+def _frame(parts: list[dict]) -> pd.DataFrame:
+    return pd.DataFrame(_columns(parts, pd.Categorical.from_codes))
 
 
 def _arrow_table(parts: list[dict]):
     """The same columns as ``_frame`` as an Arrow table (text columns dictionary-encoded), without pandas."""
     import pyarrow as pa
 
-    return pa.table({
-        "week": np.concatenate([part["week"] for part in parts]),
-        **{column: pa.DictionaryArray.from_arrays(*_codes(parts, column)) for column in TEXT_COLUMNS},
-        "value": np.concatenate([part["value"] for part in parts]),
-    })
+    return pa.table(_columns(parts, pa.DictionaryArray.from_arrays))
 
 
 def indicator_frame(model: "TerritoryModel", levels=LEVELS) -> pd.DataFrame:

@@ -14,6 +14,7 @@ import numpy as np
 from numba import njit, prange
 
 from territoire.model.accounts import add_costs, pays
+from territoire.model.chunks import block_range, sum_blocks
 from territoire.model.demography import stage_combo
 from territoire.model.events_codes import DIED
 from territoire.model.indicators import count, counter_row, healthy_utility, utility
@@ -21,15 +22,14 @@ from territoire.model.indicators import count, counter_row, healthy_utility, uti
 
 @njit(cache=True, parallel=True)
 def tally_kernel(cost_partial, count_partial, utility_partial, alive, event, acute, age_weeks, sex, stage, commune,
-                 vulnerable, gp, enrolled, telemonitored, prices, flag_bits, flag_index, decrement):
+                 vulnerable, gp, enrolled, telemonitored, flag_bits, flag_index, prices, decrement):
     """(costs, counters, utilities) of the week, as the three stage kernels return them.
 
-    The partial arrays are their scratch arrays (same number of blocks); ``prices`` is the tuple of
-    ``accounts_kernel``'s arguments after ``telemonitored``.
+    The partial arrays are their scratch arrays (same number of blocks); then come ``count_kernel``'s
+    arguments, ``prices`` (the tuple of ``accounts_kernel``'s arguments after ``telemonitored``) and
+    ``utility_kernel``'s ``decrement``.
     """
-    n = alive.shape[0]
     n_blocks = cost_partial.shape[0]
-    size = (n + n_blocks - 1) // n_blocks
     n_columns = count_partial.shape[3]
     healthy_weight = healthy_utility(decrement)
     for b in prange(n_blocks):
@@ -40,7 +40,8 @@ def tally_kernel(cost_partial, count_partial, utility_partial, alive, event, acu
         utilities = utility_partial[b]
         utilities[:] = 0.0
         healthy = np.zeros(utilities.shape[0], np.int64)
-        for i in range(b * size, min(n, (b + 1) * size)):
+        lo, hi = block_range(b, n_blocks, alive.shape[0])
+        for i in range(lo, hi):
             ev = event[i]
             if not alive[i] and not (ev & DIED):
                 continue
@@ -56,13 +57,5 @@ def tally_kernel(cost_partial, count_partial, utility_partial, alive, event, acu
                 healthy[k] += 1
             else:
                 utilities[k] += utility(stage, i, decrement)
-        for k in range(utilities.shape[0]):
-            utilities[k] += healthy[k] * healthy_weight
-    total_costs = np.zeros(cost_partial.shape[1:])
-    total_counts = np.zeros(count_partial.shape[1:], np.int64)
-    total_utility = np.zeros(utility_partial.shape[1])
-    for b in range(n_blocks):
-        total_costs += cost_partial[b]
-        total_counts += count_partial[b]
-        total_utility += utility_partial[b]
-    return total_costs, total_counts, total_utility
+        utilities += healthy * healthy_weight
+    return sum_blocks(cost_partial), sum_blocks(count_partial), sum_blocks(utility_partial)
