@@ -418,10 +418,14 @@ QUICK_EXIT_COMMANDS = frozenset({"run", "compare", "checkpoint"})
 def entry() -> None:
     """The ``territoire`` command: ``main`` on the command line's arguments, then exit (quickly where safe)."""
     argv = sys.argv[1:]
-    code = main(argv)
+    try:
+        code = main(argv)
+        sys.stdout.flush()
+    except BrokenPipeError:  # the reader went away (``territoire run | head``): files are written, nothing left to say
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # Python's own advice: no second error at exit
+        code = 1
     if argv and argv[0] in QUICK_EXIT_COMMANDS:
         atexit._run_exitfuncs()
-        sys.stdout.flush()
         sys.stderr.flush()
         os._exit(code)
     sys.exit(code)

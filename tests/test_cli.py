@@ -1,3 +1,4 @@
+import os
 import subprocess
 import sys
 
@@ -46,3 +47,17 @@ def test_readme_explains_every_indicator():
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
     missing = [name for name in INDICATORS if f"`{name}`" not in readme]
     assert not missing, f"README lacks a line for {missing}"
+
+
+def test_output_cut_short_by_the_reader_is_no_traceback(tmp_path):
+    # `territoire run ... | head -1`: the reader closes the pipe after one line; the results are
+    # written all the same and the command ends without a BrokenPipeError traceback.
+    proc = subprocess.Popen([sys.executable, "-m", "territoire.cli", "run", "--years", "0.1", "--burn-in-years", "0",
+                             "--quiet", "--out", str(tmp_path)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            env={**os.environ, "PYTHONUNBUFFERED": "1"})  # the first line arrives before the summary is made
+    proc.stdout.readline()
+    proc.stdout.close()
+    stderr = proc.stderr.read().decode()
+    proc.wait(timeout=300)
+    assert "Traceback" not in stderr and "BrokenPipeError" not in stderr, stderr
+    assert (tmp_path / "indicators.parquet").exists() and (tmp_path / "summary.csv").exists()
