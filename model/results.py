@@ -71,7 +71,8 @@ INDICATORS: dict[str, tuple[str, str]] = {
 }
 
 
-def _membership(model: "TerritoryModel", level: str) -> tuple[list[str], np.ndarray]:
+def _membership(model: "TerritoryModel", level: str) -> tuple[list[str], np.ndarray | None]:
+    """The level's units and its membership matrix (units × communes); ``None`` for the communes themselves."""
     t = model.territory
     n = t.n_communes
     if level == "territory":
@@ -82,8 +83,15 @@ def _membership(model: "TerritoryModel", level: str) -> tuple[list[str], np.ndar
         idx = t.epci_index
         return [t.epci_names[c] for c in t.epci_codes], (idx[None, :] == np.arange(len(t.epci_codes))[:, None]).astype(float)
     if level == "commune":
-        return t.codes, np.eye(n)
+        return t.codes, None  # an identity product would cost more than every other level together
     raise ValueError(f"unknown level {level!r}; allowed: {', '.join(LEVELS)}")
+
+
+def _unit_sums(m: np.ndarray | None, x: np.ndarray) -> np.ndarray:
+    """``x`` (weeks, communes[, k]) summed over each unit's communes (BLAS products); ``m`` None: ``x`` itself."""
+    if m is None:
+        return x.astype(np.float64, copy=False)
+    return m @ x if x.ndim == 3 else x @ m.T
 
 
 def _derive(a: np.ndarray, costs: np.ndarray | None, apl: np.ndarray, over20: np.ndarray, over30: np.ndarray) -> dict[str, np.ndarray]:
@@ -204,16 +212,16 @@ def _indicator_parts(model: "TerritoryModel", levels) -> list[dict]:
             values = _derive(a[:, ::-1], None, apl[:, ::-1], over20[:, ::-1], over30[:, ::-1])
             parts.append(_tidy(weeks, level, ["vulnerable", "not_vulnerable"], values))
             continue
-        units, m = _membership(model, level)  # m: units × communes (matrix products below use BLAS)
+        units, m = _membership(model, level)
         alive_w = alive_c.sum(axis=2)  # weeks, communes
-        a = m @ counts.sum(axis=2, dtype=np.float64)  # weeks, units, counters
-        pop = alive_w @ m.T
-        weight = (m @ std)[None, :]
-        apl = np.divide(rec["apl"].astype(np.float64) @ (m * std).T, weight, out=np.full((len(weeks), len(units)), np.nan), where=weight > 0)
-        over20 = 100 * ((alive_w * far20) @ m.T) / np.maximum(pop, 1)
-        over30 = 100 * ((alive_w * far30) @ m.T) / np.maximum(pop, 1)
-        values = _derive(a, m @ costs, apl, over20, over30)
-        values["quality_adjusted_population"] = rec["utility"] @ m.T
+        a = _unit_sums(m, counts.sum(axis=2, dtype=np.float64))  # weeks, units, counters
+        pop = _unit_sums(m, alive_w)
+        weight = _unit_sums(m, std[None, :])
+        apl = np.divide(_unit_sums(m, rec["apl"] * std), weight, out=np.full((len(weeks), len(units)), np.nan), where=weight > 0)
+        over20 = 100 * _unit_sums(m, alive_w * far20) / np.maximum(pop, 1)
+        over30 = 100 * _unit_sums(m, alive_w * far30) / np.maximum(pop, 1)
+        values = _derive(a, _unit_sums(m, costs), apl, over20, over30)
+        values["quality_adjusted_population"] = _unit_sums(m, rec["utility"])
         if level == "territory":
             for name, series in model.recorder.providers.items():
                 values[name] = np.asarray(series)[:, None]
