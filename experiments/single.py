@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import os
+import queue
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
 
+from territoire.agents.patients import WEEKS_PER_YEAR
+from territoire.experiments.chart import ChartProcess, Line, Panel, draw
 from territoire.model.results import INDICATORS
 
 #: The indicators drawn in the run chart, by zone (ZIP / ZAC) except the territory-only ones.
@@ -30,15 +34,13 @@ def summary_table(frame: pd.DataFrame, level: str = "territory", unit: str = "te
     return out.loc[order]
 
 
-def plot_key_indicators(frame: pd.DataFrame, path: str | Path, title: str = "", baseline: pd.DataFrame | None = None) -> Path:
-    """PNG of the key indicators over time (years), by zone where the indicator exists by zone.
-
-    Drawn on a bare ``Figure`` (no pyplot): no global backend state, safe in a worker thread."""
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(13, 7))
-    axes = fig.subplots(2, 3)
-    for ax, name in zip(axes.flat, KEY_INDICATORS):
+def key_indicator_panels(frame: pd.DataFrame, baseline: pd.DataFrame | None = None) -> list[Panel]:
+    """The run chart's panels: each key indicator over time (years), by zone where it exists by zone;
+    flows as 13-week averages; ``baseline`` dotted."""
+    panels = []
+    for name in KEY_INDICATORS:
+        unit_label = INDICATORS[name][0]
+        lines = []
         for data, style, label_suffix in ((frame, "-", ""), (baseline, ":", " (baseline)")):
             if data is None:
                 continue
@@ -46,48 +48,91 @@ def plot_key_indicators(frame: pd.DataFrame, path: str | Path, title: str = "", 
             series = by_zone if len(by_zone) else data[(data["level"] == "territory") & (data["indicator"] == name)]
             for unit, s in series.groupby("unit", observed=True):
                 s = s.sort_values("week")
-                flow = INDICATORS[name][0].endswith(("/week", "/year"))
-                values = s["value"].rolling(13, min_periods=1).mean() if flow else s["value"]  # flows: 13-week average
-                ax.plot(s["week"] / 52.0, values, style, label=f"{unit}{label_suffix}")
-        ax.set_title(f"{name.replace('_', ' ')} ({INDICATORS[name][0]})", fontsize=10)
-        ax.set_xlabel("years")
-        ax.grid(alpha=0.3)
-        if ax.get_legend_handles_labels()[0]:
-            ax.legend(fontsize=8)
-    if title:
-        fig.suptitle(title)
-    fig.subplots_adjust(left=0.05, right=0.98, top=0.9, bottom=0.08, wspace=0.22, hspace=0.35)  # a layout engine doubles the drawing time
-    path = Path(path)
-    fig.savefig(path, dpi=90)
-    return path
+                values = s["value"].rolling(13, min_periods=1).mean() if unit_label.endswith(("/week", "/year")) else s["value"]
+                lines.append(Line(s["week"].to_numpy() / WEEKS_PER_YEAR, values.to_numpy(), style, f"{unit}{label_suffix}"))
+        panels.append(Panel(f"{name.replace('_', ' ')} ({unit_label})", "years", tuple(lines)))
+    return panels
 
 
-def write_run(model, out: str | Path, title: str = "") -> dict[str, Path]:
+def plot_key_indicators(frame: pd.DataFrame, path: str | Path, title: str = "", baseline: pd.DataFrame | None = None) -> Path:
+    """PNG of the key indicators over time (``key_indicator_panels``)."""
+    return draw(key_indicator_panels(frame, baseline), path, title)
+
+
+class WrittenRun(NamedTuple):
+    paths: dict[str, Path]  # indicators (Parquet), summary (CSV), chart (PNG)
+    summary: pd.DataFrame  # what summary.csv holds (``summary_table`` of the territory)
+
+
+CHART_LEVELS = ("territory", "zone")  # the summary and the chart need only these
+
+
+def write_run(model, out: str | Path, title: str = "", chart: ChartProcess | None = None) -> WrittenRun:
     """Write ``indicators.parquet``, ``summary.csv`` and ``indicators.png`` of a model that has run.
 
-    Every level is computed once (the summary and chart use the territory and zone levels); then
-    Arrow encodes the Parquet file (every level, millions of rows) in a worker thread, with the GIL
-    released, while this thread writes the summary and draws the chart.
+    The territory and zone levels come first, for the summary and the chart; the chart is drawn by
+    ``chart``, a helper process started earlier, if given, else in this thread at the end. Each level
+    is computed once and handed to a worker thread that encodes it into the Parquet file (its own
+    row groups, Arrow releasing the GIL) while this thread computes the next one.
     """
-    from territoire.model.results import indicator_frame_and_table
+    from territoire.model.results import LEVELS, arrow_table, indicator_parts, indicator_frame_of
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     paths = {"indicators": out / "indicators.parquet", "summary": out / "summary.csv", "chart": out / "indicators.png"}
-    frame, table = indicator_frame_and_table(model, frame_levels=("territory", "zone"))
+    parts = indicator_parts(model, CHART_LEVELS + tuple(level for level in LEVELS if level not in CHART_LEVELS))
     with ThreadPoolExecutor(max_workers=1) as worker:
-        parquet = worker.submit(_write_parquet, table, paths["indicators"])
-        summary_table(frame).to_csv(paths["summary"], index_label="indicator")
-        plot_key_indicators(frame, paths["chart"], title=title)
+        tables: queue.SimpleQueue = queue.SimpleQueue()
+        parquet = worker.submit(_write_parquet, tables, paths["indicators"])
+        try:
+            chart_parts = [next(parts) for _ in CHART_LEVELS]
+            for part in chart_parts:
+                tables.put(arrow_table(part))
+            frame = indicator_frame_of(chart_parts)
+            panels = key_indicator_panels(frame)
+            if chart is not None:
+                chart.submit(panels, paths["chart"], title)
+            for part in parts:
+                tables.put(arrow_table(part))
+            tables.put(_END)
+        except BaseException:
+            tables.put(_ABORT)
+            raise
+        summary = summary_table(frame)
+        summary.to_csv(paths["summary"], index_label="indicator")
+        if chart is None:
+            draw(panels, paths["chart"], title)
+        else:
+            chart.result()
         parquet.result()
-    return paths
+    return WrittenRun(paths, summary)
 
 
-def _write_parquet(table, path: Path) -> None:
+_END, _ABORT = object(), object()
+
+
+def _write_parquet(tables: queue.SimpleQueue, path: Path) -> None:
+    """Write the Arrow tables that ``tables`` brings, until ``_END``, as one Parquet file (each table its own
+    row groups); on ``_ABORT`` leave nothing behind."""
     import pyarrow.parquet as pq
 
     tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-    pq.write_table(table, tmp)
+    writer = None
+    try:
+        while (table := tables.get()) is not _END:
+            if table is _ABORT:
+                raise RuntimeError("the indicators could not be computed")
+            if writer is None:
+                # min/max statistics where they let readers skip row groups (one level per row group, weeks in order);
+                # those of the unit and indicator columns would cost a third of the writing time and prune nothing
+                writer = pq.ParquetWriter(tmp, table.schema, write_statistics=["level", "week", "value"])
+            writer.write_table(table)
+    except BaseException:
+        if writer is not None:
+            writer.close()
+        tmp.unlink(missing_ok=True)
+        raise
+    writer.close()
     tmp.replace(path)  # never leave a half-written file under the final name
 
 

@@ -7,6 +7,7 @@ over the communes of a unit before any ratio is taken.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -160,48 +161,39 @@ def _codes(parts: list[dict], column: str) -> tuple[np.ndarray, list[str]]:
     return np.concatenate(codes), categories
 
 
-def _columns(parts: list[dict], text) -> dict:
-    """The tidy columns of the parts; ``text(codes, labels)`` makes each text column."""
-    return {
+def indicator_frame_of(parts: list[dict]) -> pd.DataFrame:
+    """The tidy DataFrame of parts from ``indicator_parts``."""
+    return pd.DataFrame({
         "week": np.concatenate([part["week"] for part in parts]),
-        **{column: text(*_codes(parts, column)) for column in TEXT_COLUMNS},
+        **{column: pd.Categorical.from_codes(*_codes(parts, column)) for column in TEXT_COLUMNS},
         "value": np.concatenate([part["value"] for part in parts]),
-    }
+    })
 
 
-def _frame(parts: list[dict]) -> pd.DataFrame:
-    return pd.DataFrame(_columns(parts, pd.Categorical.from_codes))
-
-
-def _arrow_table(parts: list[dict]):
-    """The same columns as ``_frame`` as an Arrow table (text columns dictionary-encoded), without pandas."""
+def arrow_table(part: dict):
+    """One level's block (from ``indicator_parts``) as an Arrow table, text columns dictionary-encoded;
+    the same columns as ``indicator_frame``, without pandas or copies of millions of rows."""
     import pyarrow as pa
 
-    return pa.table(_columns(parts, pa.DictionaryArray.from_arrays))
+    columns = {"week": part["week"], **{c: pa.DictionaryArray.from_arrays(*part[c]) for c in TEXT_COLUMNS}, "value": part["value"]}
+    return pa.table(columns)
 
 
 def indicator_frame(model: "TerritoryModel", levels=LEVELS) -> pd.DataFrame:
     """The indicator battery, tidy: ``week, level, unit, indicator, value`` (text columns categorical)."""
-    return _frame(_indicator_parts(model, levels))
+    return indicator_frame_of(list(indicator_parts(model, levels)))
 
 
-def indicator_frame_and_table(model: "TerritoryModel", frame_levels, table_levels=LEVELS):
-    """(``indicator_frame`` of ``frame_levels``, the same battery of ``table_levels`` as a ``pyarrow.Table``),
-    each level computed once; the table is for writing Parquet without building a DataFrame of millions of rows."""
-    unknown = set(frame_levels) - set(table_levels)
-    if unknown:
-        raise ValueError(f"frame levels {sorted(unknown)} are not among the table levels {list(table_levels)}")
-    parts = dict(zip(table_levels, _indicator_parts(model, table_levels)))
-    return _frame([parts[level] for level in frame_levels]), _arrow_table(list(parts.values()))
-
-
-def _indicator_parts(model: "TerritoryModel", levels) -> list[dict]:
+def indicator_parts(model: "TerritoryModel", levels=LEVELS) -> Iterator[dict]:
+    """The battery one level at a time, in the order of ``levels``: flat columns, each text column as
+    (codes, labels). For writing level by level (``arrow_table``) without assembling millions of rows."""
     rec = model.recorder.stacked()
     weeks, counts, costs = rec["week"], rec["counts"], rec["costs"]
     alive_c = counts[..., C["alive"]].astype(float)  # weeks, communes, vulnerable
     far20, far30 = (rec["minutes_to_gp"] > 20).astype(float), (rec["minutes_to_gp"] > 30).astype(float)
     std = model.std_population
-    parts = []
+    by_commune = counts.sum(axis=2, dtype=np.float64)  # weeks, communes, counters (both vulnerability classes)
+    alive_w = alive_c.sum(axis=2)  # weeks, communes
     for level in levels:
         if level == "vulnerable":
             a = counts.sum(axis=1)  # weeks, 2, counters
@@ -210,11 +202,10 @@ def _indicator_parts(model: "TerritoryModel", levels) -> list[dict]:
             over30 = 100 * np.einsum("wcv,wc->wv", alive_c, far30) / np.maximum(pop, 1)
             apl = np.einsum("wcv,wc->wv", alive_c, rec["apl"]) / np.maximum(pop, 1)  # population-weighted
             values = _derive(a[:, ::-1], None, apl[:, ::-1], over20[:, ::-1], over30[:, ::-1])
-            parts.append(_tidy(weeks, level, ["vulnerable", "not_vulnerable"], values))
+            yield _tidy(weeks, level, ["vulnerable", "not_vulnerable"], values)
             continue
         units, m = _membership(model, level)
-        alive_w = alive_c.sum(axis=2)  # weeks, communes
-        a = _unit_sums(m, counts.sum(axis=2, dtype=np.float64))  # weeks, units, counters
+        a = _unit_sums(m, by_commune)  # weeks, units, counters
         pop = _unit_sums(m, alive_w)
         weight = _unit_sums(m, std[None, :])
         apl = np.divide(_unit_sums(m, rec["apl"] * std), weight, out=np.full((len(weeks), len(units)), np.nan), where=weight > 0)
@@ -225,8 +216,7 @@ def _indicator_parts(model: "TerritoryModel", levels) -> list[dict]:
         if level == "territory":
             for name, series in model.recorder.providers.items():
                 values[name] = np.asarray(series)[:, None]
-        parts.append(_tidy(weeks, level, units, values))
-    return parts
+        yield _tidy(weeks, level, units, values)
 
 
 def markdown_table() -> str:

@@ -142,23 +142,26 @@ def cmd_run(args) -> None:
     """Run a scenario (the baseline by default) and write DIR/indicators.parquet, summary.csv, indicators.png."""
     import time
 
-    from territoire.experiments.single import format_summary, summary_table, write_run
-    from territoire.scenarios.run import run_scenario
+    from territoire.experiments.chart import ChartProcess
 
-    scenario = _scenario(args)
-    years = args.years if args.years is not None else scenario.years
-    if years <= 0:
-        raise UserError(f"--years must be > 0, got {years}")
-    cache = _burn_in_cache(args)
-    start = time.perf_counter()
-    model = run_scenario(scenario, years=years, checkpoint=args.from_checkpoint, progress=not args.quiet, cache=cache)
-    seconds = time.perf_counter() - start
-    paths = write_run(model, args.out, title=f"{scenario.name} — seed {scenario.seed}, {years:g} years")
+    with ChartProcess() as chart:  # imports matplotlib in a helper now, on the core our own imports leave idle
+        from territoire.experiments.single import format_summary, write_run
+        from territoire.scenarios.run import run_scenario
+
+        scenario = _scenario(args)
+        years = args.years if args.years is not None else scenario.years
+        if years <= 0:
+            raise UserError(f"--years must be > 0, got {years}")
+        cache = _burn_in_cache(args)
+        start = time.perf_counter()
+        model = run_scenario(scenario, years=years, checkpoint=args.from_checkpoint, progress=not args.quiet, cache=cache)
+        seconds = time.perf_counter() - start
+        written = write_run(model, args.out, title=f"{scenario.name} — seed {scenario.seed}, {years:g} years", chart=chart)
     weeks = model.policy_week
     print(f"{scenario.name} on {model.territory.name}: {weeks} weeks of policy after a {scenario.burn_in_years:g}-year burn-in "
           f"({_burn_in_origin(args, cache)}), {len(model.patients):,} inhabitants, {seconds:.1f} s")
-    print(format_summary(summary_table(model.indicators(levels=("territory",)))))
-    print("\nwrote " + ", ".join(str(p) for p in paths.values()))
+    print(format_summary(written.summary))
+    print("\nwrote " + ", ".join(str(p) for p in written.paths.values()))
 
 
 def cmd_scenarios(args) -> None:

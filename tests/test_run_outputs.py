@@ -1,0 +1,84 @@
+"""The files of a run: the Parquet file written level by level, the chart drawn in a helper process."""
+
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+
+from territoire.experiments import single
+from territoire.experiments.chart import ChartProcess, Line, Panel, draw
+from territoire.model.model import TerritoryModel
+from territoire.model.results import LEVELS
+
+
+@pytest.fixture(scope="module")
+def ran(small_territory):
+    return TerritoryModel(seed=4, territory=small_territory).run(12)
+
+
+def _panels():
+    return [Panel(f"panel {k}", "years", (Line([0.0, 0.5, 1.0], [k, k + 1.0, k - 0.5], "-", "ZIP"),)) for k in range(4)]
+
+
+def test_helper_process_draws_the_same_png_as_this_process(tmp_path):
+    draw(_panels(), tmp_path / "here.png", title="t")
+    with ChartProcess() as chart:
+        chart.submit(_panels(), tmp_path / "helper.png", title="t")
+        assert chart.result() == tmp_path / "helper.png"
+    assert (tmp_path / "helper.png").read_bytes() == (tmp_path / "here.png").read_bytes()
+
+
+def test_a_dead_helper_means_the_chart_is_drawn_here(tmp_path):
+    with ChartProcess() as chart:
+        chart._process.kill()
+        chart._process.wait()
+        chart.submit(_panels(), tmp_path / "c.png")
+        assert chart.result() == tmp_path / "c.png"
+    assert (tmp_path / "c.png").read_bytes() == draw(_panels(), tmp_path / "here.png").read_bytes()
+
+
+def test_a_drawing_error_in_the_helper_is_raised_with_its_traceback(tmp_path):
+    with ChartProcess() as chart:
+        chart.submit(_panels(), tmp_path / "no such folder" / "c.png")
+        with pytest.raises(RuntimeError, match="FileNotFoundError"):
+            chart.result()
+
+
+def test_a_helper_never_given_a_chart_stops_with_its_parent():
+    chart = ChartProcess()
+    process = chart._process
+    chart.close()
+    assert process.returncode is not None
+
+
+def test_parquet_has_row_groups_of_one_level_each_and_equals_the_indicators(ran, tmp_path):
+    # One level per row group (with min/max statistics on `level`): DuckDB and Arrow skip the others
+    # when a query asks for one level. The same rows as indicators(), in the same order.
+    with ChartProcess() as chart:
+        single.write_run(ran, tmp_path, chart=chart)
+    meta = pq.ParquetFile(tmp_path / "indicators.parquet").metadata
+    level_column = meta.schema.names.index("level")
+    levels = []
+    for g in range(meta.num_row_groups):
+        stats = meta.row_group(g).column(level_column).statistics
+        assert stats.has_min_max and stats.min == stats.max
+        levels.append(stats.min)
+    assert list(dict.fromkeys(levels)) == list(LEVELS)
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "indicators.parquet"), ran.indicators())
+
+
+def test_a_failure_while_computing_levels_leaves_no_parquet_file(ran, tmp_path, monkeypatch):
+    from territoire.model import results
+
+    calls, original = [], results.arrow_table
+
+    def failing(part):
+        calls.append(part)
+        if len(calls) == 3:
+            raise MemoryError("simulated")
+        return original(part)
+
+    monkeypatch.setattr(results, "arrow_table", failing)
+    with pytest.raises(MemoryError):
+        single.write_run(ran, tmp_path)
+    assert len(calls) == 3
+    assert not list(tmp_path.glob("indicators.parquet*"))
