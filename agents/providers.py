@@ -1,7 +1,9 @@
 """Care providers as Mesa agents: GP, Specialist, Pharmacy, CPTS, MSP, Hospital.
 
-Providers are few (hundreds), so they are ordinary ``mesa.Agent`` objects held in ``model.agents``;
-the weekly kernels read them through small arrays built by the model (``gp_arrays``).
+Providers are few (hundreds), so they are ordinary ``mesa.Agent`` objects held in ``model.agents``.
+The GPs' numeric state lives in the model's ``GPTable``, one array per attribute, each ``GP`` agent
+a view of its slot: the weekly stages (workload, retirements, the kernels' GP arrays, the record)
+work on whole arrays instead of looping over the agents in Python.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 from enum import Enum
 
 import mesa
+import numpy as np
 
 WEEKS_OF_ACTIVITY = 52.0  # capacity is spread over an average week, holidays included
 
@@ -26,8 +29,66 @@ class Specialty(str, Enum):
     RHEUMATOLOGY = "rheumatology"
 
 
+class GPTable:
+    """The GPs' numeric state, one slot per GP ever installed (the index of patients' médecin traitant;
+    a GP who leaves keeps their slot with ``active`` False). ``table.workload`` etc. are the columns
+    over the slots in use, writable views."""
+
+    COLUMNS = {
+        "commune": np.int32, "fte": np.float64, "activity_per_year": np.float64, "age": np.float64, "list_cap": np.int64,
+        "tele_share": np.float64, "has_nurse": np.bool_, "newly_installed": np.bool_, "installed_week": np.int64,
+        "active": np.bool_, "workload": np.float64, "weeks_worked": np.int64, "extra_capacity_per_week": np.float64,
+    }
+
+    def __init__(self) -> None:
+        self.n = 0
+        self.columns = {name: np.zeros(64, dtype) for name, dtype in self.COLUMNS.items()}
+
+    def add(self) -> int:
+        """A new slot (zeros); returns its index."""
+        if self.n == len(self.columns["active"]):
+            self.columns = {name: np.concatenate([a, np.zeros_like(a)]) for name, a in self.columns.items()}
+        self.n += 1
+        return self.n - 1
+
+    def __getattr__(self, name: str) -> np.ndarray:
+        columns = self.__dict__.get("columns")
+        if columns is None or name not in columns:
+            raise AttributeError(name)
+        return columns[name][: self.n]
+
+
+class _Column:
+    """A GP attribute stored in the model's ``GPTable`` (read as a Python scalar)."""
+
+    def __set_name__(self, owner, name: str) -> None:
+        self.name = name
+
+    def __get__(self, gp, owner=None):
+        if gp is None:
+            return self
+        return gp.model.gp_table.columns[self.name][gp.slot].item()
+
+    def __set__(self, gp, value) -> None:
+        gp.model.gp_table.columns[self.name][gp.slot] = value
+
+
 class GP(mesa.Agent):
-    """A general practitioner at a commune."""
+    """A general practitioner at a commune; numeric attributes live in ``model.gp_table`` at ``self.slot``."""
+
+    commune = _Column()  # row in the territory's commune table
+    fte = _Column()
+    activity_per_year = _Column()  # consultations + visits per year
+    age = _Column()  # years
+    list_cap = _Column()  # most médecin-traitant patients this GP accepts
+    tele_share = _Column()  # share of consultations offered as teleconsultations
+    has_nurse = _Column()  # works with an ASALEE-type practice nurse
+    newly_installed = _Column()
+    installed_week = _Column()  # model week of installation
+    active = _Column()  # False once retired or gone (the slot keeps its index for patients' records)
+    workload = _Column()  # (consultations given + requests turned away) ÷ capacity, averaged over ~26 weeks
+    weeks_worked = _Column()  # weeks of workload observed
+    extra_capacity_per_week = _Column()  # follow-up visits a practice nurse takes over (lever)
 
     def __init__(
         self,
@@ -45,22 +106,23 @@ class GP(mesa.Agent):
         newly_installed: bool = False,
     ) -> None:
         super().__init__(model)
+        self.slot = model.gp_table.add()
         self.name = name
-        self.commune = commune  # row in the territory's commune table
+        self.commune = commune
         self.fte = fte
-        self.activity_per_year = activity_per_year  # consultations + visits per year
-        self.age = age  # years
+        self.activity_per_year = activity_per_year
+        self.age = age
         self.practice = Practice(practice)
-        self.list_cap = list_cap  # most médecin-traitant patients this GP accepts
-        self.tele_share = tele_share  # share of consultations offered as teleconsultations
+        self.list_cap = list_cap
+        self.tele_share = tele_share
         self.cpts = cpts  # name of the CPTS the GP belongs to, "" if none
-        self.has_nurse = has_nurse  # works with an ASALEE-type practice nurse
+        self.has_nurse = has_nurse
         self.newly_installed = newly_installed
-        self.installed_week = 0 if newly_installed else -10_000  # model week of installation
-        self.active = True  # False once retired or gone (the slot keeps its index for patients' records)
-        self.workload = 0.0  # (consultations given + requests turned away) ÷ capacity, averaged over ~26 weeks
-        self.weeks_worked = 0  # weeks of workload observed
-        self.extra_capacity_per_week = 0.0  # follow-up visits a practice nurse takes over (lever)
+        self.installed_week = 0 if newly_installed else -10_000
+        self.active = True
+        self.workload = 0.0
+        self.weeks_worked = 0
+        self.extra_capacity_per_week = 0.0
 
     @property
     def weekly_capacity(self) -> float:

@@ -15,42 +15,45 @@ def gps_by_distance(travel_min: np.ndarray, gp_commune: np.ndarray) -> np.ndarra
     return np.ascontiguousarray(np.argsort(times, axis=1, kind="stable").astype(np.int32))
 
 
+def service_rank(order: np.ndarray) -> np.ndarray:
+    """Each patient's place in the service ``order`` (its inverse permutation)."""
+    rank = np.empty_like(order)
+    rank[order] = np.arange(len(order), dtype=order.dtype)
+    return rank
+
+
 @njit(cache=True, parallel=True)
-def list_sizes(patient_gp, alive, n_gp):
-    """Number of living patients on each GP's médecin-traitant list (counted per block of patients in
-    parallel; integer sums do not depend on how the blocks are shared between threads)."""
-    blocks = n_reduction_blocks(patient_gp.shape[0])
-    partial = np.zeros((blocks, n_gp), np.int64)
-    for b in prange(blocks):
-        lo, hi = block_range(b, blocks, patient_gp.shape[0])
-        for p in range(lo, hi):
-            if alive[p] and patient_gp[p] != NO_GP:
-                partial[b, patient_gp[p]] += 1
-    return sum_blocks(partial)
+def lists_and_seekers(patient_gp, alive, event, event_mask, rank, n_gp, scratch):
+    """One pass over the patients: the number of living patients on each GP's médecin-traitant list,
+    and the living patients without one whose ``event`` shares a bit with ``event_mask`` (those who
+    look for one this week), in service order (``rank``: each patient's place in it).
 
-
-@njit(cache=True)
-def looking_in_order(order, patient_gp, alive, event, event_mask, looking):
-    """Living patients without a médecin traitant whose ``event`` shares a bit with ``event_mask``, in ``order``.
-
-    A sequential pass marks them in ``looking`` (scratch, one byte a patient), then one pass over
-    ``order`` picks them out: cheaper than testing every patient in the (random) order, as there are
-    only a few hundred a week."""
+    Blocks of patients are counted in parallel (integer sums: the same on any number of threads).
+    Only a few hundred look in a week: sorting them by rank costs far less than walking the whole
+    service order. ``scratch`` holds one slot per patient. Returns (list sizes, seekers in order)."""
     n = patient_gp.shape[0]
-    count = 0
-    for p in range(n):
-        looking[p] = patient_gp[p] == NO_GP and alive[p] and (event[p] & event_mask) != 0
-        if looking[p]:
-            count += 1
-    out = np.empty(count, np.int64)
+    blocks = n_reduction_blocks(n)
+    partial = np.zeros((blocks, n_gp), np.int64)
+    found = np.zeros(blocks, np.int64)
+    for b in prange(blocks):
+        lo, hi = block_range(b, blocks, n)
+        k = lo  # block b's seekers go to scratch[lo:k]
+        for p in range(lo, hi):
+            if alive[p]:
+                g = patient_gp[p]
+                if g != NO_GP:
+                    partial[b, g] += 1
+                elif (event[p] & event_mask) != 0:
+                    scratch[k] = p
+                    k += 1
+        found[b] = k - lo
+    seekers = np.empty(found.sum(), np.int64)
     k = 0
-    for j in range(order.shape[0]):
-        if k == count:
-            break
-        if looking[order[j]]:
-            out[k] = order[j]
-            k += 1
-    return out
+    for b in range(blocks):
+        lo = block_range(b, blocks, n)[0]
+        seekers[k:k + found[b]] = scratch[lo:lo + found[b]]
+        k += found[b]
+    return sum_blocks(partial), seekers[np.argsort(rank[seekers])]
 
 
 @njit(cache=True)

@@ -15,10 +15,10 @@ from territoire.agents.patients import DISEASES, NO_GP, Patients
 from territoire.agents.placement import PlacementParams, bourgs_centres, default_providers
 from territoire.agents.population import PopulationParams, consumption_weight_by_age, prevalence_table, synthesise_population
 from territoire.agents.provider_table import read_providers_csv, validate_providers
-from territoire.agents.providers import CPTS, GP, MSP, Hospital, Pharmacy, Practice, Specialist
+from territoire.agents.providers import CPTS, GP, MSP, GPTable, Hospital, Pharmacy, Practice, Specialist
 from territoire.model.apl import UNDERSERVED_APL, apl_by_commune, share_underserved, standardised_population, weighted_mean
 from territoire.model.gc_pause import gc_paused
-from territoire.model.gp_choice import assign_gps, gps_by_distance
+from territoire.model.gp_choice import assign_gps, gps_by_distance, service_rank
 from territoire.model import accounts, indicators, workforce
 from territoire.model.access import access_kernel, rotation_offset
 from territoire.model.demand import demand_kernel
@@ -54,11 +54,6 @@ def _kernels(name: str) -> SimpleNamespace:
             "demography_kernel", "onset_kernel", "progression_kernel", "demand_kernel", "access_kernel",
             "events_kernel", "accounts_kernel", "count_kernel")})
     raise ValueError(f"kernels must be 'numba' or 'reference', got {name!r}")
-
-
-#: Columns of ``TerritoryModel.gp_arrays`` and their dtypes.
-_GP_COLUMNS = (("commune", np.int32), ("activity", float), ("newly_installed", bool), ("list_cap", np.int64), ("fte", float),
-               ("active", bool), ("has_nurse", bool), ("tele_share", float), ("extra_capacity", float))
 
 
 @lru_cache(maxsize=2)
@@ -120,6 +115,7 @@ class TerritoryModel(mesa.Model):
         self.patients: Patients = synthesise_population(t.population, t.communes["age_std_ratio"].to_numpy(), self.seed, self.population_params)
         self.std_population = standardised_population(self.age_counts_5y())
         self.provider_table = self._provider_table(providers)
+        self.gp_table = GPTable()  # the GPs' numeric state; gp_slots[k] is the agent of slot k
         self.gp_slots: list[GP] = []
         self._create_agents(self.provider_table)
         self._assign_medecins_traitants()
@@ -178,14 +174,16 @@ class TerritoryModel(mesa.Model):
     @property
     def gps(self) -> list[GP]:
         """Active GPs."""
-        return [g for g in self.gp_slots if g.active]
+        return [self.gp_slots[k] for k in np.flatnonzero(self.gp_table.active)]
 
     def gp_arrays(self) -> dict[str, np.ndarray]:
         """GP attributes by slot (the médecin-traitant index of patients); gone GPs have ``active`` False."""
-        rows = [(g.commune, g.activity_per_year if g.active else 0.0, g.newly_installed, g.list_cap, g.fte, g.active,
-                 g.has_nurse and g.active, g.tele_share, g.extra_capacity_per_week if g.active else 0.0) for g in self.gp_slots]
-        columns = list(zip(*rows)) if rows else [()] * len(_GP_COLUMNS)
-        return {name: np.array(values, dtype) for (name, dtype), values in zip(_GP_COLUMNS, columns)}
+        t = self.gp_table
+        active = t.active.copy()
+        return {"commune": t.commune.copy(), "activity": np.where(active, t.activity_per_year, 0.0),
+                "newly_installed": t.newly_installed.copy(), "list_cap": t.list_cap.copy(), "fte": t.fte.copy(), "active": active,
+                "has_nurse": t.has_nurse & active, "tele_share": t.tele_share.copy(),
+                "extra_capacity": np.where(active, t.extra_capacity_per_week, 0.0)}
 
     @property
     def reach_by_mobility(self) -> np.ndarray:
@@ -262,8 +260,9 @@ class TerritoryModel(mesa.Model):
         self._prevalence_at_start = prevalence_table(pp, p.age_years, p.sex)
         self._prepare_tables()
         self.alloc_order = stream(self.seed, "access.order").permutation(len(p)).astype(np.int32)
+        self.alloc_rank = service_rank(self.alloc_order)
         self._asking = np.empty(len(p), np.int32)  # scratch of the access kernel, kept between weeks
-        self._looking = np.empty(len(p), np.bool_)  # scratch of the médecin-traitant search
+        self._seekers = np.empty(len(p), np.int32)  # scratch of the médecin-traitant search
         self.event = np.zeros(len(p), np.uint32)
         self.policy = Policy.empty(t.n_communes)
         self.levers: list = []
@@ -356,7 +355,7 @@ class TerritoryModel(mesa.Model):
         gp.installed_week = self.week if week is None else week
         self.gp_slots.append(gp)
         self._providers_changed()
-        return len(self.gp_slots) - 1
+        return gp.slot
 
     def deactivate_gp(self, slot: int) -> None:
         """A GP retires or leaves: their patients lose their médecin traitant."""

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from territoire.agents.providers import WEEKS_OF_ACTIVITY
 from territoire.model import indicators as ind
 
 if TYPE_CHECKING:
@@ -37,16 +38,17 @@ class Recorder:
         self.minutes_to_gp.append(model.minutes_to_gp.astype(np.float32))
         self.referrals.append(referrals.astype(np.int32))
         self.utility.append(utility.copy())
-        gps = model.gps
-        capacity = sum(g.weekly_capacity for g in gps)
-        row = {
-            "gp_count": float(len(gps)),
-            "gp_fte": float(sum(g.fte for g in gps)),
-            "gp_capacity_per_week": float(capacity),
-            "gp_workload": float(np.mean([g.workload for g in gps])) if gps else 0.0,
-            "gp_aged_60_plus": float(sum(g.age >= 60 for g in gps)),
-            "coordinated_share": 100.0 * float(np.mean([g.coordinated for g in gps])) if gps else 0.0,
-            "gp_with_nurse": float(sum(g.has_nurse for g in gps)),
+        t = model.gp_table
+        active = t.active
+        workload = t.workload[active]
+        row = {  # sums in slot order, one GP after the other
+            "gp_count": float(active.sum()),
+            "gp_fte": float(sum(t.fte[active].tolist())),
+            "gp_capacity_per_week": float(sum((t.activity_per_year[active] / WEEKS_OF_ACTIVITY).tolist())),
+            "gp_workload": float(np.mean(workload)) if workload.size else 0.0,
+            "gp_aged_60_plus": float((t.age[active] >= 60).sum()),
+            "coordinated_share": 100.0 * float(np.mean([g.coordinated for g in model.gps])) if workload.size else 0.0,
+            "gp_with_nurse": float(t.has_nurse[active].sum()),
         }
         for spec in model.specialists:
             key = f"waiting_weeks_{spec.specialty.value}"

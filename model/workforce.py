@@ -9,9 +9,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from territoire.agents.patients import NO_GP, WEEKS_PER_YEAR
-from territoire.agents.providers import GP, Practice
+from territoire.agents.providers import GP, WEEKS_OF_ACTIVITY, Practice
 from territoire.model.events_codes import DEMAND
-from territoire.model.gp_choice import assign_gps, list_sizes, looking_in_order
+from territoire.model.gp_choice import assign_gps, lists_and_seekers
 from territoire.model.rng import uniform, uniform_np
 
 if TYPE_CHECKING:
@@ -20,44 +20,38 @@ if TYPE_CHECKING:
 OVERLOAD_MEMORY_WEEKS = 26.0  # GP workload is averaged over about half a year
 
 
-def retirement_probability(age: float, table: tuple[tuple[float, float], ...]) -> float:
-    """Weekly retirement probability at ``age`` from a (from age, yearly probability) table."""
-    rate = 0.0
+def retirement_probability(age: np.ndarray, table: tuple[tuple[float, float], ...]) -> np.ndarray:
+    """Weekly retirement probability at each ``age`` from a (from age, yearly probability) table."""
+    rate = np.zeros_like(age)
     for start, yearly in table:
-        if age >= start:
-            rate = yearly
+        rate[age >= start] = yearly
     return rate / WEEKS_PER_YEAR
 
 
 def update_workload(model: "TerritoryModel", used: np.ndarray, turned_away: np.ndarray) -> None:
     """Exponential average of (consultations given + requests turned away) ÷ capacity for each GP."""
-    for g, gp in enumerate(model.gp_slots):
-        if not gp.active or gp.weekly_capacity <= 0:
-            continue
-        load = (used[g] + turned_away[g]) / gp.weekly_capacity
-        if gp.weeks_worked == 0:
-            gp.workload = load  # the average starts from the first week seen
-        else:
-            gp.workload += (load - gp.workload) / OVERLOAD_MEMORY_WEEKS
-        gp.weeks_worked += 1
+    t = model.gp_table
+    capacity = t.activity_per_year / WEEKS_OF_ACTIVITY
+    working = t.active & (capacity > 0)
+    load = np.divide(used + turned_away, capacity, out=np.zeros_like(capacity), where=working)
+    first = working & (t.weeks_worked == 0)  # the average starts from the first week seen
+    later = working & ~first
+    t.workload[first] = load[first]
+    t.workload[later] += (load[later] - t.workload[later]) / OVERLOAD_MEMORY_WEEKS
+    t.weeks_worked[working] += 1
 
 
 def retire_and_leave(model: "TerritoryModel", week: int) -> list[int]:
     """GPs who stop this week (retirement or overload); returns their slots."""
-    params = model.workforce_params
-    draws = uniform_np(model.keys["workforce.leave"], np.arange(len(model.gp_slots)), week, 0)
-    gone = []
-    for g, gp in enumerate(model.gp_slots):
-        if not gp.active:
-            continue
-        gp.age += 1.0 / WEEKS_PER_YEAR
-        if gp.newly_installed and week - gp.installed_week >= WEEKS_PER_YEAR:
-            gp.newly_installed = False
-        p = retirement_probability(gp.age, params.retirement_by_age) * model.policy.retirement_multiplier
-        if gp.workload > params.overload_threshold:
-            p += params.overload_departure_per_year / WEEKS_PER_YEAR
-        if draws[g] < p:
-            gone.append(g)
+    params, t = model.workforce_params, model.gp_table
+    draws = uniform_np(model.keys["workforce.leave"], np.arange(t.n), week, 0)
+    active = t.active.copy()
+    t.age[active] += 1.0 / WEEKS_PER_YEAR
+    t.newly_installed[active & t.newly_installed & (week - t.installed_week >= WEEKS_PER_YEAR)] = False
+    p = retirement_probability(t.age, params.retirement_by_age) * model.policy.retirement_multiplier
+    overloaded = t.workload > params.overload_threshold
+    p[overloaded] += params.overload_departure_per_year / WEEKS_PER_YEAR
+    gone = np.flatnonzero(active & (draws < p)).tolist()
     for g in gone:
         model.deactivate_gp(g)
     return gone
@@ -85,13 +79,12 @@ def find_medecins_traitants(model: "TerritoryModel", gp: dict | None = None) -> 
     if not model.gp_slots:
         return 0
     gp = model.gp_arrays() if gp is None else gp
-    listed = list_sizes(p.gp, p.alive, len(gp["commune"]))
+    listed, seekers = lists_and_seekers(p.gp, p.alive, model.event, DEMAND, model.alloc_rank, len(gp["commune"]), model._seekers)
     free = np.where(gp["active"], np.maximum(gp["list_cap"] - listed, 0), 0).astype(np.int64)
     if not free.any():  # every list is full (common in an under-served territory)
         return 0
-    order = looking_in_order(model.alloc_order, p.gp, p.alive, model.event, DEMAND, model._looking)
-    return int(assign_gps(order, p.commune, p.mobility, model.reach_by_mobility, p.gp, model.gp_sorted, gp["commune"],
-                          free, model.territory.travel_min, p.alive, model.event, 0))  # order: only those looking
+    return int(assign_gps(seekers, p.commune, p.mobility, model.reach_by_mobility, p.gp, model.gp_sorted, gp["commune"],
+                          free, model.territory.travel_min, p.alive, model.event, 0))
 
 
 def serve_specialists(model: "TerritoryModel", referrals: np.ndarray) -> None:

@@ -120,3 +120,40 @@ def test_medecin_traitant_search_equals_a_plain_scan():
                    np.zeros(n, np.uint32), 0)
         np.testing.assert_array_equal(got_gp, expected_gp, err_msg=f"case {case}")
         np.testing.assert_array_equal(got_free, expected_free, err_msg=f"case {case}")
+
+
+def test_list_sizes_and_seekers_equal_a_plain_count_and_walk_of_the_service_order():
+    # lists_and_seekers counts lists block by block in parallel and sorts the few seekers by their place
+    # in the service order instead of walking all of it: the same as bincount and the walk.
+    from territoire.model.gp_choice import lists_and_seekers, service_rank
+
+    rng = np.random.default_rng(3)
+    for case in range(20):
+        n, n_gp = int(rng.integers(1, 70_000)), int(rng.integers(1, 40))
+        alive = rng.random(n) < 0.97
+        patient_gp = np.where(rng.random(n) < 0.7, rng.integers(0, n_gp, n), -1).astype(np.int32)
+        event = rng.integers(0, 8, n).astype(np.uint32)
+        order = rng.permutation(n).astype(np.int32)
+        sizes, seekers = lists_and_seekers(patient_gp, alive, event, 2, service_rank(order), n_gp, np.empty(n, np.int32))
+        listed = alive & (patient_gp >= 0)
+        np.testing.assert_array_equal(sizes, np.bincount(patient_gp[listed], minlength=n_gp), err_msg=f"case {case}")
+        looking = alive & (patient_gp < 0) & ((event & 2) != 0)
+        np.testing.assert_array_equal(seekers, order[looking[order]], err_msg=f"case {case}")
+
+
+def test_gp_agents_are_views_of_the_gp_table(territory):
+    m = TerritoryModel(seed=2, territory=territory)
+    gp = m.gp_slots[5]
+    gp.workload, gp.has_nurse, gp.age = 1.25, True, 61.5
+    t = m.gp_table
+    assert (t.workload[5], t.has_nurse[5], t.age[5]) == (1.25, True, 61.5)
+    t.activity_per_year[5] = 4_000.0
+    assert gp.activity_per_year == 4_000.0 and type(gp.activity_per_year) is float and type(gp.active) is bool
+    first = m.gp_slots[0].age
+    for _ in range(80):  # beyond the table's first 64 slots: it grows, keeping every value
+        m.add_gp(commune=3, age=35.0, activity=4_500.0)
+    assert t.n == len(m.gp_slots) and [g.slot for g in m.gp_slots] == list(range(t.n))
+    assert m.gp_slots[0].age == first and m.gp_slots[5].workload == 1.25 and m.gp_slots[-1].age == 35.0
+    arrays = m.gp_arrays()
+    np.testing.assert_array_equal(arrays["commune"], [g.commune for g in m.gp_slots])
+    np.testing.assert_array_equal(arrays["activity"], [g.activity_per_year if g.active else 0.0 for g in m.gp_slots])
