@@ -64,7 +64,10 @@ class WrittenRun(NamedTuple):
     summary: pd.DataFrame  # what summary.csv holds (``summary_table`` of the territory)
 
 
-CHART_LEVELS = ("territory", "zone")  # the summary and the chart need only these
+CHART_LEVELS = ("territory", "zone")  # the summary and the chart need only these; they are computed first
+#: Rows per part of a level (its weeks cut in runs): the worker thread encodes one part while the
+#: next is computed, and readers can skip row groups by level and by week.
+ROW_GROUP_ROWS = 1_000_000
 
 
 def write_run(model, out: str | Path, title: str = "", chart: ChartProcess | None = None) -> WrittenRun:
@@ -72,28 +75,29 @@ def write_run(model, out: str | Path, title: str = "", chart: ChartProcess | Non
 
     The territory and zone levels come first, for the summary and the chart; the chart is drawn by
     ``chart``, a helper process started earlier, if given, else in this thread at the end. Each level
-    is computed once and handed to a worker thread that encodes it into the Parquet file (its own
-    row groups, Arrow releasing the GIL) while this thread computes the next one.
+    is computed once, in parts of whole weeks (``ROW_GROUP_ROWS``), each handed to a worker thread
+    that encodes it into the Parquet file as its own row group (Arrow releasing the GIL) while this
+    thread computes the next one.
     """
-    from territoire.model.results import LEVELS, arrow_table, indicator_parts, indicator_frame_of
+    from territoire.model.results import LEVELS, arrow_table, indicator_parts, part_level
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     paths = {"indicators": out / "indicators.parquet", "summary": out / "summary.csv", "chart": out / "indicators.png"}
-    parts = indicator_parts(model, CHART_LEVELS + tuple(level for level in LEVELS if level not in CHART_LEVELS))
+    levels = CHART_LEVELS + tuple(level for level in LEVELS if level not in CHART_LEVELS)
     with ThreadPoolExecutor(max_workers=1) as worker:
         tables: queue.SimpleQueue = queue.SimpleQueue()
         parquet = worker.submit(_write_parquet, tables, paths["indicators"])
         try:
-            chart_parts = [next(parts) for _ in CHART_LEVELS]
-            for part in chart_parts:
+            chart_parts, panels = [], None
+            for part in indicator_parts(model, levels, max_rows=ROW_GROUP_ROWS):
                 tables.put(arrow_table(part))
-            frame = indicator_frame_of(chart_parts)
-            panels = key_indicator_panels(frame)
-            if chart is not None:
-                chart.submit(panels, paths["chart"], title)
-            for part in parts:
-                tables.put(arrow_table(part))
+                if part_level(part) in CHART_LEVELS:
+                    chart_parts.append(part)
+                elif panels is None:  # the chart's levels are all in: draw while the others are computed and written
+                    frame, panels = _start_chart(chart_parts, chart, paths["chart"], title)
+            if panels is None:
+                frame, panels = _start_chart(chart_parts, chart, paths["chart"], title)
             tables.put(_END)
         except BaseException:
             tables.put(_ABORT)
@@ -106,6 +110,17 @@ def write_run(model, out: str | Path, title: str = "", chart: ChartProcess | Non
             chart.result()
         parquet.result()
     return WrittenRun(paths, summary)
+
+
+def _start_chart(chart_parts: list[dict], chart: ChartProcess | None, path: Path, title: str):
+    """(frame of the chart's levels, the chart's panels), handed to ``chart`` if given."""
+    from territoire.model.results import indicator_frame_of
+
+    frame = indicator_frame_of(chart_parts)
+    panels = key_indicator_panels(frame)
+    if chart is not None:
+        chart.submit(panels, path, title)
+    return frame, panels
 
 
 _END, _ABORT = object(), object()

@@ -139,6 +139,11 @@ def _derive(a: np.ndarray, costs: np.ndarray | None, apl: np.ndarray, over20: np
     return out
 
 
+def part_level(part: dict) -> str:
+    """The level of a part from ``indicator_parts``."""
+    return part["level"][1][0]
+
+
 def _tidy(weeks: np.ndarray, level: str, units: list[str], values: dict[str, np.ndarray]) -> dict:
     """One level's block as flat columns; each text column as (codes, labels)."""
     names = list(values)
@@ -184,9 +189,10 @@ def indicator_frame(model: "TerritoryModel", levels=LEVELS) -> pd.DataFrame:
     return indicator_frame_of(list(indicator_parts(model, levels)))
 
 
-def indicator_parts(model: "TerritoryModel", levels=LEVELS) -> Iterator[dict]:
+def indicator_parts(model: "TerritoryModel", levels=LEVELS, max_rows: int | None = None) -> Iterator[dict]:
     """The battery one level at a time, in the order of ``levels``: flat columns, each text column as
-    (codes, labels). For writing level by level (``arrow_table``) without assembling millions of rows."""
+    (codes, labels), a level's rows cut by weeks into parts of at most ``max_rows`` rows if given.
+    For writing part by part (``arrow_table``) without assembling millions of rows."""
     rec = model.recorder.stacked()
     weeks, counts, costs = rec["week"], rec["counts"], rec["costs"]
     alive_c = counts[..., C["alive"]].astype(float)  # weeks, communes, vulnerable
@@ -202,7 +208,7 @@ def indicator_parts(model: "TerritoryModel", levels=LEVELS) -> Iterator[dict]:
             over30 = 100 * np.einsum("wcv,wc->wv", alive_c, far30) / np.maximum(pop, 1)
             apl = np.einsum("wcv,wc->wv", alive_c, rec["apl"]) / np.maximum(pop, 1)  # population-weighted
             values = _derive(a[:, ::-1], None, apl[:, ::-1], over20[:, ::-1], over30[:, ::-1])
-            yield _tidy(weeks, level, ["vulnerable", "not_vulnerable"], values)
+            yield from _tidy_parts(weeks, level, ["vulnerable", "not_vulnerable"], values, max_rows)
             continue
         units, m = _membership(model, level)
         a = _unit_sums(m, by_commune)  # weeks, units, counters
@@ -216,7 +222,16 @@ def indicator_parts(model: "TerritoryModel", levels=LEVELS) -> Iterator[dict]:
         if level == "territory":
             for name, series in model.recorder.providers.items():
                 values[name] = np.asarray(series)[:, None]
-        yield _tidy(weeks, level, units, values)
+        yield from _tidy_parts(weeks, level, units, values, max_rows)
+
+
+def _tidy_parts(weeks: np.ndarray, level: str, units: list[str], values: dict[str, np.ndarray], max_rows: int | None) -> Iterator[dict]:
+    """``_tidy`` of the level, in runs of whole weeks of at most ``max_rows`` rows (one part if None)."""
+    rows_per_week = len(units) * len(values)
+    step = len(weeks) if max_rows is None else max(1, max_rows // rows_per_week)
+    for start in range(0, len(weeks), step):
+        window = slice(start, start + step)
+        yield _tidy(weeks[window], level, units, {name: v[window] for name, v in values.items()})
 
 
 def markdown_table() -> str:

@@ -50,19 +50,28 @@ def test_a_helper_never_given_a_chart_stops_with_its_parent():
     assert process.returncode is not None
 
 
-def test_parquet_has_row_groups_of_one_level_each_and_equals_the_indicators(ran, tmp_path):
-    # One level per row group (with min/max statistics on `level`): DuckDB and Arrow skip the others
-    # when a query asks for one level. The same rows as indicators(), in the same order.
+@pytest.mark.parametrize("row_group_rows", [single.ROW_GROUP_ROWS, 5_000])
+def test_parquet_has_row_groups_of_one_level_and_a_run_of_weeks_each_and_equals_the_indicators(ran, tmp_path, monkeypatch,
+                                                                                                row_group_rows):
+    # One level per row group, its weeks in runs (min/max statistics on `level` and `week`): DuckDB and
+    # Arrow skip the others when a query asks for one level or some weeks. The same rows as
+    # indicators(), in the same order, however the levels are cut.
+    monkeypatch.setattr(single, "ROW_GROUP_ROWS", row_group_rows)
     with ChartProcess() as chart:
         single.write_run(ran, tmp_path, chart=chart)
     meta = pq.ParquetFile(tmp_path / "indicators.parquet").metadata
-    level_column = meta.schema.names.index("level")
-    levels = []
+    level_column, week_column = meta.schema.names.index("level"), meta.schema.names.index("week")
+    levels, runs = [], []
     for g in range(meta.num_row_groups):
-        stats = meta.row_group(g).column(level_column).statistics
-        assert stats.has_min_max and stats.min == stats.max
-        levels.append(stats.min)
+        level, week = meta.row_group(g).column(level_column).statistics, meta.row_group(g).column(week_column).statistics
+        assert level.has_min_max and level.min == level.max and meta.row_group(g).num_rows <= row_group_rows
+        levels.append(level.min)
+        runs.append((level.min, week.min, week.max))
     assert list(dict.fromkeys(levels)) == list(LEVELS)
+    if row_group_rows < single.ROW_GROUP_ROWS:
+        assert len(runs) > 2 * len(LEVELS)  # the levels were cut
+        for (l1, _, end), (l2, start, _) in zip(runs, runs[1:]):
+            assert l1 != l2 or start == end + 1  # within a level, consecutive runs of weeks
     pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "indicators.parquet"), ran.indicators())
 
 
