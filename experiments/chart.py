@@ -74,8 +74,11 @@ class ChartProcess:
     def __init__(self) -> None:
         self._job: tuple | None = None
         command = [sys.executable, *(["-S"] if sys.flags.no_site else []), "-m", __name__]
+        # its own process group: Ctrl-C at the terminal interrupts this process, which stops the helper
+        # by closing its pipe, and not the helper with a traceback of its own
+        group = {"creationflags": subprocess.CREATE_NEW_PROCESS_GROUP} if os.name == "nt" else {"start_new_session": True}
         try:
-            self._process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+            self._process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, **group)
         except OSError:  # no helper (process limits, sandbox): draw here
             self._process = None
 

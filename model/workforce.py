@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from territoire.agents.patients import NO_GP, WEEKS_PER_YEAR
-from territoire.agents.providers import GP, WEEKS_OF_ACTIVITY, Practice
+from territoire.agents.patients import WEEKS_PER_YEAR
+from territoire.agents.providers import WEEKS_OF_ACTIVITY, Practice
 from territoire.model.events_codes import DEMAND
 from territoire.model.gp_choice import assign_gps, lists_and_seekers
 from territoire.model.rng import uniform, uniform_np

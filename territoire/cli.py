@@ -435,6 +435,9 @@ def entry() -> None:
     except BrokenPipeError:  # the reader went away (``territoire run | head``): files are written, nothing left to say
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # Python's own advice: no second error at exit
         code = 1
+    except KeyboardInterrupt:  # Ctrl-C: files already written stay; a half-written one never has its final name
+        print("\nterritoire: interrupted", file=sys.stderr)
+        sys.exit(130)
     if argv and argv[0] in QUICK_EXIT_COMMANDS:
         atexit._run_exitfuncs()
         sys.stderr.flush()

@@ -61,3 +61,19 @@ def test_output_cut_short_by_the_reader_is_no_traceback(tmp_path):
     proc.wait(timeout=300)
     assert "Traceback" not in stderr and "BrokenPipeError" not in stderr, stderr
     assert (tmp_path / "indicators.parquet").exists() and (tmp_path / "summary.csv").exists()
+
+
+def test_ctrl_c_ends_the_command_with_one_line_and_no_traceback(tmp_path):
+    import signal
+    import time
+
+    proc = subprocess.Popen([sys.executable, "-m", "territoire.cli", "run", "--years", "10", "--no-cache", "--out", str(tmp_path)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    first = proc.stderr.read(1)  # the burn-in's progress bar has started: the command is running
+    time.sleep(0.5)
+    os.killpg(proc.pid, signal.SIGINT)  # what the terminal does on Ctrl-C: the whole foreground group
+    _, stderr = proc.communicate(timeout=120)
+    stderr = first + stderr
+    assert proc.returncode == 130, stderr
+    assert "territoire: interrupted" in stderr.decode() and "Traceback" not in stderr.decode(), stderr
+    assert not (tmp_path / "indicators.parquet").exists()

@@ -1,5 +1,7 @@
 """The files of a run: the Parquet file written level by level, the chart drawn in a helper process."""
 
+import os
+
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
@@ -48,6 +50,14 @@ def test_a_helper_never_given_a_chart_stops_with_its_parent():
     process = chart._process
     chart.close()
     assert process.returncode is not None
+
+
+@pytest.mark.skipif(not hasattr(os, "getpgid"), reason="POSIX process groups")
+def test_ctrl_c_at_the_terminal_does_not_reach_the_helper():
+    # The terminal sends SIGINT to its foreground process group: the helper is in a group of its own
+    # (the command stops it by closing its pipe), so it prints no KeyboardInterrupt traceback.
+    with ChartProcess() as chart:
+        assert os.getpgid(chart._process.pid) != os.getpgid(0)
 
 
 @pytest.mark.parametrize("row_group_rows", [single.ROW_GROUP_ROWS, 5_000])
