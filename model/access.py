@@ -90,6 +90,29 @@ def _find_tele_gp(mt, c, gp_capacity, tele_left, gp_sorted, tele_visit_cost, fir
 
 
 @njit(cache=True)
+def _nothing_left(gp_capacity, tele_left, tele_visit_cost, pools):
+    """True when no follow-up or routine need can be served any more this week: no GP has a visit
+    left, nor a teleconsultation slot and the time for it, and the platform, booth and mobile-team
+    pools are empty. Capacities and pools only go down during the week, so it stays true."""
+    if pools[TELE] >= 1.0 or pools[BOOTH] >= 1.0 or pools[MOBILE] >= 1.0:
+        return False
+    for g in range(gp_capacity.shape[0]):
+        if gp_capacity[g] >= 1.0 or (tele_left[g] >= 1.0 and gp_capacity[g] >= tele_visit_cost):
+            return False
+    return True
+
+
+@njit(cache=True)
+def _carry_over(k, pending, ev, give_up_weeks):
+    """A routine need not met this week: carried over, or given up after ``give_up_weeks``."""
+    if pending[k] + 1 >= give_up_weeks:
+        pending[k] = 0
+        ev[k] |= GAVE_UP
+    else:
+        pending[k] += 1
+
+
+@njit(cache=True)
 def access_kernel(week, key, key_policy, order, offset, alive, event, commune, mobility, digital, vulnerable, age_weeks,
                   gp, stage, weeks_since, pending_routine, reach_by_mobility, followup_weeks, referral, gp_commune,
                   gp_capacity, gp_sorted, travel_min, pools, commune_flags, tele_left, tele_visit_cost, tele_uptake,
@@ -130,8 +153,16 @@ def access_kernel(week, key, key_policy, order, offset, alive, event, commune, m
         mt[k] = gp[i]
         pending[k] = pending_routine[i]
     for kind in (URGENT, FOLLOWUP, ROUTINE):
+        exhausted = False
         for k in range(m):
+            if kind == ROUTINE and not exhausted and k % 64 == 0:
+                exhausted = _nothing_left(gp_capacity, tele_left, tele_visit_cost, pools)
             if not (ev[k] & kind):
+                continue
+            if exhausted:  # in an under-served week, most routine needs: all that a refusal leaves is done here
+                if mt[k] != NO_GP:
+                    turned_away[mt[k]] += 1  # as _find_gp counts it
+                _carry_over(k, pending, ev, give_up_weeks)
                 continue
             i = asking[k]
             c = home[k]
@@ -190,11 +221,8 @@ def access_kernel(week, key, key_policy, order, offset, alive, event, commune, m
                 if served:
                     ev[k] |= ROUTINE_DONE | (ROUTINE_TELE if tele else 0)
                     pending[k] = 0
-                elif pending[k] + 1 >= give_up_weeks:
-                    pending[k] = 0
-                    ev[k] |= GAVE_UP
                 else:
-                    pending[k] += 1
+                    _carry_over(k, pending, ev, give_up_weeks)
     for k in range(m):
         i = asking[k]
         event[i] = ev[k]

@@ -67,8 +67,11 @@ def test_ctrl_c_ends_the_command_with_one_line_and_no_traceback(tmp_path):
     import signal
     import time
 
+    # SIGINT back to its default in the command: a shell's background jobs (CI runners, `make … &`)
+    # inherit it ignored, and Python then never raises KeyboardInterrupt
     proc = subprocess.Popen([sys.executable, "-m", "territoire.cli", "run", "--years", "10", "--no-cache", "--out", str(tmp_path)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     first = proc.stderr.read(1)  # the burn-in's progress bar has started: the command is running
     time.sleep(0.5)
     os.killpg(proc.pid, signal.SIGINT)  # what the terminal does on Ctrl-C: the whole foreground group

@@ -116,6 +116,40 @@ def test_kernels_equal_the_reference_when_gps_are_full(small_territory):
     assert unmet > 500 and tele > 20 and found > 20, (unmet, tele, found)
 
 
+def test_kernels_equal_the_reference_when_no_visit_is_left(small_territory):
+    # GPs at 4 % of their activity and no teleconsultation: every visit of the week is taken early, and
+    # the kernel settles the routine needs still waiting without searching (``_nothing_left``): carried
+    # over or given up, each refusal by a médecin traitant counted in the GP's workload. The reference
+    # searches for every one of them: identical arrays, counters and workloads.
+    import copy
+
+    from territoire.model.events_codes import ROUTINE, ROUTINE_DONE
+
+    still = WorkforceParams(installations_per_year=0.0)
+    fast = TerritoryModel(seed=11, territory=small_territory, workforce_params=still)
+    slow = TerritoryModel(seed=11, territory=small_territory, workforce_params=still, kernels="reference")
+    for model in (fast, slow):
+        for gp in model.gps:
+            gp.activity_per_year *= 0.04
+            gp.tele_share = 0.0
+    for week in range(10):
+        fast.step()
+        slow.step()
+        assert fast.patients.equals(slow.patients), f"patients differ at week {week}"
+        np.testing.assert_array_equal(fast.event, slow.event)
+        np.testing.assert_array_equal(fast.recorder.counts[-1], slow.recorder.counts[-1])
+        np.testing.assert_array_equal(fast.gp_table.workload, slow.gp_table.workload)
+    # guard: in a week like these, nothing is left at the end of access while routine needs went unmet
+    probe = copy.deepcopy(fast)
+    w = probe.week
+    probe._policy(w)
+    gp = probe.gp_arrays()
+    probe._patient_stages(w, gp)
+    _, used, _ = probe._access(w, gp)
+    assert np.all(gp["activity"] / 52.0 + gp["extra_capacity"] - used < 1.0)
+    assert np.count_nonzero((probe.event & ROUTINE) & ~(probe.event & ROUTINE_DONE)) > 1_000
+
+
 def test_fused_passes_equal_the_stage_kernels_run_one_after_the_other(small_territory):
     # Stages 1-4 each touch only their own patient's slot, so the fused pass (chunk by chunk) must give
     # exactly what the four parallel stage kernels give one after the other; the fused tally of stages
