@@ -78,6 +78,8 @@ class ChartProcess:
         # by closing its pipe, and not the helper with a traceback of its own
         group = {"creationflags": subprocess.CREATE_NEW_PROCESS_GROUP} if os.name == "nt" else {"start_new_session": True}
         try:
+            if not sys.executable:  # an embedded interpreter cannot start another
+                raise OSError("no Python executable")
             self._process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, **group)
         except OSError:  # no helper (process limits, sandbox): draw here
             self._process = None

@@ -38,6 +38,15 @@ def test_a_dead_helper_means_the_chart_is_drawn_here(tmp_path):
     assert (tmp_path / "c.png").read_bytes() == draw(_panels(), tmp_path / "here.png").read_bytes()
 
 
+def test_without_a_python_executable_the_chart_is_drawn_here(tmp_path, monkeypatch):
+    monkeypatch.setattr("sys.executable", "")
+    with ChartProcess() as chart:
+        assert chart._process is None
+        chart.submit(_panels(), tmp_path / "c.png")
+        assert chart.result() == tmp_path / "c.png"
+    assert (tmp_path / "c.png").stat().st_size > 10_000
+
+
 def test_a_drawing_error_in_the_helper_is_raised_with_its_traceback(tmp_path):
     with ChartProcess() as chart:
         chart.submit(_panels(), tmp_path / "no such folder" / "c.png")
