@@ -426,6 +426,16 @@ def main(argv: list[str] | None = None) -> int:
 QUICK_EXIT_COMMANDS = frozenset({"run", "compare", "checkpoint"})
 
 
+def _interrupted(exc: BaseException | None) -> bool:
+    """Whether ``exc`` is Ctrl-C: a KeyboardInterrupt, or what Python makes of one raised while a
+    compiled numba kernel runs (a SystemError "returned a result with an exception set" caused by it)."""
+    while exc is not None:
+        if isinstance(exc, KeyboardInterrupt):
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
 def entry() -> None:
     """The ``territoire`` command: ``main`` on the command line's arguments, then exit (quickly where safe)."""
     argv = sys.argv[1:]
@@ -435,7 +445,9 @@ def entry() -> None:
     except BrokenPipeError:  # the reader went away (``territoire run | head``): files are written, nothing left to say
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # Python's own advice: no second error at exit
         code = 1
-    except KeyboardInterrupt:  # Ctrl-C: files already written stay; a half-written one never has its final name
+    except (KeyboardInterrupt, SystemError) as exc:  # Ctrl-C: files already written stay; a half-written one never has its final name
+        if not _interrupted(exc):
+            raise
         print("\nterritoire: interrupted", file=sys.stderr)
         sys.exit(130)
     if argv and argv[0] in QUICK_EXIT_COMMANDS:

@@ -80,3 +80,18 @@ def test_ctrl_c_ends_the_command_with_one_line_and_no_traceback(tmp_path):
     assert proc.returncode == 130, stderr
     assert "territoire: interrupted" in stderr.decode() and "Traceback" not in stderr.decode(), stderr
     assert not (tmp_path / "indicators.parquet").exists()
+
+
+def test_ctrl_c_inside_a_numba_kernel_counts_as_an_interruption():
+    # A KeyboardInterrupt raised while a compiled kernel runs reaches Python as a SystemError ("returned
+    # a result with an exception set") caused by it; an unrelated SystemError is not an interruption.
+    from territoire.cli import _interrupted
+
+    try:
+        try:
+            raise KeyboardInterrupt
+        except KeyboardInterrupt as interrupt:
+            raise SystemError("CPUDispatcher(...) returned a result with an exception set") from interrupt
+    except SystemError as exc:
+        assert _interrupted(exc)
+    assert not _interrupted(SystemError("something else")) and _interrupted(KeyboardInterrupt())
