@@ -145,7 +145,7 @@ def part_level(part: dict) -> str:
 
 
 def _tidy(weeks: np.ndarray, level: str, units: list[str], values: dict[str, np.ndarray]) -> dict:
-    """One level's block as flat columns; each text column as (codes, labels)."""
+    """A level's block of weeks as flat columns, rows by week, unit, indicator; each text column as (codes, labels)."""
     names = list(values)
     block = np.stack([values[n] for n in names], axis=-1)  # weeks, units, indicators
     w, u, i = block.shape
@@ -176,8 +176,8 @@ def indicator_frame_of(parts: list[dict]) -> pd.DataFrame:
 
 
 def arrow_table(part: dict):
-    """One level's block (from ``indicator_parts``) as an Arrow table, text columns dictionary-encoded;
-    the same columns as ``indicator_frame``, without pandas or copies of millions of rows."""
+    """A part from ``indicator_parts`` as an Arrow table, text columns dictionary-encoded: the same
+    columns as ``indicator_frame``, without pandas and without copying the part's arrays."""
     import pyarrow as pa
 
     columns = {"week": part["week"], **{c: pa.DictionaryArray.from_arrays(*part[c]) for c in TEXT_COLUMNS}, "value": part["value"]}
