@@ -71,18 +71,26 @@ def test_results_do_not_depend_on_the_number_of_threads():
     assert digests[0] == digests[1]
 
 
+def _step_alike(fast, slow, weeks):
+    """Step the kernel model and the reference model together for ``weeks`` weeks; after each, their
+    patients, events, weekly counters and GP workloads must be identical. Yields the week."""
+    for week in range(weeks):
+        fast.step()
+        slow.step()
+        assert fast.patients.equals(slow.patients), f"patients differ at week {week}"
+        np.testing.assert_array_equal(fast.event, slow.event)
+        np.testing.assert_array_equal(fast.recorder.counts[-1], slow.recorder.counts[-1])
+        np.testing.assert_array_equal(fast.gp_table.workload, slow.gp_table.workload)
+        yield week
+
+
 def test_kernels_equal_the_readable_reference(small_territory):
     # Same seed, same counter-based draws: every patient array and weekly counter must be identical.
     # Costs are summed in another order (per chunk in the kernel), hence rtol 1e-12 on euros.
     fast = TerritoryModel(seed=5, territory=small_territory)
     slow = TerritoryModel(seed=5, territory=small_territory, kernels="reference")
     events = 0
-    for week in range(40):
-        fast.step()
-        slow.step()
-        assert fast.patients.equals(slow.patients), f"patients differ at week {week}"
-        np.testing.assert_array_equal(fast.event, slow.event)
-        np.testing.assert_array_equal(fast.recorder.counts[-1], slow.recorder.counts[-1])
+    for _ in _step_alike(fast, slow, 40):
         np.testing.assert_allclose(fast.recorder.costs[-1], slow.recorder.costs[-1], rtol=1e-12)
         events += int(fast.recorder.counts[-1][..., C["hospitalised"]].sum())
     assert events > 20  # the comparison covered hospital stays, not only quiet weeks
@@ -102,16 +110,13 @@ def test_kernels_equal_the_reference_when_gps_are_full(small_territory):
             gp.tele_share = 0.1 if k % 3 == 0 else 0.0  # few slots, soon gone
             gp.list_cap += 2  # a little room: lists fill up again within the run
     unmet = tele = found = 0
-    for week in range(16):
-        without = int((fast.patients.gp < 0).sum())
-        fast.step()
-        slow.step()
-        assert fast.patients.equals(slow.patients), f"patients differ at week {week}"
-        np.testing.assert_array_equal(fast.recorder.counts[-1], slow.recorder.counts[-1])
+    without = int((fast.patients.gp < 0).sum())
+    for _ in _step_alike(fast, slow, 16):
         c = fast.recorder.counts[-1].sum(axis=(0, 1))
         unmet += int(c[C["routine"]] - c[C["routine_done"]])
         tele += int(c[C["routine_tele"]] + c[C["followup_tele"]])
         found += max(0, without - int((fast.patients.gp < 0).sum()))
+        without = int((fast.patients.gp < 0).sum())
     # guard: capacity did bind, teleconsultations were searched for, patients found a médecin traitant
     assert unmet > 500 and tele > 20 and found > 20, (unmet, tele, found)
 
@@ -132,13 +137,8 @@ def test_kernels_equal_the_reference_when_no_visit_is_left(small_territory):
         for gp in model.gps:
             gp.activity_per_year *= 0.04
             gp.tele_share = 0.0
-    for week in range(10):
-        fast.step()
-        slow.step()
-        assert fast.patients.equals(slow.patients), f"patients differ at week {week}"
-        np.testing.assert_array_equal(fast.event, slow.event)
-        np.testing.assert_array_equal(fast.recorder.counts[-1], slow.recorder.counts[-1])
-        np.testing.assert_array_equal(fast.gp_table.workload, slow.gp_table.workload)
+    for _ in _step_alike(fast, slow, 10):
+        pass
     # guard: in a week like these, nothing is left at the end of access while routine needs went unmet
     probe = copy.deepcopy(fast)
     w = probe.week
