@@ -51,6 +51,11 @@ class GPTable:
         self.n += 1
         return self.n - 1
 
+    @property
+    def weekly_capacity(self) -> np.ndarray:
+        """Consultations per working week, by slot (``GP.weekly_capacity``)."""
+        return self.activity_per_year / WEEKS_OF_ACTIVITY
+
     def __getattr__(self, name: str) -> np.ndarray:
         columns = self.__dict__.get("columns")
         if columns is None or name not in columns:

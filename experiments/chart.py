@@ -24,7 +24,7 @@ import numpy as np
 class Line:
     x: np.ndarray
     y: np.ndarray
-    style: str  # matplotlib format string: "-" this run, ":" its baseline
+    style: str  # matplotlib format string, e.g. "-"
     label: str
 
 

@@ -34,29 +34,21 @@ def summary_table(frame: pd.DataFrame, level: str = "territory", unit: str = "te
     return out.loc[order]
 
 
-def key_indicator_panels(frame: pd.DataFrame, baseline: pd.DataFrame | None = None) -> list[Panel]:
+def key_indicator_panels(frame: pd.DataFrame) -> list[Panel]:
     """The run chart's panels: each key indicator over time (years), by zone where it exists by zone;
-    flows as 13-week averages; ``baseline`` dotted."""
+    flows as 13-week averages."""
     panels = []
     for name in KEY_INDICATORS:
         unit_label = INDICATORS[name][0]
+        by_zone = frame[(frame["level"] == "zone") & (frame["indicator"] == name)]
+        series = by_zone if len(by_zone) else frame[(frame["level"] == "territory") & (frame["indicator"] == name)]
         lines = []
-        for data, style, label_suffix in ((frame, "-", ""), (baseline, ":", " (baseline)")):
-            if data is None:
-                continue
-            by_zone = data[(data["level"] == "zone") & (data["indicator"] == name)]
-            series = by_zone if len(by_zone) else data[(data["level"] == "territory") & (data["indicator"] == name)]
-            for unit, s in series.groupby("unit", observed=True):
-                s = s.sort_values("week")
-                values = s["value"].rolling(13, min_periods=1).mean() if unit_label.endswith(("/week", "/year")) else s["value"]
-                lines.append(Line(s["week"].to_numpy() / WEEKS_PER_YEAR, values.to_numpy(), style, f"{unit}{label_suffix}"))
+        for unit, s in series.groupby("unit", observed=True):
+            s = s.sort_values("week")
+            values = s["value"].rolling(13, min_periods=1).mean() if unit_label.endswith(("/week", "/year")) else s["value"]
+            lines.append(Line(s["week"].to_numpy() / WEEKS_PER_YEAR, values.to_numpy(), "-", str(unit)))
         panels.append(Panel(f"{name.replace('_', ' ')} ({unit_label})", "years", tuple(lines)))
     return panels
-
-
-def plot_key_indicators(frame: pd.DataFrame, path: str | Path, title: str = "", baseline: pd.DataFrame | None = None) -> Path:
-    """PNG of the key indicators over time (``key_indicator_panels``)."""
-    return draw(key_indicator_panels(frame, baseline), path, title)
 
 
 class WrittenRun(NamedTuple):

@@ -6,7 +6,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from territoire.agents.providers import WEEKS_OF_ACTIVITY
 from territoire.model import indicators as ind
 
 if TYPE_CHECKING:
@@ -44,7 +43,7 @@ class Recorder:
         row = {  # sums in slot order, one GP after the other
             "gp_count": float(active.sum()),
             "gp_fte": float(sum(t.fte[active].tolist())),
-            "gp_capacity_per_week": float(sum((t.activity_per_year[active] / WEEKS_OF_ACTIVITY).tolist())),
+            "gp_capacity_per_week": float(sum(t.weekly_capacity[active].tolist())),
             "gp_workload": float(np.mean(workload)) if workload.size else 0.0,
             "gp_aged_60_plus": float((t.age[active] >= 60).sum()),
             "coordinated_share": 100.0 * float(np.mean([g.coordinated for g in model.gps])) if workload.size else 0.0,

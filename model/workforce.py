@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from territoire.agents.patients import WEEKS_PER_YEAR
-from territoire.agents.providers import WEEKS_OF_ACTIVITY, Practice
+from territoire.agents.providers import Practice
 from territoire.model.events_codes import DEMAND
 from territoire.model.gp_choice import assign_gps, lists_and_seekers
 from territoire.model.rng import uniform, uniform_np
@@ -31,7 +31,7 @@ def retirement_probability(age: np.ndarray, table: tuple[tuple[float, float], ..
 def update_workload(model: "TerritoryModel", used: np.ndarray, turned_away: np.ndarray) -> None:
     """Exponential average of (consultations given + requests turned away) ÷ capacity for each GP."""
     t = model.gp_table
-    capacity = t.activity_per_year / WEEKS_OF_ACTIVITY
+    capacity = t.weekly_capacity
     working = t.active & (capacity > 0)
     load = np.divide(used + turned_away, capacity, out=np.zeros_like(capacity), where=working)
     first = working & (t.weeks_worked == 0)  # the average starts from the first week seen
