@@ -13,9 +13,8 @@ from pathlib import Path
 import networkx as nx
 import numpy as np
 import pandas as pd
-from scipy.sparse.csgraph import dijkstra
-from scipy.spatial import Delaunay
 
+from territoire.model.road_cache import cached_network
 from territoire.scenarios.datafiles import data_path
 
 EARTH_RADIUS_KM = 6371.0088  # mean Earth radius (IUGG)
@@ -71,6 +70,8 @@ def build_road_network(communes: pd.DataFrame, poles: pd.DataFrame, params: Netw
         graph.add_edge(a, b, km=float(km), minutes=float(road_minutes(km, params)))
 
     if len(codes) >= 3:
+        from scipy.spatial import Delaunay  # imported here, 0.2 s: a network read from the cache needs none of scipy
+
         # Equirectangular projection around the centre is accurate to <0.1 % over a territory this size.
         lat0 = np.radians(lat.mean())
         xy = np.column_stack([np.radians(lon) * np.cos(lat0), np.radians(lat)]) * EARTH_RADIUS_KM
@@ -95,11 +96,20 @@ def shortest_minutes(graph: nx.Graph, sources: list[str], targets: list[str]) ->
 
     Dijkstra from every source at once in scipy's compiled routine (the embedded territory: ~5 ms,
     against ~0.1 s for networkx's Python one, with the same sums along the same paths)."""
+    from scipy.sparse.csgraph import dijkstra
+
     nodes = list(graph.nodes)
     index = {node: k for k, node in enumerate(nodes)}
     adjacency = nx.to_scipy_sparse_array(graph, nodelist=nodes, weight="minutes", format="csr")
     minutes = dijkstra(adjacency, directed=False, indices=[index[s] for s in sources])
     return np.ascontiguousarray(minutes[:, [index[t] for t in targets]])
+
+
+def road_network(communes: pd.DataFrame, poles: pd.DataFrame, params: NetworkParams) -> tuple[nx.Graph, np.ndarray, np.ndarray]:
+    """The road network and its shortest-path minutes, commune × commune (diagonal 0) and commune × pole."""
+    graph = build_road_network(communes, poles, params)
+    codes = communes["insee"].tolist()
+    return graph, shortest_minutes(graph, codes, codes), shortest_minutes(graph, codes, [f"pole:{p}" for p in poles["pole"]])
 
 
 def load_poles(path: Path | None = None) -> pd.DataFrame:
@@ -168,14 +178,10 @@ class Territory:
         communes = validate_communes(communes, source)
         poles = load_poles() if poles is None else poles
         communes["zone"] = np.where(communes["epci"].isin(priority_epcis), "ZIP", "ZAC")
-        graph = build_road_network(communes, poles, params)
-        codes = communes["insee"].tolist()
-        travel = shortest_minutes(graph, codes, codes)
+        graph, travel, pole_travel = cached_network(communes, poles, params, lambda: road_network(communes, poles, params))
         area = communes["area_km2"].fillna(communes["area_km2"].median() if communes["area_km2"].notna().any() else 10.0)
         radius_km = np.sqrt(area.to_numpy(float) / np.pi)
         np.fill_diagonal(travel, 0.5 * radius_km * params.detour_factor / params.intra_commune_speed_kmh * 60.0)
-        pole_nodes = [f"pole:{p}" for p in poles["pole"]]
-        pole_travel = shortest_minutes(graph, codes, pole_nodes)
         return cls(name, communes, poles.reset_index(drop=True), graph, travel, pole_travel, params)
 
     @classmethod

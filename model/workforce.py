@@ -12,7 +12,7 @@ from territoire.agents.patients import WEEKS_PER_YEAR
 from territoire.agents.providers import Practice
 from territoire.model.events_codes import DEMAND
 from territoire.model.gp_choice import assign_gps, lists_and_seekers
-from territoire.model.rng import uniform, uniform_np
+from territoire.model.rng import uniform_np
 
 if TYPE_CHECKING:
     from territoire.model.model import TerritoryModel
@@ -60,7 +60,7 @@ def retire_and_leave(model: "TerritoryModel", week: int) -> list[int]:
 def install_new_gps(model: "TerritoryModel", week: int) -> list[int]:
     """Baseline installations: ``installations_per_year`` on average, at the most attractive bourg."""
     params = model.workforce_params
-    u = uniform(model.keys["workforce.install"], 0, week, 0)  # the kernels' draw, called from Python for one decision
+    u = float(uniform_np(model.keys["workforce.install"], 0, week, 0))  # the kernels' draw, without loading a kernel for it
     if u >= params.installations_per_year / WEEKS_PER_YEAR:
         return []
     bourgs = model.bourgs

@@ -30,6 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
+from territoire.model.road_cache import cache_root
 from territoire.scenarios.checkpoint import CheckpointError, CheckpointKey, load_checkpoint, save_checkpoint
 
 MAX_ENTRIES = 8  # the embedded territory's entry is ~6 MB
@@ -39,11 +40,7 @@ _INPUT_SUFFIXES = {".py", ".csv", ".toml", ".parquet"}
 
 def cache_dir() -> Path:
     """Folder of the burn-in cache (see the module docstring)."""
-    if os.environ.get("TERRITOIRE_CACHE_DIR"):
-        root = Path(os.environ["TERRITOIRE_CACHE_DIR"])
-    else:
-        root = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "territoire"
-    return root / "burn-in"
+    return cache_root() / "burn-in"
 
 
 @lru_cache(maxsize=1)

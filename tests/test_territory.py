@@ -1,3 +1,5 @@
+import warnings
+
 import networkx as nx
 import numpy as np
 import pandas as pd
@@ -66,3 +68,83 @@ def test_bad_commune_tables_give_clear_errors(territory):
     dup = pd.concat([good, good.iloc[[0]]])
     with pytest.raises(ValueError, match="duplicated"):
         Territory.from_communes(dup)
+
+
+# ---- the road-network cache (model/road_cache.py) -------------------------------------------------
+def _same_network(a: Territory, b: Territory) -> None:
+    np.testing.assert_array_equal(a.travel_min, b.travel_min)
+    np.testing.assert_array_equal(a.pole_travel_min, b.pole_travel_min)
+    assert dict(a.graph.nodes(data=True)) == dict(b.graph.nodes(data=True))
+    assert sorted(a.graph.edges(data=True)) == sorted(b.graph.edges(data=True))
+
+
+def test_a_cached_road_network_is_the_one_built(tmp_path, monkeypatch):
+    from territoire.model import road_cache
+
+    monkeypatch.setenv("TERRITOIRE_CACHE_DIR", str(tmp_path))
+    built = Territory.default()
+    entries = list((tmp_path / "road-networks").glob("*.pkl"))
+    assert len(entries) == 1
+    monkeypatch.setattr(road_cache, "_write", lambda *a: pytest.fail("a network in the cache was built again"))
+    _same_network(Territory.default(), built)
+
+
+def test_the_road_network_key_follows_positions_poles_and_parameters(tmp_path, monkeypatch):
+    from territoire.model.road_cache import network_key
+    from territoire.model.territory import NetworkParams, load_poles
+
+    monkeypatch.setenv("TERRITOIRE_CACHE_DIR", str(tmp_path))
+    communes, poles = Territory.default().communes, load_poles()
+    key = network_key(communes, poles, NetworkParams())
+    moved = communes.copy()
+    moved.loc[0, "lat"] += 1e-6
+    fewer_poles = poles.iloc[1:]
+    assert len({key, network_key(moved, poles, NetworkParams()), network_key(communes, fewer_poles, NetworkParams()),
+                network_key(communes, poles, NetworkParams(rural_speed_kmh=50.0))}) == 4
+    # and a cached network is never served for other parameters: slower roads, longer trips
+    slow = Territory.default(NetworkParams(rural_speed_kmh=50.0))
+    np.testing.assert_allclose(slow.pole_travel_min, Territory.default().pole_travel_min * 60.0 / 50.0, rtol=1e-12)
+    assert len(list((tmp_path / "road-networks").glob("*.pkl"))) == 2
+
+
+@pytest.mark.parametrize("content", [b"", b"not a pickle", "wrong shapes"])
+def test_a_corrupt_road_network_entry_is_reported_and_built_again(tmp_path, monkeypatch, content):
+    import pickle
+
+    monkeypatch.setenv("TERRITOIRE_CACHE_DIR", str(tmp_path))
+    good = Territory.default()
+    (entry,) = (tmp_path / "road-networks").glob("*.pkl")
+    if content == "wrong shapes":
+        content = pickle.dumps((good.graph, np.zeros((3, 3)), np.zeros((3, 4))))
+    entry.write_bytes(content)
+    with pytest.warns(UserWarning, match="road-network cache: .* is unreadable"):
+        again = Territory.default()
+    _same_network(again, good)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the entry was replaced by a good one
+        _same_network(Territory.default(), good)
+
+
+def test_an_unwritable_road_network_cache_is_reported_and_not_fatal(tmp_path, monkeypatch):
+    blocker = tmp_path / "file"
+    blocker.write_text("a file where the cache folder should be")
+    monkeypatch.setenv("TERRITOIRE_CACHE_DIR", str(blocker))
+    with pytest.warns(UserWarning, match="road-network cache: cannot write"):
+        t = Territory.default()
+    assert t.n_communes == 142
+
+
+def test_a_territory_from_the_cache_imports_no_scipy(tmp_path):
+    """What the cache is for: a command line that finds its network there never imports scipy.spatial
+    (~0.2 s). Run in fresh interpreters, since this one has imported everything already."""
+    import os
+    import subprocess
+    import sys
+
+    script = ("import sys\nfrom territoire.model.territory import Territory\nTerritory.default()\n"
+              "print(sorted(m for m in ('scipy.spatial', 'scipy.sparse') if m in sys.modules))\n")
+    env = {**os.environ, "TERRITOIRE_CACHE_DIR": str(tmp_path)}
+    first, second = (subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True)
+                     for _ in range(2))
+    assert first.stdout.strip() == "['scipy.sparse', 'scipy.spatial']"  # built: the guard sees scipy when it is there
+    assert second.stdout.strip() == "[]"
