@@ -552,7 +552,7 @@ class TerritoryModel(mesa.Model):
 
     # ---- a few scalars for Mesa's DataCollector (and batch_run) ---------------------------------
     def _last_counts(self) -> np.ndarray | None:
-        return self.recorder.counts[-1].sum(axis=(0, 1)) if len(self.recorder) else None
+        return self.recorder.last_totals
 
     @property
     def population_now(self) -> int:
@@ -561,7 +561,7 @@ class TerritoryModel(mesa.Model):
 
     @property
     def gp_count(self) -> int:
-        return len(self.gps)
+        return int(np.count_nonzero(self.gp_table.active))
 
     @property
     def apl_mean(self) -> float:

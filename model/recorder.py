@@ -17,6 +17,8 @@ SPECIALTIES = ("endocrinology", "cardiology", "pulmonology", "rheumatology")
 class Recorder:
     """Appends one row of arrays per week; ``stacked()`` gives (weeks, …) arrays."""
 
+    last_totals: np.ndarray | None = None  # the last week's counters summed over the territory (None before any)
+
     def __init__(self, n_communes: int) -> None:
         self.n_communes = n_communes
         self.weeks: list[int] = []
@@ -32,6 +34,7 @@ class Recorder:
                utility: np.ndarray) -> None:
         self.weeks.append(week)
         self.counts.append(counts.astype(np.int32))
+        self.last_totals = self.counts[-1].sum(axis=(0, 1))
         self.costs.append(costs.copy())
         self.apl.append(model.apl.astype(np.float32))
         self.minutes_to_gp.append(model.minutes_to_gp.astype(np.float32))

@@ -64,11 +64,12 @@ def make_checkpoint(scenario: Scenario, path: str | Path, progress: bool = False
     return save_checkpoint(burned_in(scenario, progress), CheckpointKey.of(scenario), path)
 
 
-def branch(start_model, scenario: Scenario, replicate: int = 0):
-    """An independent copy of the burned-in model, with the scenario's levers from policy week 0."""
+def branch(start_model, scenario: Scenario, replicate: int = 0, copy: bool = True):
+    """An independent copy of the burned-in model, with the scenario's levers from policy week 0
+    (``copy=False``: the model itself, for a caller that has no other use for it)."""
     from territoire.scenarios.levers import Lever
 
-    model = pickle.loads(pickle.dumps(start_model, protocol=pickle.HIGHEST_PROTOCOL))
+    model = pickle.loads(pickle.dumps(start_model, protocol=pickle.HIGHEST_PROTOCOL)) if copy else start_model
     levers = [Lever(lv.type, lv.start_week, lv.ramp_weeks, dict(lv.params)) for lv in scenario.levers]
     return model.start_policy(levers, replicate)
 
@@ -82,8 +83,9 @@ def run_scenario(scenario: Scenario | str, replicate: int = 0, years: float | No
     """
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
-    if start_model is None:
+    own = start_model is None  # loaded or simulated here: nobody else holds it, no copy needed
+    if own:
         start_model = load_checkpoint(checkpoint, scenario) if checkpoint else burned_in(scenario, progress, cache)
-    model = branch(start_model, scenario, replicate)
+    model = branch(start_model, scenario, replicate, copy=not own)
     weeks = int(round((years if years is not None else scenario.years) * WEEKS_PER_YEAR))
     return model.run(weeks, progress=progress)

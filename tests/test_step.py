@@ -42,6 +42,19 @@ def test_costs_add_up_to_their_items_at_every_level(year_run):
     assert (wide["cost_gp_visits"] > 0).all() and (wide.loc[(slice(None), "territory"), "cost_total"] > 1e6).all()
 
 
+def test_mesa_datacollector_reports_each_week_what_the_indicators_say(year_run):
+    """The DataCollector's figures (for ``mesa.batch_run``) are those of the week just stepped."""
+    reported = year_run.datacollector.get_model_vars_dataframe()
+    assert len(reported) == 52
+    frame = year_run.indicators(levels=("territory",))
+    wide = frame.pivot_table(index="week", columns="indicator", values="value", observed=True)
+    np.testing.assert_array_equal(reported["population_now"], wide["population"])
+    np.testing.assert_array_equal(reported["gp_count"], wide["gp_count"])
+    np.testing.assert_array_equal(reported["unmet_last_week"], wide["unmet_demand"])
+    np.testing.assert_allclose(100 * reported["share_without_gp_now"], wide["share_without_gp"], rtol=1e-12)
+    assert reported["unmet_last_week"].nunique() > 10 and reported["population_now"].nunique() > 10  # they move
+
+
 def test_same_seed_same_indicators(territory):
     a = TerritoryModel(seed=9, territory=territory).run(20).indicators(levels=("territory", "commune"))
     b = TerritoryModel(seed=9, territory=territory).run(20).indicators(levels=("territory", "commune"))
