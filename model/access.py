@@ -18,13 +18,14 @@ What is left is unmet: a follow-up stays due, a routine need is carried over and
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 from territoire.agents.patients import NO_GP
 from territoire.model.events_codes import (
     BOOTH_VISIT, DEMAND, FOLLOWUP, FOLLOWUP_DONE, FOLLOWUP_TELE, GAVE_UP, MOBILE_VISIT, OTHER_GP, ROUTINE, ROUTINE_DONE,
     ROUTINE_TELE, SNP_VISIT, TRANSPORTED, URGENT, URGENT_ED, URGENT_GP, URGENT_TELE,
 )
+from territoire.model.chunks import block_range, n_reduction_blocks
 from territoire.model.rng import uniform
 
 TELE_SLOT, REFERRAL_SLOT = 12, 16  # draw slots (per demand kind / per disease)
@@ -39,6 +40,36 @@ NURSING_HOME_AGE_WEEKS = 80 * 52  # assumption: nursing-home residents ≈ peopl
 def rotation_offset(week: int, n: int) -> int:
     """Where this week's pass starts in the fixed order (golden-ratio stride: every slot gets its turn)."""
     return int((week * 0.6180339887498949 % 1.0) * n) if n else 0
+
+
+@njit(cache=True, parallel=True)
+def demanders_in_order(order, offset, alive, event, mask, out):
+    """The living patients whose ``event`` shares a bit with ``mask``, in the service ``order`` rotated
+    to start at ``offset``: written to ``out[:m]``; returns m.
+
+    Reading ``order`` is sequential but each patient's flags are a scattered read, so blocks of the
+    rotated order are scanned in parallel, each block's finds kept at its own place in ``out``, then
+    moved together block after block: the same list as one scan, on any number of threads.
+    """
+    n = order.shape[0]
+    blocks = n_reduction_blocks(n)
+    found = np.zeros(blocks, np.int64)
+    for b in prange(blocks):
+        lo, hi = block_range(b, blocks, n)
+        m = lo
+        for k in range(lo + offset, hi + offset):  # two plain ranges rather than a modulo per patient
+            i = order[k] if k < n else order[k - n]
+            if alive[i] and (event[i] & mask):
+                out[m] = i
+                m += 1
+        found[b] = m - lo
+    m = 0
+    for b in range(blocks):  # each block's finds move left (to where the previous blocks' end), in order
+        lo = block_range(b, blocks, n)[0]
+        for j in range(found[b]):
+            out[m + j] = out[lo + j]
+        m += found[b]
+    return m
 
 
 @njit(cache=True)
@@ -127,16 +158,9 @@ def access_kernel(week, key, key_policy, order, offset, alive, event, commune, m
     teleconsultation platforms outside the territory's GPs. ``asking`` (one int32 a patient) is scratch
     space kept by the model between weeks: a large array allocated every week costs fresh pages.
     """
-    n = order.shape[0]
-    # asking[:m]: this week's patients with a demand, in service order
     first_open = np.zeros(gp_sorted.shape[0], np.int64)  # per commune: see _find_gp
     first_tele = np.zeros(gp_sorted.shape[0], np.int64)
-    m = 0
-    for k in range(offset, n + offset):  # two plain ranges rather than a modulo per patient
-        i = order[k] if k < n else order[k - n]
-        if alive[i] and (event[i] & DEMAND):
-            asking[m] = i
-            m += 1
+    m = demanders_in_order(order, offset, alive, event, DEMAND, asking)  # asking[:m]: this week's patients with a demand
     # Their attributes, gathered in service order. Serving a demand is a long chain of dependent
     # steps, so the processor can only wait for one patient's scattered slots at a time; a plain
     # gathering loop fetches many at once. The flags and routine counters are written back at the end.

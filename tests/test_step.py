@@ -278,3 +278,21 @@ def test_written_results_equal_the_models_indicators(tmp_path, small_territory):
     expected = summary_table(frame)
     expected.index = expected.index.astype(str)
     pd.testing.assert_frame_equal(written[["start", "end", "change"]], expected[["start", "end", "change"]], check_names=False)
+
+
+def test_the_demanders_are_found_in_the_rotated_service_order():
+    # access scans the rotated service order block by block in parallel, then joins the blocks:
+    # the same list as one plain walk, whatever the size (one block or several, uneven) and the offset.
+    from territoire.model.access import demanders_in_order
+
+    rng = np.random.default_rng(5)
+    for case in range(24):
+        n = int(rng.integers(1, 200_000))
+        alive = rng.random(n) < 0.97
+        event = rng.integers(0, 8, n).astype(np.uint32)
+        order = rng.permutation(n).astype(np.int32)
+        offset = int(rng.integers(0, n)) if case % 3 else (0 if case % 2 else n - 1)
+        out = np.full(n, -7, np.int32)
+        m = demanders_in_order(order, offset, alive, event, 2, out)
+        rotated = np.concatenate([order[offset:], order[:offset]])
+        np.testing.assert_array_equal(out[:m], rotated[(alive & ((event & 2) != 0))[rotated]], err_msg=f"case {case}")
