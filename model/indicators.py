@@ -6,13 +6,13 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from territoire.agents.patients import DISEASES, NO_GP, WEEKS_PER_YEAR
+from territoire.agents.patients import DISEASES, NO_GP, OSTEOPOROSIS, WEEKS_PER_YEAR
 from territoire.model.chunks import block_range, sum_blocks
 from territoire.model.demography import stage_combo
 from territoire.model.events_codes import (
     BOOTH_VISIT, MOBILE_VISIT, SNP_VISIT, TRANSPORTED, URGENT_TELE,
     ARRIVED, DIED, FOLLOWUP, FOLLOWUP_DONE, FOLLOWUP_TELE, GAVE_UP, HOSPITALISED, ONSET, OTHER_GP, ROUTINE, ROUTINE_DONE,
-    ROUTINE_TELE, URGENT, URGENT_ED,
+    ROUTINE_TELE, URGENT, URGENT_ED, URGENT_GP,
 )
 
 COUNTERS = (
@@ -24,6 +24,10 @@ COUNTERS = (
     *(f"complicated_{d}" for d in DISEASES),
     *(f"hospitalised_{d}" for d in DISEASES),
     *(f"deaths_with_{d}" for d in DISEASES),
+    # what the accounts price (accounts.weekly_costs): acute episodes seen by a GP (or the CPTS rota, or a
+    # nursing-home teleconsultation); patients treated for each disease (untreated osteoporosis excluded),
+    # the living and those who died this week; the enrolled and telemonitored among those who died
+    "urgent_gp", *(f"treated_{d}" for d in DISEASES), "died_enrolled", "died_telemonitored",
 )
 C = {name: k for k, name in enumerate(COUNTERS)}
 N_COUNTERS = len(COUNTERS)
@@ -33,14 +37,16 @@ _FLAG_COUNTERS = (
     (ROUTINE, C["routine"]), (ROUTINE_DONE, C["routine_done"]), (ROUTINE_TELE, C["routine_tele"]),
     (GAVE_UP, C["gave_up"]), (OTHER_GP, C["other_gp"]), (HOSPITALISED, C["hospitalised"]), (ONSET, C["onsets"]),
     (URGENT_TELE, C["urgent_tele"]), (TRANSPORTED, C["transported"]), (MOBILE_VISIT, C["mobile_visits"]),
-    (BOOTH_VISIT, C["booth_visits"]), (SNP_VISIT, C["snp_visits"]),
+    (BOOTH_VISIT, C["booth_visits"]), (SNP_VISIT, C["snp_visits"]), (URGENT_GP, C["urgent_gp"]),
 )
 FLAG_BITS = np.array([f for f, _ in _FLAG_COUNTERS], np.int64)
 FLAG_INDEX = np.array([k for _, k in _FLAG_COUNTERS], np.int64)
 ALIVE, WITHOUT_GP, ADULTS, AGED_40, WOMEN_50, ENROLLED, TELEMONITORED = (
     C["alive"], C["without_gp"], C["adults"], C["aged_40_plus"], C["women_50_plus"], C["enrolled"], C["telemonitored"])
-PREVALENT0, COMPLICATED0, HOSPITALISED0, DEATHS_WITH0 = (
-    C["prevalent_diabetes"], C["complicated_diabetes"], C["hospitalised_diabetes"], C["deaths_with_diabetes"])
+PREVALENT0, COMPLICATED0, HOSPITALISED0, DEATHS_WITH0, TREATED0 = (
+    C["prevalent_diabetes"], C["complicated_diabetes"], C["hospitalised_diabetes"], C["deaths_with_diabetes"],
+    C["treated_diabetes"])
+DIED_ENROLLED, DIED_TELEMONITORED = C["died_enrolled"], C["died_telemonitored"]
 
 
 @njit(cache=True, parallel=True)
@@ -81,8 +87,12 @@ def count(flat, row, i, ev, acute, age_weeks, sex, stage, gp, enrolled, telemoni
             flat[row + HOSPITALISED0 + acute[i]] += 1
         if ev & DIED:
             for d in range(n_d):
-                if stage[i, d] > 0:
+                s = stage[i, d]
+                if s > 0:
                     flat[row + DEATHS_WITH0 + d] += 1
+                    flat[row + TREATED0 + d] += treated(d, s)
+            flat[row + DIED_ENROLLED] += enrolled[i]
+            flat[row + DIED_TELEMONITORED] += telemonitored[i]
             return
     # Every living patient: unconditional additions of 0 or 1, because branches on age, list or
     # sex are unpredictable and a mispredicted branch costs more than an addition.
@@ -99,6 +109,13 @@ def count(flat, row, i, ev, acute, age_weeks, sex, stage, gp, enrolled, telemoni
             s = stage[i, d]
             flat[row + PREVALENT0 + d] += s > 0
             flat[row + COMPLICATED0 + d] += s == 3
+            flat[row + TREATED0 + d] += treated(d, s)
+
+
+@njit(cache=True, inline="always")
+def treated(d, s):
+    """Whether stage ``s`` of disease ``d`` is treated (costs drugs and care): untreated osteoporosis is not."""
+    return (s > 0) & ((d != OSTEOPOROSIS) | (s != 2))
 
 
 @njit(cache=True, parallel=True)

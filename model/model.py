@@ -45,14 +45,14 @@ def _kernels(name: str) -> SimpleNamespace:
         return SimpleNamespace(
             demography_kernel=demography_kernel, onset_kernel=onset_kernel, progression_kernel=progression_kernel,
             demand_kernel=demand_kernel, access_kernel=access_kernel, events_kernel=events_kernel,
-            accounts_kernel=accounts.accounts_kernel, count_kernel=indicators.count_kernel,
+            count_kernel=indicators.count_kernel,
         )
     if name == "reference":
         from territoire.model import reference
 
         return SimpleNamespace(**{k: getattr(reference, k) for k in (
             "demography_kernel", "onset_kernel", "progression_kernel", "demand_kernel", "access_kernel",
-            "events_kernel", "accounts_kernel", "count_kernel")})
+            "events_kernel", "count_kernel")})
     raise ValueError(f"kernels must be 'numba' or 'reference', got {name!r}")
 
 
@@ -270,7 +270,6 @@ class TerritoryModel(mesa.Model):
         self.acute = np.full(len(p), -1, np.int8)
         chunks = n_reduction_blocks(len(p))
         self._count_scratch = np.zeros((chunks, t.n_communes, 2, indicators.N_COUNTERS), np.int64)
-        self._cost_scratch = np.zeros((chunks, t.n_communes, accounts.N_ITEMS))
         self._utility_scratch = np.zeros((chunks, t.n_communes))
         self.bourgs = bourgs_centres(t, self.placement_params.candidate_min_population)
         self.specialists = list(self.agents_by_type.get(Specialist, []))
@@ -516,21 +515,20 @@ class TerritoryModel(mesa.Model):
         self.refresh_apl(gp)  # recomputed only if GPs or the standardised population changed
 
     def _accounts_and_indicators(self, w: int, referrals: np.ndarray) -> None:
-        """Stages 8 and 9: every cost item, the weekly counters and utilities per commune, recorded.
+        """Stages 8 and 9: the weekly counters and utilities per commune, every cost item priced from
+        the counts, recorded.
 
-        With the numba kernels the three patient passes run as one (``tally.py``); with the reference
-        (or ``fused = False``), one after the other. The result is the same.
+        With the numba kernels the counting and utility passes run as one (``tally.py``); with the
+        reference (or ``fused = False``), one after the other. The result is the same.
         """
         p = self.patients
-        prices, counting = self._prices(), self._count_args()
+        counting = self._count_args()
         if self.fused:
-            costs, counts, utility = tally_kernel(self._cost_scratch, self._count_scratch, self._utility_scratch, *counting,
-                                                  prices, self.utility_decrement)
+            counts, utility = tally_kernel(self._count_scratch, self._utility_scratch, *counting, self.utility_decrement)
         else:
-            costs = self.k.accounts_kernel(self._cost_scratch, p.alive, self.event, self.acute, p.stage, p.commune, p.enrolled,
-                                           p.telemonitored, *prices)
             counts = self.k.count_kernel(self._count_scratch, *counting)
             utility = indicators.utility_kernel(self._utility_scratch, p.alive, p.stage, p.commune, self.utility_decrement)
+        costs = accounts.weekly_costs(counts, self._prices())
         cp, share = self.cost_params, self.tele_expertise_share
         costs[:, accounts.SPECIALIST_VISITS] += referrals.sum(axis=1) * ((1 - share) * cp.specialist_visit_eur + share * cp.tele_expertise_eur)
         costs[:, accounts.COORDINATION] += self.coordination_weekly
@@ -538,7 +536,7 @@ class TerritoryModel(mesa.Model):
         self.recorder.record(self, w - self.policy_week0, counts, costs, referrals, utility)
 
     def _prices(self) -> tuple:
-        """Prices of the week (``accounts_kernel``'s arguments after the patient arrays)."""
+        """Prices of the week (``accounts.weekly_costs``' ``prices``)."""
         cp, ct = self.cost_params, self.costtables
         return (cp.gp_consultation_eur, cp.teleconsultation_eur, cp.emergency_visit_eur, ct["hospital_stay"],
                 cp.transport_per_stay_eur, ct["drugs_per_year"], ct["other_ambulatory_per_year"] * self.policy.ambulatory_cost_multiplier,

@@ -22,8 +22,8 @@ from territoire.model.events_codes import (
     OTHER_GP, ROUTINE, ROUTINE_DONE, ROUTINE_TELE, SNP_VISIT, TRANSPORTED, URGENT, URGENT_ED, URGENT_GP, URGENT_TELE,
 )
 from territoire.model.indicators import (
-    ADULTS, AGED_40, ALIVE, COMPLICATED0, DEATHS_WITH0, ENROLLED, HOSPITALISED0, PREVALENT0, TELEMONITORED, WITHOUT_GP,
-    WOMEN_50,
+    ADULTS, AGED_40, ALIVE, COMPLICATED0, DEATHS_WITH0, DIED_ENROLLED, DIED_TELEMONITORED, ENROLLED, HOSPITALISED0, PREVALENT0,
+    TELEMONITORED, TREATED0, WITHOUT_GP, WOMEN_50,
 )
 from territoire.model.rng import uniform_np
 
@@ -255,6 +255,8 @@ def events_kernel(week, key, alive, event, acute, stage, weeks_since, telemonito
 def accounts_kernel(partial, alive, event, acute, stage, commune, enrolled, telemonitored,
                     gp_eur, tele_eur, emergency_eur, hospital_stay_eur, transport_eur, drugs_year, ambulatory_year,
                     other_hospital_year, programme_year, telemonitoring_year, transport_trip_eur):
+    """The week's per-patient cost items (communes, items), billed patient by patient: what
+    ``accounts.weekly_costs`` computes from the counts (the tests compare). ``partial``: its shape only."""
     counted = alive | (event & DIED != 0)
     out = np.zeros(partial.shape[1:])
     ev = event
@@ -313,4 +315,7 @@ def count_kernel(partial, alive, event, acute, age_weeks, sex, stage, commune, v
     for d in range(N_DISEASES):
         count(PREVALENT0 + d, living & (stage[:, d] > 0))
         count(COMPLICATED0 + d, living & (stage[:, d] == 3))
+        count(TREATED0 + d, (stage[:, d] > 0) & ~((d == OSTEOPOROSIS) & (stage[:, d] == 2)))  # the living and the dead
+    count(DIED_ENROLLED, died & enrolled)
+    count(DIED_TELEMONITORED, died & telemonitored)
     return out

@@ -42,6 +42,40 @@ def test_costs_add_up_to_their_items_at_every_level(year_run):
     assert (wide["cost_gp_visits"] > 0).all() and (wide.loc[(slice(None), "territory"), "cost_total"] > 1e6).all()
 
 
+def test_costs_priced_from_the_counts_equal_the_bill_patient_by_patient(territory):
+    """``accounts.weekly_costs`` prices the week's counts; ``reference.accounts_kernel`` bills each
+    patient by the rules (a teleconsultation is not a GP visit, mobile-team visits are not billed, the
+    dead are billed their last week…). With every lever that adds a kind of cost on from week 0, each
+    per-patient item must agree every week. Tolerance rtol 1e-12: a product rounds once, a sum of
+    thousands of prices at every step."""
+    from territoire.model import accounts, reference
+    from territoire.scenarios.levers import Lever
+    from territoire.scenarios.schema import load_scenario
+
+    levers = [Lever(lv.type, 0, 0, dict(lv.params)) for name in ("mobilite", "telemedecine", "territoire-2030")
+              for lv in load_scenario(name, territory).levers if lv.type != "cpts"]  # its rota would take every emergency
+    model = TerritoryModel(seed=11, territory=territory).start_policy(levers)
+    per_patient = [j for j in range(accounts.N_ITEMS)
+                   if j not in (accounts.SPECIALIST_VISITS, accounts.COORDINATION, accounts.POLICY)]
+    billed = np.zeros(accounts.N_ITEMS)
+    dead_billed = 0
+    for _ in range(12):
+        model.step()  # the state after a step is what the week's tally saw
+        p = model.patients
+        bill = reference.accounts_kernel(np.zeros((1, territory.n_communes, accounts.N_ITEMS)), p.alive, model.event,
+                                         model.acute, p.stage, p.commune, p.enrolled, p.telemonitored, *model._prices())
+        priced = model.recorder.costs[-1]
+        np.testing.assert_allclose(priced[:, per_patient], bill[:, per_patient], rtol=1e-12, atol=1e-9)
+        billed += bill.sum(axis=0)
+        counts = model.recorder.counts[-1]  # treated diabetes/COPD: the living (= prevalent) and the dead
+        dead_billed += int(counts[..., [C["treated_diabetes"], C["treated_copd"]]].sum()
+                           - counts[..., [C["prevalent_diabetes"], C["prevalent_copd"]]].sum())
+    free = [accounts.ITEMS.index("other_hospital_osteoporosis")]  # priced 0 in CostParams
+    unused = [accounts.ITEMS[j] for j in per_patient if billed[j] == 0 and j not in free]
+    assert not unused, unused  # every price was used
+    assert dead_billed > 0  # patients who died during a week were billed it
+
+
 def test_mesa_datacollector_reports_each_week_what_the_indicators_say(year_run):
     """The DataCollector's figures (for ``mesa.batch_run``) are those of the week just stepped."""
     reported = year_run.datacollector.get_model_vars_dataframe()
@@ -98,13 +132,13 @@ def _step_alike(fast, slow, weeks):
 
 
 def test_kernels_equal_the_readable_reference(small_territory):
-    # Same seed, same counter-based draws: every patient array and weekly counter must be identical.
-    # Costs are summed in another order (per chunk in the kernel), hence rtol 1e-12 on euros.
+    # Same seed, same counter-based draws: every patient array and weekly counter must be identical,
+    # hence the costs priced from them.
     fast = TerritoryModel(seed=5, territory=small_territory)
     slow = TerritoryModel(seed=5, territory=small_territory, kernels="reference")
     events = 0
     for _ in _step_alike(fast, slow, 40):
-        np.testing.assert_allclose(fast.recorder.costs[-1], slow.recorder.costs[-1], rtol=1e-12)
+        np.testing.assert_array_equal(fast.recorder.costs[-1], slow.recorder.costs[-1])
         events += int(fast.recorder.counts[-1][..., C["hospitalised"]].sum())
     assert events > 20  # the comparison covered hospital stays, not only quiet weeks
 
@@ -166,12 +200,12 @@ def test_kernels_equal_the_reference_when_no_visit_is_left(small_territory):
 def test_fused_passes_equal_the_stage_kernels_run_one_after_the_other(small_territory):
     # Stages 1-4 each touch only their own patient's slot, so the fused pass (chunk by chunk) must give
     # exactly what the four parallel stage kernels give one after the other; the fused tally of stages
-    # 8-9 adds the same numbers in the same order as the costing, counting and utility kernels, so
-    # even the floating-point sums must be bit-identical.
+    # 9 adds the same numbers in the same order as the counting and utility kernels, so even the
+    # floating-point sums must be bit-identical.
     fused = TerritoryModel(seed=8, territory=small_territory)
     stagewise = TerritoryModel(seed=8, territory=small_territory)
     stagewise.fused = False
-    assert fused._cost_scratch.shape[0] > 1  # several blocks, summed in order
+    assert fused._count_scratch.shape[0] > 1  # several blocks, summed in order
     for week in range(30):
         fused.step()
         stagewise.step()
