@@ -95,3 +95,27 @@ def test_ctrl_c_inside_a_numba_kernel_counts_as_an_interruption():
     except SystemError as exc:
         assert _interrupted(exc)
     assert not _interrupted(SystemError("something else")) and _interrupted(KeyboardInterrupt())
+
+
+def test_the_cycle_collector_is_off_only_for_commands_that_build_one_model(monkeypatch):
+    # `run` and `checkpoint` end with their one model: no collection is worth its walk over the
+    # libraries' objects. `compare` and the others leave models behind as cyclic garbage: the
+    # collector must stay on for them, or memory grows with every replicate.
+    import gc
+
+    from territoire import cli
+
+    seen = {}
+    monkeypatch.setattr(cli, "main", lambda argv: seen.setdefault(argv[0], gc.isenabled()) and 0)
+    monkeypatch.setattr(cli.os, "_exit", lambda code: None)
+    monkeypatch.setattr(cli.atexit, "_run_exitfuncs", lambda: None)
+    monkeypatch.setattr(cli.sys, "exit", lambda code: None)
+    was_enabled = gc.isenabled()
+    try:
+        for verb in ("run", "checkpoint", "compare", "sweep", "app"):
+            gc.enable()
+            monkeypatch.setattr(cli.sys, "argv", ["territoire", verb])
+            cli.entry()
+    finally:
+        (gc.enable if was_enabled else gc.disable)()
+    assert seen == {"run": False, "checkpoint": False, "compare": True, "sweep": True, "app": True}
