@@ -163,6 +163,20 @@ def sweep_runs_per_minute(workers: int, runs: int) -> float:
         return (len(stamps) - 1) / (stamps[-1] - stamps[0]) * 60
 
 
+def python_loop_ns(iterations: int = 5_000_000) -> float:
+    """Nanoseconds per iteration of a plain Python loop of integer additions, best of 3: how fast this
+    shared machine runs at the moment. Its speed moves from day to day (by 1.5-2.5× between sessions,
+    seen here), so only figures measured at a similar loop time compare across runs."""
+    best = float("inf")
+    for _ in range(3):
+        start = time.perf_counter()
+        total = 0
+        for i in range(iterations):
+            total += i
+        best = min(best, time.perf_counter() - start)
+    return best / iterations * 1e9
+
+
 def memory_bandwidth_gbs(megabytes: int = 512) -> float:
     """Copy bandwidth of this machine (read + write bytes per second), best of 5 large numpy copies."""
     import numpy as np
@@ -219,6 +233,9 @@ def write_markdown(results: dict, path: Path) -> None:
         "Run from the repository root: `python -m bench` (about 10 minutes; `--quick` for fewer weeks per",
         "measurement). Each figure is measured in the same run as its reference; thread counts and cold",
         "compile caches are measured in fresh subprocesses. This file is rewritten by every run.",
+        "The speed of the shared machine the project runs on moves from day to day (1.5-2.5× between",
+        "sessions): `machine_python_loop_ns_*`, a plain Python loop timed at the start and at the end,",
+        "tells how fast it was; compare the figures of two runs only at similar loop times.",
         "",
         f"Latest: {results['date']}, `{results['command']}`, {m['cores']} cores ({m['processor']}), Python {m['python']}.",
         "",
@@ -240,6 +257,7 @@ def main(argv: list[str] | None = None) -> int:
         figures[name] = (value, unit)
         print(f"{name}: {value:,.3f} {unit}", flush=True)
 
+    report("machine_python_loop_ns_at_start", python_loop_ns(), "ns an iteration (plain Python loop: the machine's speed now)")
     with tempfile.TemporaryDirectory() as cache:
         cold = _python(FULL_RUN.format(), env={"NUMBA_CACHE_DIR": cache})
         warm = _python(FULL_RUN.format(), env={"NUMBA_CACHE_DIR": cache})
@@ -337,6 +355,7 @@ def main(argv: list[str] | None = None) -> int:
     report("step_time_lower_bound_ms", bound * 1e3, "ms (bytes touched ÷ bandwidth)")
     report("step_time_ms", actual * 1e3, "ms (2 threads)")
     report("step_time_vs_bandwidth_bound", actual / bound, "x the bound")
+    report("machine_python_loop_ns_at_end", python_loop_ns(), "ns an iteration (the same loop as at the start)")
 
     results = {
         "date": date.today().isoformat(),
