@@ -105,8 +105,13 @@ def test_the_cycle_collector_is_off_only_for_commands_that_build_one_model(monke
 
     from territoire import cli
 
-    seen = {}
-    monkeypatch.setattr(cli, "main", lambda argv: seen.setdefault(argv[0], gc.isenabled()) and 0)
+    seen = {}  # verb → whether the collector was on while the command ran
+
+    def fake_main(argv):
+        seen[argv[0]] = gc.isenabled()
+        return 0
+
+    monkeypatch.setattr(cli, "main", fake_main)
     monkeypatch.setattr(cli.os, "_exit", lambda code: None)
     monkeypatch.setattr(cli.atexit, "_run_exitfuncs", lambda: None)
     monkeypatch.setattr(cli.sys, "exit", lambda code: None)
