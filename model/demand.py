@@ -6,7 +6,7 @@ from numba import njit, prange
 
 from territoire.agents.patients import WEEKS_PER_YEAR
 from territoire.model.chunks import CHUNK
-from territoire.model.demography import stage_combo
+from territoire.model.demography import stage_combo, whole_years
 from territoire.model.events_codes import FOLLOWUP, ROUTINE, URGENT
 from territoire.model.rng import uniform
 
@@ -57,7 +57,7 @@ def demand_chunk(lo, hi, week, key, alive, age_weeks, stage, weeks_since, enroll
         if pending_routine[i] > 0:
             ev |= ROUTINE
         else:
-            age = min(age_weeks[i] // WEEKS_PER_YEAR, routine_weekly_by_age.shape[0] - 1)
+            age = min(whole_years(age_weeks[i]), routine_weekly_by_age.shape[0] - 1)
             if uniform(key, i, week, ROUTINE_SLOT) < routine_weekly_by_age[age]:
                 ev |= ROUTINE
         event[i] = ev

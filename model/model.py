@@ -39,20 +39,22 @@ N_APL_AGE_BANDS = 19  # DREES 5-year bands 0-4 … 90+
 
 
 @lru_cache(maxsize=None)
+@lru_cache(maxsize=2)
 def _kernels(name: str) -> SimpleNamespace:
     """The stage functions: the numba kernels, or the readable numpy reference with the same signatures."""
     if name == "numba":
         return SimpleNamespace(
             demography_kernel=demography_kernel, onset_kernel=onset_kernel, progression_kernel=progression_kernel,
             demand_kernel=demand_kernel, access_kernel=access_kernel, events_kernel=events_kernel,
-            count_kernel=indicators.count_kernel,
+            count_kernel=indicators.count_kernel, workload_kernel=workforce.workload_kernel,
+            departures_kernel=workforce.departures_kernel,
         )
     if name == "reference":
         from territoire.model import reference
 
         return SimpleNamespace(**{k: getattr(reference, k) for k in (
             "demography_kernel", "onset_kernel", "progression_kernel", "demand_kernel", "access_kernel",
-            "events_kernel", "count_kernel")})
+            "events_kernel", "count_kernel", "workload_kernel", "departures_kernel")})
     raise ValueError(f"kernels must be 'numba' or 'reference', got {name!r}")
 
 

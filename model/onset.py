@@ -14,6 +14,7 @@ from numba import njit, prange
 
 from territoire.agents.patients import DIABETES, HEART_FAILURE, WEEKS_PER_YEAR
 from territoire.model.chunks import CHUNK
+from territoire.model.demography import whole_years
 from territoire.model.events_codes import ONSET
 from territoire.model.rng import uniform
 
@@ -65,7 +66,7 @@ def onset_chunk(lo, hi, week, key, alive, age_weeks, sex, stage, weeks_since, ev
     for i in range(lo, hi):
         u = uniform(key, i, week, 0)
         d = int(u * n_d)
-        age = min(age_weeks[i] // WEEKS_PER_YEAR, onset_table.shape[2] - 1)
+        age = min(whole_years(age_weeks[i]), onset_table.shape[2] - 1)
         row = n_d if (d == HEART_FAILURE) & (stage[i, DIABETES] > 0) else d
         hazard = min(onset_table[row, sex[i], age] * onset_multiplier[d], width)
         if alive[i] & (stage[i, d] == 0) & (u - d * width < hazard):

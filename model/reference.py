@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from territoire.agents.patients import DIABETES, HEART_FAILURE, NO_GP, OSTEOPOROSIS, WEEKS_PER_YEAR
+from territoire.agents.providers import WEEKS_OF_ACTIVITY
 from territoire.model import accounts as acc
 from territoire.model.access import (
     BOOTH, MOBILE, MOBILE_TEAM_VISITS, NEAR_BOOTH, NURSING_HOME_AGE_WEEKS, NURSING_HOME_SLOT, OUT_OF_HOURS_SLOT, REFERRAL_SLOT, SNP,
@@ -26,6 +27,7 @@ from territoire.model.indicators import (
     TELEMONITORED, TREATED0, WITHOUT_GP, WOMEN_50,
 )
 from territoire.model.rng import uniform_np
+from territoire.model.workforce import OVERLOAD_MEMORY_WEEKS
 
 N_DISEASES = 4
 
@@ -319,3 +321,30 @@ def count_kernel(partial, alive, event, acute, age_weeks, sex, stage, commune, v
     count(DIED_ENROLLED, died & enrolled)
     count(DIED_TELEMONITORED, died & telemonitored)
     return out
+
+
+def workload_kernel(active, activity_per_year, used, turned_away, workload, weeks_worked):
+    """Each working GP's workload, an exponential average over ~26 weeks of (consultations given +
+    requests turned away) ÷ weekly capacity, started at the first week seen."""
+    capacity = activity_per_year / WEEKS_OF_ACTIVITY
+    working = active & (capacity > 0)
+    load = np.divide(used + turned_away, capacity, out=np.zeros_like(capacity), where=working)
+    first = working & (weeks_worked == 0)
+    later = working & ~first
+    workload[first] = load[first]
+    workload[later] += (load[later] - workload[later]) / OVERLOAD_MEMORY_WEEKS
+    weeks_worked[working] += 1
+
+
+def departures_kernel(week, key, active, age, newly_installed, installed_week, workload, retirement_from_age,
+                      retirement_per_year, retirement_multiplier, overload_threshold, overload_departure_per_week):
+    """Active GPs age a week; each stops with the yearly retirement probability of the last age band
+    they have reached (÷ 52, × the multiplier), plus the overload departure if overloaded."""
+    age[active] += 1.0 / WEEKS_PER_YEAR
+    newly_installed[active & newly_installed & (week - installed_week >= WEEKS_PER_YEAR)] = False
+    yearly = np.zeros_like(age)
+    for start, per_year in zip(retirement_from_age, retirement_per_year):
+        yearly[age >= start] = per_year
+    p = yearly / WEEKS_PER_YEAR * retirement_multiplier
+    p[workload > overload_threshold] += overload_departure_per_week
+    return np.flatnonzero(active & (_draw(key, np.arange(active.size), week, 0) < p))

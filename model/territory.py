@@ -9,13 +9,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import networkx as nx
 import numpy as np
 import pandas as pd
 
-from territoire.model.road_cache import cached_network
+from territoire.model.road_cache import PickledGraph, cached_network
 from territoire.scenarios.datafiles import data_path
+
+if TYPE_CHECKING:
+    import networkx as nx  # imported where a graph is built: a run from the caches never needs it (``road_cache``)
 
 EARTH_RADIUS_KM = 6371.0088  # mean Earth radius (IUGG)
 
@@ -59,6 +62,8 @@ def build_road_network(communes: pd.DataFrame, poles: pd.DataFrame, params: Netw
 
     Nodes are INSEE codes (communes) and ``pole:<id>`` (poles); edges carry ``km`` and ``minutes``.
     """
+    import networkx as nx
+
     graph = nx.Graph()
     lat = communes["lat"].to_numpy(float)
     lon = communes["lon"].to_numpy(float)
@@ -96,6 +101,7 @@ def shortest_minutes(graph: nx.Graph, sources: list[str], targets: list[str]) ->
 
     Dijkstra from every source at once in scipy's compiled routine (the embedded territory: ~5 ms,
     against ~0.1 s for networkx's Python one, with the same sums along the same paths)."""
+    import networkx as nx
     from scipy.sparse.csgraph import dijkstra
 
     nodes = list(graph.nodes)
@@ -105,11 +111,12 @@ def shortest_minutes(graph: nx.Graph, sources: list[str], targets: list[str]) ->
     return np.ascontiguousarray(minutes[:, [index[t] for t in targets]])
 
 
-def road_network(communes: pd.DataFrame, poles: pd.DataFrame, params: NetworkParams) -> tuple[nx.Graph, np.ndarray, np.ndarray]:
+def road_network(communes: pd.DataFrame, poles: pd.DataFrame, params: NetworkParams) -> tuple[PickledGraph, np.ndarray, np.ndarray]:
     """The road network and its shortest-path minutes, commune × commune (diagonal 0) and commune × pole."""
     graph = build_road_network(communes, poles, params)
     codes = communes["insee"].tolist()
-    return graph, shortest_minutes(graph, codes, codes), shortest_minutes(graph, codes, [f"pole:{p}" for p in poles["pole"]])
+    return (PickledGraph.of(graph), shortest_minutes(graph, codes, codes),
+            shortest_minutes(graph, codes, [f"pole:{p}" for p in poles["pole"]]))
 
 
 def load_poles(path: Path | None = None) -> pd.DataFrame:
@@ -159,7 +166,7 @@ class Territory:
     name: str
     communes: pd.DataFrame
     poles: pd.DataFrame
-    graph: nx.Graph
+    road_graph: PickledGraph  # the road network, unpickled on first use (``graph``)
     travel_min: np.ndarray
     pole_travel_min: np.ndarray
     params: NetworkParams = field(default_factory=NetworkParams)
@@ -178,11 +185,11 @@ class Territory:
         communes = validate_communes(communes, source)
         poles = load_poles() if poles is None else poles
         communes["zone"] = np.where(communes["epci"].isin(priority_epcis), "ZIP", "ZAC")
-        graph, travel, pole_travel = cached_network(communes, poles, params, lambda: road_network(communes, poles, params))
+        road_graph, travel, pole_travel = cached_network(communes, poles, params, lambda: road_network(communes, poles, params))
         area = communes["area_km2"].fillna(communes["area_km2"].median() if communes["area_km2"].notna().any() else 10.0)
         radius_km = np.sqrt(area.to_numpy(float) / np.pi)
         np.fill_diagonal(travel, 0.5 * radius_km * params.detour_factor / params.intra_commune_speed_kmh * 60.0)
-        return cls(name, communes, poles.reset_index(drop=True), graph, travel, pole_travel, params)
+        return cls(name, communes, poles.reset_index(drop=True), road_graph, travel, pole_travel, params)
 
     @classmethod
     def default(cls, params: NetworkParams | None = None) -> "Territory":
@@ -197,6 +204,11 @@ class Territory:
         )
 
     # ---- convenient views -------------------------------------------------------------------
+    @property
+    def graph(self) -> nx.Graph:
+        """The road network: communes and poles as nodes, edges with their ``km`` and ``minutes``."""
+        return self.road_graph.graph()
+
     @property
     def n_communes(self) -> int:
         return len(self.communes)

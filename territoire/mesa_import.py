@@ -11,6 +11,10 @@ stand-in leaves ``sys.modules`` as soon as Mesa is in: later imports of scipy ge
 
 (Mesa 3.4+ also imports ``scipy.spatial.KDTree`` in ``mesa.discrete_space``: there scipy.spatial is
 imported as usual, takes the real ``distance`` module, and the stand-in saves nothing.)
+
+Mesa's grid spaces import networkx too (~0.2 s here), for their network grid, without using it at
+import. It gets the same kind of stand-in, whose every name imports the real networkx; a territoire
+run never asks for one (the road graph stays pickled until the map or the report draws it).
 """
 
 from __future__ import annotations
@@ -21,40 +25,48 @@ import sys
 import types
 
 DEFERRED = "scipy.spatial.distance"
+NETWORKX = "networkx"
 
 
-def _real_module() -> types.ModuleType:
-    if isinstance(sys.modules.get(DEFERRED), _StandIn):
-        del sys.modules[DEFERRED]
-    return importlib.import_module(DEFERRED)
+def _real_module(name: str = DEFERRED) -> types.ModuleType:
+    if isinstance(sys.modules.get(name), _StandIn):
+        del sys.modules[name]
+    return importlib.import_module(name)
 
 
 def cdist(*args, **kwargs):
     """``scipy.spatial.distance.cdist``, imported on the first call."""
-    return _real_module().cdist(*args, **kwargs)
+    return _real_module(DEFERRED).cdist(*args, **kwargs)
 
 
 class _StandIn(types.ModuleType):
+    """A module that imports the real one named like it for any name asked of it."""
+
     def __getattr__(self, name: str):
         if name.startswith("__"):  # the import system probes __path__, __spec__…: a plain module has none
             raise AttributeError(name)
-        return getattr(_real_module(), name)
+        return getattr(_real_module(self.__name__), name)
 
 
 def import_mesa() -> types.ModuleType:
-    """``import mesa``, with scipy.spatial left for the first call that needs it."""
-    if "mesa" in sys.modules or DEFERRED in sys.modules or importlib.util.find_spec("scipy") is None:
+    """``import mesa``, with scipy.spatial left for the first call that needs it and networkx for its first use."""
+    if "mesa" in sys.modules:
         import mesa
 
         return mesa
-    stand_in = _StandIn(DEFERRED, "stand-in for scipy.spatial.distance while Mesa is imported (territoire.mesa_import)")
-    stand_in.cdist = cdist
-    sys.modules[DEFERRED] = stand_in
+    stand_ins = {}
+    if DEFERRED not in sys.modules and importlib.util.find_spec("scipy") is not None:
+        stand_ins[DEFERRED] = _StandIn(DEFERRED, "stand-in for scipy.spatial.distance while Mesa is imported (territoire.mesa_import)")
+        stand_ins[DEFERRED].cdist = cdist
+    if NETWORKX not in sys.modules and importlib.util.find_spec(NETWORKX) is not None:
+        stand_ins[NETWORKX] = _StandIn(NETWORKX, "stand-in for networkx while Mesa is imported (territoire.mesa_import)")
+    sys.modules.update(stand_ins)
     try:
         import mesa
     finally:
-        if sys.modules.get(DEFERRED) is stand_in:
-            del sys.modules[DEFERRED]
-            if "scipy.spatial" in sys.modules:  # imported meanwhile, it may hold the stand-in as its ``distance``
-                sys.modules["scipy.spatial"].distance = _real_module()
+        for name, stand_in in stand_ins.items():
+            if sys.modules.get(name) is stand_in:
+                del sys.modules[name]
+                if name == DEFERRED and "scipy.spatial" in sys.modules:  # imported meanwhile, it may hold the stand-in
+                    sys.modules["scipy.spatial"].distance = _real_module(DEFERRED)
     return mesa

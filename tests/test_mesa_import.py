@@ -51,3 +51,20 @@ def test_an_already_imported_mesa_is_left_alone():
         "print(import_mesa() is mesa, type(sys.modules.get('scipy.spatial.distance')).__name__)\n"
     )
     assert out == "True module"
+
+
+def test_mesa_comes_without_networkx_and_its_network_grid_still_works():
+    out = _run(
+        "import sys\n"
+        "from territoire.mesa_import import import_mesa\n"
+        "mesa = import_mesa()\n"
+        "major, minor = (int(x) for x in mesa.__version__.split('.')[:2])\n"
+        # Mesa 3.5 names nx.spring_layout as a default argument in its discrete space: there networkx is imported
+        "print((major, minor) >= (3, 5) or 'networkx' not in sys.modules)\n"
+        "from mesa.space import NetworkGrid\n"
+        "import networkx as nx\n"  # a later import: the real module
+        "print(hasattr(nx, '__path__'), type(nx).__name__)\n"
+        "grid = NetworkGrid(nx.path_graph(3))\n"
+        "print(sorted(grid.get_neighborhood(1, include_center=False)))\n"
+    )
+    assert out.splitlines() == ["True", "True module", "[0, 2]"]

@@ -157,3 +157,40 @@ def test_gp_agents_are_views_of_the_gp_table(territory):
     arrays = m.gp_arrays()
     np.testing.assert_array_equal(arrays["commune"], [g.commune for g in m.gp_slots])
     np.testing.assert_array_equal(arrays["activity"], [g.activity_per_year if g.active else 0.0 for g in m.gp_slots])
+
+
+def test_the_gp_stage_kernels_equal_their_readable_reference():
+    """Workloads, ageing and departures (``workforce``'s kernels) against their numpy statement in
+    ``reference.py``, week after week on a table with every case: gone GPs, GPs without capacity,
+    the first week seen, overloaded GPs, every retirement band, newly installed GPs. Exact equality:
+    the same operations on the same floats, and the same counter-based draws."""
+    from territoire.model import reference, workforce
+    from territoire.model.rng import process_key
+
+    rng = np.random.default_rng(7)
+    n = 300
+    columns = {
+        "active": rng.random(n) < 0.9, "activity_per_year": np.where(rng.random(n) < 0.05, 0.0, rng.uniform(2e3, 6e3, n)),
+        "workload": np.zeros(n), "weeks_worked": np.where(rng.random(n) < 0.5, 0, 30).astype(np.int64),
+        "age": rng.uniform(30.0, 72.0, n), "newly_installed": rng.random(n) < 0.3,
+        "installed_week": rng.integers(-60, 0, n).astype(np.int64),
+    }
+    fast = {k: v.copy() for k, v in columns.items()}
+    slow = {k: v.copy() for k, v in columns.items()}
+    starts, per_year = np.array([0.0, 60.0, 65.0, 70.0]), np.array([0.005, 0.06, 0.25, 0.5])
+    key = process_key(1, "workforce.leave")
+    departures = 0
+    for week in range(150):
+        used = rng.uniform(0.0, 200.0, n)  # consultations given: some GPs over twice their capacity
+        turned_away = rng.integers(0, 40, n).astype(np.int64)
+        gone = []
+        for k, t in ((workforce, fast), (reference, slow)):
+            k.workload_kernel(t["active"], t["activity_per_year"], used, turned_away, t["workload"], t["weeks_worked"])
+            gone.append(list(k.departures_kernel(week, key, t["active"], t["age"], t["newly_installed"], t["installed_week"],
+                                                 t["workload"], starts, per_year, 1.5, 1.5, 0.3 / 52)))
+            t["active"][gone[-1]] = False
+        assert gone[0] == gone[1], f"week {week}"
+        for name in columns:
+            np.testing.assert_array_equal(fast[name], slow[name], err_msg=f"{name}, week {week}")
+        departures += len(gone[0])
+    assert departures > 50 and (fast["workload"] > 1.5).any() and not fast["newly_installed"][fast["active"]].any()

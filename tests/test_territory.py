@@ -107,15 +107,22 @@ def test_the_road_network_key_follows_positions_poles_and_parameters(tmp_path, m
     assert len(list((tmp_path / "road-networks").glob("*.pkl"))) == 2
 
 
-@pytest.mark.parametrize("content", [b"", b"not a pickle", "wrong shapes"])
+@pytest.mark.parametrize("content", [b"", b"not a pickle", "wrong shapes", "graph altered", "old format"])
 def test_a_corrupt_road_network_entry_is_reported_and_built_again(tmp_path, monkeypatch, content):
+    import hashlib
     import pickle
 
     monkeypatch.setenv("TERRITOIRE_CACHE_DIR", str(tmp_path))
     good = Territory.default()
     (entry,) = (tmp_path / "road-networks").glob("*.pkl")
+    graph_data, digest, n_nodes, travel, pole_travel = pickle.loads(entry.read_bytes())
+    assert hashlib.sha256(graph_data).hexdigest() == digest and n_nodes == good.graph.number_of_nodes()
     if content == "wrong shapes":
-        content = pickle.dumps((good.graph, np.zeros((3, 3)), np.zeros((3, 4))))
+        content = pickle.dumps((graph_data, digest, n_nodes, np.zeros((3, 3)), np.zeros((3, 4))))
+    elif content == "graph altered":  # the graph's pickle no longer matches its digest
+        content = pickle.dumps((graph_data[:-1] + b"!", digest, n_nodes, travel, pole_travel))
+    elif content == "old format":  # format 1: the graph unpickled with the matrices
+        content = pickle.dumps((good.graph, travel, pole_travel))
     entry.write_bytes(content)
     with pytest.warns(UserWarning, match="road-network cache: .* is unreadable"):
         again = Territory.default()
@@ -136,15 +143,29 @@ def test_an_unwritable_road_network_cache_is_reported_and_not_fatal(tmp_path, mo
 
 def test_a_territory_from_the_cache_imports_no_scipy(tmp_path):
     """What the cache is for: a command line that finds its network there never imports scipy.spatial
-    (~0.2 s). Run in fresh interpreters, since this one has imported everything already."""
+    (~0.2 s), nor networkx (~0.2 s) unless it asks for the graph. Run in fresh interpreters, since
+    this one has imported everything already."""
     import os
     import subprocess
     import sys
 
-    script = ("import sys\nfrom territoire.model.territory import Territory\nTerritory.default()\n"
-              "print(sorted(m for m in ('scipy.spatial', 'scipy.sparse') if m in sys.modules))\n")
+    script = ("import sys\nfrom territoire.model.territory import Territory\nt = Territory.default()\n"
+              "print(sorted(m for m in ('networkx', 'scipy.spatial', 'scipy.sparse') if m in sys.modules))\n"
+              "print(t.graph.number_of_nodes(), 'networkx' in sys.modules)\n")  # the graph itself, when asked for
     env = {**os.environ, "TERRITOIRE_CACHE_DIR": str(tmp_path)}
     first, second = (subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True)
                      for _ in range(2))
-    assert first.stdout.strip() == "['scipy.sparse', 'scipy.spatial']"  # built: the guard sees scipy when it is there
-    assert second.stdout.strip() == "[]"
+    assert first.stdout.split("\n")[0] == "['networkx', 'scipy.sparse', 'scipy.spatial']"  # built: the guard sees them
+    assert second.stdout.split("\n")[:2] == ["[]", "146 True"]  # nor networkx, until the graph is asked for
+
+
+def test_a_pickled_territory_keeps_its_road_graph_pickled_until_asked_for():
+    """Checkpoints and the burn-in cache pickle the model with its territory: loading one must not
+    unpickle the graph (that imports networkx), and the graph must come back whole when asked for."""
+    import pickle
+
+    t = Territory.default()
+    assert t.graph.number_of_nodes() == 146  # unpickled here
+    again = pickle.loads(pickle.dumps(t))
+    assert again.road_graph._graph is None
+    _same_network(again, t)
