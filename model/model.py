@@ -39,7 +39,6 @@ N_APL_AGE_BANDS = 19  # DREES 5-year bands 0-4 … 90+
 
 
 @lru_cache(maxsize=None)
-@lru_cache(maxsize=2)
 def _kernels(name: str) -> SimpleNamespace:
     """The stage functions: the numba kernels, or the readable numpy reference with the same signatures."""
     if name == "numba":

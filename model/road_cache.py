@@ -37,7 +37,6 @@ MAX_ENTRIES = 32  # an entry is ~0.2 MB for the embedded territory
 _BUILDER = Path(__file__).with_name("territory.py")  # the code the network is built by
 
 
-
 class PickledGraph:
     """A road graph kept as its pickle until first asked for (``graph()``), and pickled as those bytes."""
 
