@@ -177,6 +177,33 @@ def python_loop_ns(iterations: int = 5_000_000) -> float:
     return best / iterations * 1e9
 
 
+def compiled_draw_ns(draws: int = 5_000_000) -> float:
+    """Nanoseconds per counter-based draw (``rng.uniform``) in a compiled one-thread loop, best of 3:
+    the machine's speed now for the kernels' kind of work. On this shared machine it does not always
+    move with the Python loop: on 2026-12-01 the loop took 40 ns, near a fast day's 35, while the step
+    ran 13.9 million patient-weeks a second, against 16-21 on 2026-11-26."""
+    import numpy as np
+    from numba import njit
+
+    from territoire.model.rng import uniform
+
+    @njit
+    def total(key, n):
+        s = 0.0
+        for i in range(n):
+            s += uniform(key, i, 0, 0)
+        return s
+
+    key = np.uint64(12345)
+    total(key, 10)  # compile
+    best = float("inf")
+    for _ in range(3):
+        start = time.perf_counter()
+        total(key, draws)
+        best = min(best, time.perf_counter() - start)
+    return best / draws * 1e9
+
+
 def memory_bandwidth_gbs(megabytes: int = 512) -> float:
     """Copy bandwidth of this machine (read + write bytes per second), best of 5 large numpy copies."""
     import numpy as np
@@ -234,8 +261,9 @@ def write_markdown(results: dict, path: Path) -> None:
         "measurement). Each figure is measured in the same run as its reference; thread counts and cold",
         "compile caches are measured in fresh subprocesses. This file is rewritten by every run.",
         "The speed of the shared machine the project runs on moves from day to day (1.5-2.5× between",
-        "sessions): `machine_python_loop_ns_*`, a plain Python loop timed at the start and at the end,",
-        "tells how fast it was; compare the figures of two runs only at similar loop times.",
+        "sessions): `machine_python_loop_ns_*` (a plain Python loop) and `machine_compiled_draw_ns_*` (a",
+        "compiled loop of the kernels' random draws), timed at the start and at the end, tell how fast it",
+        "was, and the two do not always move together; compare two runs only at similar figures of both.",
         "",
         f"Latest: {results['date']}, `{results['command']}`, {m['cores']} cores ({m['processor']}), Python {m['python']}.",
         "",
@@ -258,6 +286,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{name}: {value:,.3f} {unit}", flush=True)
 
     report("machine_python_loop_ns_at_start", python_loop_ns(), "ns an iteration (plain Python loop: the machine's speed now)")
+    report("machine_compiled_draw_ns_at_start", compiled_draw_ns(), "ns a draw (compiled loop, one thread: the same for the kernels' work)")
     with tempfile.TemporaryDirectory() as cache:
         cold = _python(FULL_RUN.format(), env={"NUMBA_CACHE_DIR": cache})
         warm = _python(FULL_RUN.format(), env={"NUMBA_CACHE_DIR": cache})
@@ -356,6 +385,7 @@ def main(argv: list[str] | None = None) -> int:
     report("step_time_ms", actual * 1e3, "ms (2 threads)")
     report("step_time_vs_bandwidth_bound", actual / bound, "x the bound")
     report("machine_python_loop_ns_at_end", python_loop_ns(), "ns an iteration (the same loop as at the start)")
+    report("machine_compiled_draw_ns_at_end", compiled_draw_ns(), "ns a draw (the same compiled loop as at the start)")
 
     results = {
         "date": date.today().isoformat(),

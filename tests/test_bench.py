@@ -59,3 +59,10 @@ def test_mesa_reference_steps(territory):
     before = sum(a.age_weeks for a in mm.agents)
     mm.step()
     assert len(mm.agents) == 500 and sum(a.age_weeks for a in mm.agents) > before
+
+
+def test_the_machine_speed_probes_run():
+    from bench.__main__ import compiled_draw_ns, python_loop_ns
+
+    for probe in (python_loop_ns, compiled_draw_ns):
+        assert 0.0 < probe(20_000) < 1e6  # nanoseconds an iteration: it ran, and timed what it ran
