@@ -163,18 +163,27 @@ def sweep_runs_per_minute(workers: int, runs: int) -> float:
         return (len(stamps) - 1) / (stamps[-1] - stamps[0]) * 60
 
 
+def best_seconds(run, repeats: int) -> float:
+    """The shortest of ``repeats`` timed calls of ``run()``, in seconds (the least disturbed by the
+    machine's other work)."""
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.perf_counter()
+        run()
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
 def python_loop_ns(iterations: int = 5_000_000) -> float:
     """Nanoseconds per iteration of a plain Python loop of integer additions, best of 3: how fast this
     shared machine runs at the moment. Its speed moves from day to day (by 1.5-2.5× between sessions,
     seen here), so only figures measured at a similar loop time compare across runs."""
-    best = float("inf")
-    for _ in range(3):
-        start = time.perf_counter()
+    def loop():
         total = 0
         for i in range(iterations):
             total += i
-        best = min(best, time.perf_counter() - start)
-    return best / iterations * 1e9
+
+    return best_seconds(loop, 3) / iterations * 1e9
 
 
 def compiled_draw_ns(draws: int = 5_000_000) -> float:
@@ -196,12 +205,7 @@ def compiled_draw_ns(draws: int = 5_000_000) -> float:
 
     key = np.uint64(12345)
     total(key, 10)  # compile
-    best = float("inf")
-    for _ in range(3):
-        start = time.perf_counter()
-        total(key, draws)
-        best = min(best, time.perf_counter() - start)
-    return best / draws * 1e9
+    return best_seconds(lambda: total(key, draws), 3) / draws * 1e9
 
 
 def memory_bandwidth_gbs(megabytes: int = 512) -> float:
@@ -210,12 +214,7 @@ def memory_bandwidth_gbs(megabytes: int = 512) -> float:
 
     src = np.ones(megabytes * 2**20 // 8)
     dst = np.empty_like(src)
-    best = float("inf")
-    for _ in range(5):
-        t = time.perf_counter()
-        np.copyto(dst, src)
-        best = min(best, time.perf_counter() - t)
-    return 2 * src.nbytes / best / 1e9
+    return 2 * src.nbytes / best_seconds(lambda: np.copyto(dst, src), 5) / 1e9
 
 
 def bytes_touched_per_step(n_patients: int) -> int:
