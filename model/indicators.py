@@ -78,24 +78,43 @@ def counter_row(commune, vulnerable, n_columns):
 @njit(cache=True, inline="always")
 def count(flat, row, i, ev, acute, age_weeks, sex, stage, gp, enrolled, telemonitored, flag_bits, flag_index):
     """Add patient i (alive, or died this week) to the counters at ``flat[row:]``."""
-    n_d = stage.shape[1]
     if ev != 0:  # ~6 % of patients a week
-        for f in range(flag_bits.shape[0]):
-            if ev & flag_bits[f]:
-                flat[row + flag_index[f]] += 1
-        if ev & HOSPITALISED:
-            flat[row + HOSPITALISED0 + acute[i]] += 1
+        count_events(flat, row, i, ev, acute, stage, enrolled, telemonitored, flag_bits, flag_index)
         if ev & DIED:
-            for d in range(n_d):
-                s = stage[i, d]
-                if s > 0:
-                    flat[row + DEATHS_WITH0 + d] += 1
-                    flat[row + TREATED0 + d] += treated(d, s)
-            flat[row + DIED_ENROLLED] += enrolled[i]
-            flat[row + DIED_TELEMONITORED] += telemonitored[i]
             return
-    # Every living patient: unconditional additions of 0 or 1, because branches on age, list or
-    # sex are unpredictable and a mispredicted branch costs more than an addition.
+    count_living(flat, row, i, age_weeks, sex, gp, enrolled, telemonitored)
+    if stage_combo(stage, i) != 0:  # ~18 % have one of the four diseases
+        for d in range(stage.shape[1]):
+            s = stage[i, d]
+            flat[row + PREVALENT0 + d] += s > 0
+            flat[row + COMPLICATED0 + d] += s == 3
+            flat[row + TREATED0 + d] += treated(d, s)
+
+
+@njit(cache=True, inline="always")
+def count_events(flat, row, i, ev, acute, stage, enrolled, telemonitored, flag_bits, flag_index):
+    """The counters of patient i's flags of the week (``ev``), and for a death, what they died with."""
+    for f in range(flag_bits.shape[0]):
+        if ev & flag_bits[f]:
+            flat[row + flag_index[f]] += 1
+    if ev & HOSPITALISED:
+        flat[row + HOSPITALISED0 + acute[i]] += 1
+    if ev & DIED:
+        for d in range(stage.shape[1]):
+            s = stage[i, d]
+            if s > 0:
+                flat[row + DEATHS_WITH0 + d] += 1
+                flat[row + TREATED0 + d] += treated(d, s)
+        flat[row + DIED_ENROLLED] += enrolled[i]
+        flat[row + DIED_TELEMONITORED] += telemonitored[i]
+
+
+@njit(cache=True, inline="always")
+def count_living(flat, row, i, age_weeks, sex, gp, enrolled, telemonitored):
+    """The counters every living patient i adds to (the diseases apart).
+
+    Unconditional additions of 0 or 1, because branches on age, list or sex are unpredictable and a
+    mispredicted branch costs more than an addition."""
     age = age_weeks[i]  # in weeks: comparing with whole years of weeks needs no division
     flat[row + ALIVE] += 1
     flat[row + WITHOUT_GP] += gp[i] == NO_GP
@@ -104,12 +123,17 @@ def count(flat, row, i, ev, acute, age_weeks, sex, stage, gp, enrolled, telemoni
     flat[row + WOMEN_50] += (age >= 50 * WEEKS_PER_YEAR) & (sex[i] == 1)
     flat[row + ENROLLED] += enrolled[i]
     flat[row + TELEMONITORED] += telemonitored[i]
-    if stage_combo(stage, i) != 0:  # ~18 % have one of the four diseases
-        for d in range(n_d):
-            s = stage[i, d]
-            flat[row + PREVALENT0 + d] += s > 0
-            flat[row + COMPLICATED0 + d] += s == 3
-            flat[row + TREATED0 + d] += treated(d, s)
+
+
+@njit(cache=True, inline="always")
+def count_stages(flat, row, stages_row):
+    """Add to the disease counters at ``flat[row:]`` the living patients by (disease, stage)
+    ``stages_row[4 * d + s]`` (what ``count`` adds patient by patient)."""
+    for d in range(stages_row.shape[0] // 4):
+        s1, s2, s3 = stages_row[4 * d + 1], stages_row[4 * d + 2], stages_row[4 * d + 3]
+        flat[row + PREVALENT0 + d] += s1 + s2 + s3
+        flat[row + COMPLICATED0 + d] += s3
+        flat[row + TREATED0 + d] += s1 + s3 + (s2 if d != OSTEOPOROSIS else 0)  # as ``treated``
 
 
 @njit(cache=True, inline="always")
@@ -148,6 +172,20 @@ def utility(stage, i, decrement):
     for d in range(stage.shape[1]):
         u -= decrement[d, stage[i, d]]
     return max(u, 0.05)
+
+
+@njit(cache=True)
+def utility_by_combo(decrement):
+    """``utility`` of each stage combination ``Σ_d stage_d · 4^d`` (256): the same operations in the
+    same order, so the same floats."""
+    n_d, n_s = decrement.shape
+    out = np.empty(n_s**n_d)
+    for combo in range(out.shape[0]):
+        u = 1.0
+        for d in range(n_d):
+            u -= decrement[d, (combo // n_s**d) % n_s]
+        out[combo] = max(u, 0.05)
+    return out
 
 
 @njit(cache=True)
