@@ -130,10 +130,11 @@ def count_stages(flat, row, stages_row):
     """Add to the disease counters at ``flat[row:]`` the living patients by (disease, stage)
     ``stages_row[4 * d + s]`` (what ``count`` adds patient by patient)."""
     for d in range(stages_row.shape[0] // 4):
-        s1, s2, s3 = stages_row[4 * d + 1], stages_row[4 * d + 2], stages_row[4 * d + 3]
-        flat[row + PREVALENT0 + d] += s1 + s2 + s3
-        flat[row + COMPLICATED0 + d] += s3
-        flat[row + TREATED0 + d] += s1 + s3 + (s2 if d != OSTEOPOROSIS else 0)  # as ``treated``
+        for s in range(1, 4):
+            patients = stages_row[4 * d + s]
+            flat[row + PREVALENT0 + d] += patients
+            flat[row + COMPLICATED0 + d] += patients * (s == 3)
+            flat[row + TREATED0 + d] += patients * treated(d, s)
 
 
 @njit(cache=True, inline="always")
