@@ -154,6 +154,7 @@ class Specialist(mesa.Agent):
         commune: int = -1,
         pole: int = -1,
         age: float = 50.0,
+        referral_share: float = 1.0,
     ) -> None:
         super().__init__(model)
         self.name = name
@@ -164,16 +165,35 @@ class Specialist(mesa.Agent):
         self.fte = fte
         self.activity_per_year = activity_per_year
         self.age = age
-        self.queue = 0  # referrals waiting
+        self.referral_share = referral_share  # of the consultations, the part open to the model's referrals
+        self.queue = 0.0  # referrals waiting (expected numbers: tele-expertise answers a share of each)
+        self.left = 0.0  # referrals that left the queue last week (went elsewhere or gave up)
 
     @property
     def weekly_capacity(self) -> float:
         return self.activity_per_year / WEEKS_OF_ACTIVITY
 
     @property
+    def referral_capacity(self) -> float:
+        """Consultations a week for the model's referrals."""
+        return self.weekly_capacity * self.referral_share
+
+    def serve_week(self, joining: float, leave_share: float) -> None:
+        """This week's referrals join the queue, the referral capacity is served, then a share of
+        those still waiting leave."""
+        self.queue += joining
+        self.queue -= min(self.queue, self.referral_capacity)
+        self.left = self.queue * leave_share
+        self.queue -= self.left
+
+    @property
     def waiting_weeks(self) -> float:
-        cap = self.weekly_capacity
-        return self.queue / cap if cap > 0 else float("inf")
+        """Weeks a referral joining now waits: the queue ÷ the referral capacity (inf without capacity
+        but with a queue; an outreach site before its first day)."""
+        cap = self.referral_capacity
+        if cap > 0:
+            return self.queue / cap
+        return float("inf") if self.queue > 0 else 0.0
 
 
 class Pharmacy(mesa.Agent):

@@ -15,7 +15,7 @@ from territoire.agents.patients import DISEASES, NO_GP, Patients
 from territoire.agents.placement import PlacementParams, bourgs_centres, default_providers
 from territoire.agents.population import PopulationParams, consumption_weight_by_age, prevalence_table, synthesise_population
 from territoire.agents.provider_table import read_providers_csv, validate_providers
-from territoire.agents.providers import CPTS, GP, MSP, GPTable, Hospital, Pharmacy, Practice, Specialist
+from territoire.agents.providers import CPTS, GP, MSP, GPTable, Hospital, Pharmacy, Practice, Specialist, Specialty
 from territoire.model.apl import UNDERSERVED_APL, apl_by_commune, share_underserved, standardised_population, weighted_mean
 from territoire.model.gc_pause import gc_paused
 from territoire.model.gp_choice import assign_gps, gps_by_distance, service_rank
@@ -150,7 +150,8 @@ class TerritoryModel(mesa.Model):
                                         Practice(row.practice), list_cap=int(round(cap * float(row.fte))), cpts=row.cpts,
                                         tele_share=self.care_params.tele_share))
             elif row.type == "specialist":
-                Specialist(self, row.name, row.specialty, row.commune, float(row.fte), float(row.activity), commune, pole, float(row.age))
+                Specialist(self, row.name, row.specialty, row.commune, float(row.fte), float(row.activity), commune, pole, float(row.age),
+                           referral_share=self.referral_share_of(row.specialty))
             elif row.type == "pharmacy":
                 Pharmacy(self, row.name, commune, cpts=row.cpts)
             elif row.type == "msp":
@@ -310,11 +311,18 @@ class TerritoryModel(mesa.Model):
                 raise ValueError(f"unknown parameter group {group!r}; allowed: {', '.join(names)}")
             setattr(self, names[group], value)
         self._prepare_tables()
+        for spec in self.specialists:
+            spec.referral_share = self.referral_share_of(spec.specialty)
+
+    def referral_share_of(self, specialty: str) -> float:
+        """Share of a specialist's consultations open to the model's referrals (``CareParams``)."""
+        return self.care_params.specialist_referral_share[DISEASE_SPECIALTY.index(Specialty(specialty).value)]
 
     def _nearest_specialist_sites(self) -> np.ndarray:
-        """For each commune and disease, the specialist (index in ``self.specialists``) patients are referred to."""
+        """For each commune and disease, the specialist (index in ``self.specialists``) patients are
+        referred to; -1 where the territory has no specialist of that specialty."""
         t = self.territory
-        sites = np.zeros((t.n_communes, len(DISEASES)), np.int64)
+        sites = np.full((t.n_communes, len(DISEASES)), -1, np.int64)
         for d, specialty in enumerate(DISEASE_SPECIALTY):
             candidates = [k for k, s in enumerate(self.specialists) if s.specialty.value == specialty]
             if not candidates:

@@ -143,6 +143,26 @@ class CareParams:
         (0.0, 0.01, 0.0, 0.10),
     )
     tele_expertise_share: float = 0.0  # share of referrals answered by tele-expertise instead of a visit
+    # Specialist queues. A site's consultations serve many conditions and patients from elsewhere;
+    # this share of them goes to the referrals the model generates (rows as above: diabetes →
+    # endocrinology, heart failure → cardiology, COPD → pulmonology, osteoporosis → rheumatology).
+    # Assumption, set so that the seed-42 baseline's waits in its first policy year are near the
+    # mean waits DREES measured in 2016-17 (Études et Résultats n° 1085, Oct. 2018): cardiology 50
+    # days (7.1 weeks), rheumatology 45 days (6.4 weeks). Endocrinology and pulmonology, not
+    # published there, are set to the same order (assumption).
+    specialist_referral_share: tuple[float, ...] = (0.35, 0.17, 0.105, 0.16)
+    # assumption: share of the referrals still waiting that leave a queue each week (a specialist
+    # further away, a private clinic, or giving up): ~1/50, a mean of about a year before leaving.
+    # It keeps a queue finite when referrals outrun capacity: it settles where the leavers make up
+    # the excess, at (1 - leave)·(referrals - capacity)/leave
+    referral_leave_per_week: float = 0.02
+
+    def __post_init__(self) -> None:
+        shares = self.specialist_referral_share
+        if len(shares) != 4 or not all(0 < x <= 1 for x in shares):
+            raise ParameterError(f"CareParams.specialist_referral_share needs 4 shares in (0, 1], got {shares}")
+        if not 0 <= self.referral_leave_per_week < 1:
+            raise ParameterError(f"CareParams.referral_leave_per_week must be in [0, 1), got {self.referral_leave_per_week}")
 
     def tables(self) -> dict:
         import numpy as np

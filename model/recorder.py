@@ -52,6 +52,7 @@ class Recorder:
             "coordinated_share": 100.0 * float(np.mean([g.coordinated for g in model.gps])) if workload.size else 0.0,
             "gp_with_nurse": float(t.has_nurse[active].sum()),
         }
+        row["specialist_referrals_left"] = float(sum(spec.left for spec in model.specialists))
         for spec in model.specialists:
             key = f"waiting_weeks_{spec.specialty.value}"
             row[key] = max(row.get(key, 0.0), float(spec.waiting_weeks))

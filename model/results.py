@@ -67,7 +67,8 @@ INDICATORS: dict[str, tuple[str, str]] = {
     "gp_aged_60_plus": ("GPs", "active GPs aged 60 or more (territory only)"),
     "coordinated_share": ("%", "GPs in coordinated practice, MSP or CPTS (territory only)"),
     "gp_with_nurse": ("GPs", "GPs working with an ASALEE-type practice nurse (territory only)"),
-    **{f"waiting_weeks_{s}": ("weeks", f"waiting time for {s} (longest site queue ÷ its weekly capacity; territory only)")
+    "specialist_referrals_left": ("referrals/week", "specialist referrals that left a queue (went elsewhere or gave up; territory only)"),
+    **{f"waiting_weeks_{s}": ("weeks", f"waiting time for {s} (longest site queue ÷ its weekly capacity for referrals; territory only)")
        for s in ("endocrinology", "cardiology", "pulmonology", "rheumatology")},
 }
 

@@ -116,14 +116,14 @@ def find_medecins_traitants(model: "TerritoryModel", gp: dict | None = None) -> 
 
 
 def serve_specialists(model: "TerritoryModel", referrals: np.ndarray) -> None:
-    """Referrals join the queue of the nearest site of their specialty; each site serves its weekly capacity."""
-    share = model.tele_expertise_share
+    """Referrals join the queue of the nearest site of their specialty, less the share answered by
+    tele-expertise; each site serves its capacity for them, then a share of those waiting leave."""
     n_specialists = len(model.specialists)
+    joining = np.zeros(n_specialists)
     for d, sites in enumerate(model.referral_sites.T):
-        if n_specialists == 0:
-            break
-        joining = np.bincount(sites, weights=referrals[:, d], minlength=n_specialists)
-        for s in np.flatnonzero(joining):
-            model.specialists[s].queue += int(round(joining[s] * (1.0 - share)))
-    for spec in model.specialists:
-        spec.queue -= min(spec.queue, int(spec.weekly_capacity))
+        has_site = sites >= 0  # -1: no specialist of that specialty in or near the territory
+        joining += np.bincount(sites[has_site], weights=referrals[has_site, d], minlength=n_specialists)
+    joining *= 1.0 - model.tele_expertise_share
+    leave = model.care_params.referral_leave_per_week
+    for spec, arriving in zip(model.specialists, joining.tolist()):
+        spec.serve_week(arriving, leave)

@@ -253,16 +253,30 @@ def _new_gps(model, p, s, state):
 
 
 def _specialist_outreach(model, p, s, state):
-    row = model.territory.commune_index(p["site"])
-    spec = next((x for x in model.specialists if x.commune == row and x.specialty.value == p["specialty"]), None)
-    if spec is None:
-        spec = Specialist(model, f"{p['specialty']} outreach {p['site']}", Specialty(p["specialty"]), p["site"], 0.2, 0.0, row, -1)
-        model.specialists.append(spec)
-        model.referral_sites = model._nearest_specialist_sites()
+    if "team" not in state:
+        state["team"] = _outreach_team(model, model.territory.commune_index(p["site"]), Specialty(p["specialty"]), p["site"])
+    spec = model.specialists[state["team"]]
     state.setdefault("base_activity", spec.activity_per_year)
     spec.activity_per_year = state["base_activity"] + s * p["days_per_week"] * p["consultations_per_day"] * WEEKS_PER_YEAR
     model.policy.cost_per_week["specialist_outreach"] = _per_commune_by_population(
-        model, np.array([row]), s * p["days_per_week"] * WEEKS_PER_YEAR * p["cost_per_day_eur"])
+        model, np.array([model.territory.commune_index(p["site"])]), s * p["days_per_week"] * WEEKS_PER_YEAR * p["cost_per_day_eur"])
+
+
+def _outreach_team(model, row: int, specialty: Specialty, site: str) -> int:
+    """Index in ``model.specialists`` of the team that holds outreach days at commune ``row``: the
+    site there, else the nearest site of the specialty in the territory (hospital specialists
+    holding consultations avancées keep one appointment book, so the days add to that site's
+    capacity and queue), else a new site at the commune."""
+    same = [k for k, x in enumerate(model.specialists) if x.specialty == specialty and x.commune >= 0]
+    here = [k for k in same if model.specialists[k].commune == row]
+    if here:
+        return here[0]
+    if same:
+        return min(same, key=lambda k: (model.territory.travel_min[row, model.specialists[k].commune], k))
+    model.specialists.append(Specialist(model, f"{specialty.value} outreach {site}", specialty, site, 0.2, 0.0, row, -1,
+                                        referral_share=model.referral_share_of(specialty)))
+    model.referral_sites = model._nearest_specialist_sites()
+    return len(model.specialists) - 1
 
 
 def _retirement_wave(model, p, s, state):
@@ -382,7 +396,7 @@ LEVER_TYPES = [
         _new_gps, once=True),
     LeverType("specialist_outreach", "installations", "specialist consultation days at a local site (the Saverne hospital by default)", (
         Param("specialty", "choice", "cardiology", "specialty", choices=tuple(s.value for s in Specialty)),
-        Param("site", "str", "67437", "INSEE code of the site"),
+        Param("site", "str", "67437", "INSEE code of the commune where the days are held (by the nearest team of the specialty)"),
         Param("days_per_week", F, 1.0, "consultation days per week", 0, 5),
         Param("consultations_per_day", F, 16.0, "consultations per day (assumption)", 0, 40),
         Param("cost_per_day_eur", F, 800.0, "cost of a day (assumption)", 0, 1e5)),

@@ -280,6 +280,15 @@ def test_calibration_bands_hold_over_a_ten_year_baseline(territory):
     # Everyone: a crude death rate of 0.8-1.4 % a year (France 0.95 %; an older rural population).
     crude = 100 * flow[:, k["deaths"]] / stock[:, k["alive"]]
     assert np.all((crude > 0.8) & (crude < 1.4)), crude
+    # Specialist waits: DREES 2016-17 means, cardiology 50 days (7.1 weeks), rheumatology 45 (6.4).
+    # Near saturation the wait is (1 - leave)/leave·(referrals/capacity - 1), ~49 × the excess: a
+    # 1 % change of the referral flow moves it by half a week, and yearly flows differ by 5-10 %
+    # between years and seeds. Hence a factor of 2 either way. Cardiology from year 1 (the queues
+    # start empty and take about a year to fill); rheumatology, whose referrals grow with
+    # osteoporosis, in year 5, where the default 5-year burn-in puts the policy start.
+    wait = {s: np.asarray(m.recorder.providers[f"waiting_weeks_{s}"]).reshape(10, 52).mean(axis=1) for s in ("cardiology", "rheumatology")}
+    assert np.all((wait["cardiology"][1:] > 7.1 / 2) & (wait["cardiology"][1:] < 7.1 * 2)), wait["cardiology"]
+    assert 6.4 / 2 < wait["rheumatology"][5] < 6.4 * 2, wait["rheumatology"]
 
 
 def test_cli_run_writes_results(tmp_path):
