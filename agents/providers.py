@@ -188,8 +188,8 @@ class Specialist(mesa.Agent):
 
     @property
     def waiting_weeks(self) -> float:
-        """Weeks a referral joining now waits: the queue ÷ the referral capacity (inf without capacity
-        but with a queue; an outreach site before its first day)."""
+        """Weeks a referral joining now waits: the queue ÷ the referral capacity (inf for a site with
+        a queue but no consultations, e.g. one whose activity a scenario set to 0)."""
         cap = self.referral_capacity
         if cap > 0:
             return self.queue / cap

@@ -253,26 +253,32 @@ def _new_gps(model, p, s, state):
 
 
 def _specialist_outreach(model, p, s, state):
+    row = model.territory.commune_index(p["site"])
     if "team" not in state:
-        state["team"] = _outreach_team(model, model.territory.commune_index(p["site"]), Specialty(p["specialty"]), p["site"])
-    spec = model.specialists[state["team"]]
-    state.setdefault("base_activity", spec.activity_per_year)
-    spec.activity_per_year = state["base_activity"] + s * p["days_per_week"] * p["consultations_per_day"] * WEEKS_PER_YEAR
-    model.policy.cost_per_week["specialist_outreach"] = _per_commune_by_population(
-        model, np.array([model.territory.commune_index(p["site"])]), s * p["days_per_week"] * WEEKS_PER_YEAR * p["cost_per_day_eur"])
+        state["team"] = _outreach_team(model, row, Specialty(p["specialty"]), p["site"])
+    # Several levers may add days to one team: each adds and takes back only its own consultations.
+    added = s * p["days_per_week"] * p["consultations_per_day"] * WEEKS_PER_YEAR
+    model.specialists[state["team"]].activity_per_year += added - state.get("added", 0.0)
+    state["added"] = added
+    model.policy.cost_per_week[f"specialist_outreach_{p['specialty']}_{p['site']}"] = _per_commune_by_population(
+        model, np.array([row]), s * p["days_per_week"] * WEEKS_PER_YEAR * p["cost_per_day_eur"])
 
 
 def _outreach_team(model, row: int, specialty: Specialty, site: str) -> int:
     """Index in ``model.specialists`` of the team that holds outreach days at commune ``row``: the
-    site there, else the nearest site of the specialty in the territory (hospital specialists
-    holding consultations avancées keep one appointment book, so the days add to that site's
-    capacity and queue), else a new site at the commune."""
-    same = [k for k, x in enumerate(model.specialists) if x.specialty == specialty and x.commune >= 0]
+    site there, else the nearest site of the specialty, in the territory or at a pole (hospital
+    specialists holding consultations avancées keep one appointment book, so the days add to that
+    site's capacity and queue), else, where the specialty has no site at all, a new one there."""
+    t = model.territory
+    same = [k for k, x in enumerate(model.specialists) if x.specialty == specialty]
     here = [k for k in same if model.specialists[k].commune == row]
     if here:
         return here[0]
     if same:
-        return min(same, key=lambda k: (model.territory.travel_min[row, model.specialists[k].commune], k))
+        def minutes(k):
+            x = model.specialists[k]
+            return t.travel_min[row, x.commune] if x.commune >= 0 else t.pole_travel_min[row, x.pole]
+        return min(same, key=lambda k: (minutes(k), k))
     model.specialists.append(Specialist(model, f"{specialty.value} outreach {site}", specialty, site, 0.2, 0.0, row, -1,
                                         referral_share=model.referral_share_of(specialty)))
     model.referral_sites = model._nearest_specialist_sites()

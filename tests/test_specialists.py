@@ -1,6 +1,8 @@
 """Specialist queues: referrals join the nearest site of their specialty, which serves its capacity
 for them; a share of those still waiting leave each week (``Specialist.serve_week``)."""
 
+import pickle
+
 import mesa
 import numpy as np
 import pytest
@@ -91,3 +93,47 @@ def test_referrals_of_a_specialty_without_a_site_join_no_other_queue(territory):
     queues = {s.name: s.queue for s in full.specialists}
     assert queues and all(s.queue == queues[s.name] for s in without.specialists)  # the others are untouched
     assert "waiting_weeks_rheumatology" not in without.recorder.providers
+
+
+def test_an_empty_site_without_consultations_has_no_wait_and_one_with_a_queue_an_endless_one():
+    site = _site(10.0)
+    site.activity_per_year = 0.0
+    assert site.waiting_weeks == 0.0
+    site.serve_week(3.0, 0.02)
+    assert site.waiting_weeks == float("inf")
+
+
+def test_new_care_parameters_change_the_referral_capacity_of_the_sites(model):
+    from dataclasses import replace
+
+    m = pickle.loads(pickle.dumps(model))
+    cardiology = next(s for s in m.specialists if s.specialty == Specialty.CARDIOLOGY)
+    before = cardiology.referral_capacity
+    m.update_params(care=replace(m.care_params, specialist_referral_share=(0.35, 0.34, 0.105, 0.16)))
+    assert cardiology.referral_capacity == pytest.approx(2 * before)
+
+
+def _outreach(site, days, ramp_weeks=0):
+    return {"type": "specialist_outreach", "specialty": "cardiology", "site": site, "days_per_week": days,
+            "ramp_weeks": ramp_weeks}
+
+
+def test_outreach_levers_on_one_team_add_up_whatever_their_order(burned_in):
+    # A ramps up over 4 weeks while B is on: each lever adds and takes back only its own days.
+    a, b = _outreach("67434", 2, ramp_weeks=4), _outreach("67105", 1)
+    team = {s.name: s.activity_per_year for s in burned_in.specialists}
+    for levers in ([a, b], [b, a]):
+        on = _lever_run(burned_in, levers, weeks=8)
+        added = {s.name: s.activity_per_year - team.get(s.name, 0.0) for s in on.specialists}
+        assert added == {**{name: 0.0 for name in team}, "cardiology 67437": pytest.approx(3 * 16 * 52)}  # 3 days of 16 consultations
+        costs = [k for k in on.policy.cost_per_week if k.startswith("specialist_outreach")]
+        assert sorted(costs) == ["specialist_outreach_cardiology_67105", "specialist_outreach_cardiology_67434"]
+
+
+def test_outreach_in_a_territory_with_specialists_only_at_a_pole_adds_to_the_poles_team(territory):
+    table = TerritoryModel(seed=3, territory=territory).provider_table
+    local = (table["type"] == "specialist") & ~table["commune"].str.startswith("pole:")
+    start = TerritoryModel(seed=3, territory=territory, providers=table[~local]).run(60)
+    base, on = _lever_run(start, []), _lever_run(start, [_outreach("67434", 2)])
+    assert len(on.specialists) == len(base.specialists)  # no new site: the pole's cardiologists hold the days
+    assert _mean_wait(on, "cardiology", 26) <= _mean_wait(base, "cardiology", 26)
