@@ -57,7 +57,9 @@ class Recorder:
             key = f"waiting_weeks_{spec.specialty.value}"
             row[key] = max(row.get(key, 0.0), float(spec.waiting_weeks))
         for name, value in row.items():
-            self.providers.setdefault(name, []).append(value)
+            if name not in self.providers:  # NaN before the week it starts (a specialty whose first site opens mid-run)
+                self.providers[name] = [float("nan")] * (len(self.weeks) - 1)
+            self.providers[name].append(value)
 
     def __len__(self) -> int:
         return len(self.weeks)

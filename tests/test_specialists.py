@@ -137,3 +137,16 @@ def test_outreach_in_a_territory_with_specialists_only_at_a_pole_adds_to_the_pol
     base, on = _lever_run(start, []), _lever_run(start, [_outreach("67434", 2)])
     assert len(on.specialists) == len(base.specialists)  # no new site: the pole's cardiologists hold the days
     assert _mean_wait(on, "cardiology", 26) <= _mean_wait(base, "cardiology", 26)
+
+
+def test_a_specialty_whose_first_site_opens_mid_run_has_no_wait_before_it(territory):
+    table = TerritoryModel(seed=3, territory=territory).provider_table
+    start = TerritoryModel(seed=3, territory=territory,
+                           providers=table[~((table["type"] == "specialist") & (table["specialty"] == "rheumatology"))]).run(4)
+    lever = {"type": "specialist_outreach", "specialty": "rheumatology", "site": "67437", "days_per_week": 1, "start_week": 3}
+    on = _lever_run(start, [lever], weeks=10)
+    wait = on.recorder.providers["waiting_weeks_rheumatology"]
+    assert len(wait) == len(on.recorder) and np.isnan(wait[:3]).all() and np.isfinite(wait[3:]).all()  # the record starts at the branch
+    frame = on.indicators(levels=("territory",))
+    series = frame[frame["indicator"] == "waiting_weeks_rheumatology"]
+    assert len(series) == len(on.recorder) and series["value"].isna().sum() == 3
