@@ -154,7 +154,6 @@ class Specialist(mesa.Agent):
         commune: int = -1,
         pole: int = -1,
         age: float = 50.0,
-        referral_share: float = 1.0,
     ) -> None:
         super().__init__(model)
         self.name = name
@@ -165,7 +164,6 @@ class Specialist(mesa.Agent):
         self.fte = fte
         self.activity_per_year = activity_per_year
         self.age = age
-        self.referral_share = referral_share  # of the consultations, the part open to the model's referrals
         self.queue = 0.0  # referrals waiting (expected numbers: tele-expertise answers a share of each)
         self.left = 0.0  # referrals that left the queue last week (went elsewhere or gave up)
 
@@ -175,8 +173,9 @@ class Specialist(mesa.Agent):
 
     @property
     def referral_capacity(self) -> float:
-        """Consultations a week for the model's referrals."""
-        return self.weekly_capacity * self.referral_share
+        """Consultations a week for the model's referrals: the share of the specialty's consultations
+        open to them (``CareParams.specialist_referral_share``)."""
+        return self.weekly_capacity * self.model.referral_share_of(self.specialty)
 
     def serve_week(self, joining: float, leave_share: float) -> None:
         """This week's referrals join the queue, the referral capacity is served, then a share of

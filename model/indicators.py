@@ -177,15 +177,14 @@ def utility(stage, i, decrement):
 
 @njit(cache=True)
 def utility_by_combo(decrement):
-    """``utility`` of each stage combination ``Σ_d stage_d · 4^d`` (256): the same operations in the
-    same order, so the same floats."""
+    """``utility`` of each stage combination ``Σ_d stage_d · 4^d`` (256), for the tally's table."""
     n_d, n_s = decrement.shape
     out = np.empty(n_s**n_d)
+    stages = np.empty((1, n_d), np.int64)
     for combo in range(out.shape[0]):
-        u = 1.0
         for d in range(n_d):
-            u -= decrement[d, (combo // n_s**d) % n_s]
-        out[combo] = max(u, 0.05)
+            stages[0, d] = (combo // n_s**d) % n_s
+        out[combo] = utility(stages, 0, decrement)
     return out
 
 

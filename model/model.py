@@ -150,8 +150,7 @@ class TerritoryModel(mesa.Model):
                                         Practice(row.practice), list_cap=int(round(cap * float(row.fte))), cpts=row.cpts,
                                         tele_share=self.care_params.tele_share))
             elif row.type == "specialist":
-                Specialist(self, row.name, row.specialty, row.commune, float(row.fte), float(row.activity), commune, pole, float(row.age),
-                           referral_share=self.referral_share_of(row.specialty))
+                Specialist(self, row.name, row.specialty, row.commune, float(row.fte), float(row.activity), commune, pole, float(row.age))
             elif row.type == "pharmacy":
                 Pharmacy(self, row.name, commune, cpts=row.cpts)
             elif row.type == "msp":
@@ -311,8 +310,6 @@ class TerritoryModel(mesa.Model):
                 raise ValueError(f"unknown parameter group {group!r}; allowed: {', '.join(names)}")
             setattr(self, names[group], value)
         self._prepare_tables()
-        for spec in self.specialists:
-            spec.referral_share = self.referral_share_of(spec.specialty)
 
     def referral_share_of(self, specialty: str) -> float:
         """Share of a specialist's consultations open to the model's referrals (``CareParams``)."""

@@ -279,8 +279,7 @@ def _outreach_team(model, row: int, specialty: Specialty, site: str) -> int:
             x = model.specialists[k]
             return t.travel_min[row, x.commune] if x.commune >= 0 else t.pole_travel_min[row, x.pole]
         return min(same, key=lambda k: (minutes(k), k))
-    model.specialists.append(Specialist(model, f"{specialty.value} outreach {site}", specialty, site, 0.2, 0.0, row, -1,
-                                        referral_share=model.referral_share_of(specialty)))
+    model.specialists.append(Specialist(model, f"{specialty.value} outreach {site}", specialty, site, 0.2, 0.0, row, -1))
     model.referral_sites = model._nearest_specialist_sites()
     return len(model.specialists) - 1
 

@@ -14,10 +14,17 @@ from territoire.scenarios.run import branch
 from territoire.scenarios.schema import parse_scenario
 
 
-def _site(referrals_per_week_capacity: float, share: float = 0.5) -> Specialist:
+class _OneShareModel(mesa.Model):
+    """A model whose specialists give half their consultations to referrals."""
+
+    def referral_share_of(self, specialty):
+        return 0.5
+
+
+def _site(referrals_per_week_capacity: float) -> Specialist:
     """A site whose capacity for referrals is ``referrals_per_week_capacity`` a week."""
-    activity = referrals_per_week_capacity / share * WEEKS_OF_ACTIVITY
-    return Specialist(mesa.Model(), "site", Specialty.CARDIOLOGY, "67437", 1.0, activity, referral_share=share)
+    activity = referrals_per_week_capacity / 0.5 * WEEKS_OF_ACTIVITY
+    return Specialist(_OneShareModel(), "site", Specialty.CARDIOLOGY, "67437", 1.0, activity)
 
 
 def test_a_queue_settles_where_the_leavers_make_up_the_excess_of_referrals():
