@@ -38,7 +38,9 @@ class Patients:
     mobility: np.ndarray  # int8, MOBILITY_CAR / LIMITED / NONE
     digital: np.ndarray  # bool, can use a teleconsultation
     stage: np.ndarray  # int8 (n, 4), per disease, 0 … 3
-    weeks_since_followup: np.ndarray  # int16 (n, 4), weeks since the last follow-up visit per disease
+    weeks_since_followup: (
+        np.ndarray
+    )  # int16 (n, 4), weeks since the last follow-up visit per disease
     gp: np.ndarray  # int32, index of the médecin traitant, NO_GP if none
     enrolled: np.ndarray  # bool, in the coordinated care programme
     telemonitored: np.ndarray  # bool, heart-failure / diabetes telemonitoring
@@ -64,18 +66,20 @@ class Patients:
     def arrays(self) -> dict[str, np.ndarray]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
 
-    def copy(self) -> "Patients":
+    def copy(self) -> Patients:
         return Patients(**{k: v.copy() for k, v in self.arrays().items()})
 
-    def equals(self, other: "Patients") -> bool:
-        return all(np.array_equal(a, b) for a, b in zip(self.arrays().values(), other.arrays().values()))
+    def equals(self, other: Patients) -> bool:
+        return all(
+            np.array_equal(a, b) for a, b in zip(self.arrays().values(), other.arrays().values())
+        )
 
     @property
     def nbytes(self) -> int:
         return sum(a.nbytes for a in self.arrays().values())
 
     @classmethod
-    def empty(cls, n: int) -> "Patients":
+    def empty(cls, n: int) -> Patients:
         return cls(
             age_weeks=np.zeros(n, np.int16),
             sex=np.zeros(n, np.int8),

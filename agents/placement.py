@@ -37,30 +37,52 @@ class PlacementParams:
     mean_gp_activity: float = 4_800.0  # assumption: consultations + visits per GP-year (DREES caps counted activity at 6,000)
     gp_activity_sigma: float = 0.12  # assumption: log-normal spread of activity between GPs
     candidate_min_population: int = 1_000  # assumption: smallest bourg hosting a GP practice
-    inhabitants_per_pharmacy: float = 3_500.0  # assumption given in the territory issue (~1 pharmacy per 3,500 inhabitants)
+    inhabitants_per_pharmacy: float = (
+        3_500.0  # assumption given in the territory issue (~1 pharmacy per 3,500 inhabitants)
+    )
     pharmacy_min_population: int = 900  # assumption: smallest commune with a pharmacy
     part_time_share: float = 0.2  # assumption: share of GPs working 0.8 FTE
     list_cap_per_fte: int = 1_200  # assumption: médecin-traitant list size per FTE (gives ~10 % without one, Cnam order of magnitude)
     # assumption after DREES demography (about a third of rural GPs are 60+): (from age, to age, share)
     gp_age_bands: tuple[tuple[int, int, float], ...] = (
-        (30, 40, 0.20), (40, 50, 0.22), (50, 60, 0.24), (60, 65, 0.16), (65, 72, 0.18),
+        (30, 40, 0.20),
+        (40, 50, 0.22),
+        (50, 60, 0.24),
+        (60, 65, 0.16),
+        (65, 72, 0.18),
     )
     # known practices: (INSEE, name, GPs); source: Radio Mélodie 6 Oct 2020 (epi_cost_reference.csv)
     msp_sites: tuple[tuple[str, str, int], ...] = (("67191", "MSP d'Herbitzheim", 3),)
-    local_hospital: str = "67437"  # CH Sainte-Catherine, Saverne; elsewhere: the territory's most populous commune
+    local_hospital: str = (
+        "67437"  # CH Sainte-Catherine, Saverne; elsewhere: the territory's most populous commune
+    )
     # assumption: specialist FTE serving the territory (site, specialty, FTE); "local" is the local
     # hospital, "pole" the external pole with specialists (Strasbourg for the embedded territory)
     specialists: tuple[tuple[str, str, float], ...] = (
-        ("local", "cardiology", 2.0), ("local", "pulmonology", 1.0), ("local", "endocrinology", 1.0),
-        ("local", "rheumatology", 1.0), ("pole", "cardiology", 4.0), ("pole", "pulmonology", 2.5),
-        ("pole", "endocrinology", 2.0), ("pole", "rheumatology", 2.0),
+        ("local", "cardiology", 2.0),
+        ("local", "pulmonology", 1.0),
+        ("local", "endocrinology", 1.0),
+        ("local", "rheumatology", 1.0),
+        ("pole", "cardiology", 4.0),
+        ("pole", "pulmonology", 2.5),
+        ("pole", "endocrinology", 2.0),
+        ("pole", "rheumatology", 2.0),
     )
-    specialist_activity_per_fte: float = 4_000.0  # assumption: consultations per specialist FTE-year
-    cpts_member_share: float = 0.3  # assumption: share of solo GPs who joined their CPTS (MSP GPs all do)
+    specialist_activity_per_fte: float = (
+        4_000.0  # assumption: consultations per specialist FTE-year
+    )
+    cpts_member_share: float = (
+        0.3  # assumption: share of solo GPs who joined their CPTS (MSP GPs all do)
+    )
     calibration_tolerance: float = 0.05
 
     def __post_init__(self) -> None:
-        for name in ("mean_gp_activity", "inhabitants_per_pharmacy", "list_cap_per_fte", "specialist_activity_per_fte"):
+        for name in (
+            "mean_gp_activity",
+            "inhabitants_per_pharmacy",
+            "list_cap_per_fte",
+            "specialist_activity_per_fte",
+        ):
             if getattr(self, name) <= 0:
                 raise ValueError(f"PlacementParams.{name} must be > 0, got {getattr(self, name)}")
         if abs(sum(s for *_, s in self.gp_age_bands) - 1) > 1e-6:
@@ -76,7 +98,9 @@ def dhondt(seats: int, weights: np.ndarray, start: np.ndarray | None = None) -> 
     return alloc
 
 
-def basin_population(territory: Territory, candidates: np.ndarray, population: np.ndarray) -> np.ndarray:
+def basin_population(
+    territory: Territory, candidates: np.ndarray, population: np.ndarray
+) -> np.ndarray:
     """Population of each candidate's basin: communes of its EPCI whose nearest candidate it is."""
     epci = territory.epci_index
     basin = np.zeros(territory.n_communes)
@@ -113,18 +137,34 @@ def _gp_rows_for_counts(territory, counts, msp_counts, params, rng_ages, rng_act
     for c in np.flatnonzero(counts):
         for k in range(int(counts[c])):
             practice = "msp" if k < msp_counts[c] else "solo"
-            rows.append({"type": "gp", "name": f"Dr {names[c]} {k + 1}", "commune": codes[c], "practice": practice})
+            rows.append(
+                {
+                    "type": "gp",
+                    "name": f"Dr {names[c]} {k + 1}",
+                    "commune": codes[c],
+                    "practice": practice,
+                }
+            )
     n = len(rows)
     bands = params.gp_age_bands
     band = rng_ages.choice(len(bands), size=n, p=[s for *_, s in bands])
     ages = np.array([rng_ages.uniform(bands[b][0], bands[b][1]) for b in band])
     fte = np.where(rng_ages.random(n) < params.part_time_share, 0.8, 1.0)
-    base = params.mean_gp_activity * fte * np.exp(params.gp_activity_sigma * rng_act.standard_normal(n) - params.gp_activity_sigma**2 / 2)
+    base = (
+        params.mean_gp_activity
+        * fte
+        * np.exp(
+            params.gp_activity_sigma * rng_act.standard_normal(n) - params.gp_activity_sigma**2 / 2
+        )
+    )
     return rows, np.round(ages, 1), fte, base
 
 
 def default_providers(
-    territory: Territory, std_population: np.ndarray, seed: int, params: PlacementParams | None = None
+    territory: Territory,
+    std_population: np.ndarray,
+    seed: int,
+    params: PlacementParams | None = None,
 ) -> pd.DataFrame:
     """The default providers table (same columns as a providers file), APL-calibrated per EPCI."""
     params = params or PlacementParams()
@@ -150,9 +190,16 @@ def default_providers(
             places = bourgs[epci[bourgs] == e]
             if places.size == 0:
                 places = np.flatnonzero(epci == e)[[np.argmax(pop[epci == e])]]
-            counts[places] = dhondt(max(n_gp[e], int(msp_counts[places].sum())), basin[places], msp_counts[places])
+            counts[places] = dhondt(
+                max(n_gp[e], int(msp_counts[places].sum())), basin[places], msp_counts[places]
+            )
         rows, ages, fte, base = _gp_rows_for_counts(
-            territory, counts, msp_counts, params, stream(seed, "placement.gp_age"), stream(seed, "placement.gp_activity")
+            territory,
+            counts,
+            msp_counts,
+            params,
+            stream(seed, "placement.gp_age"),
+            stream(seed, "placement.gp_activity"),
         )
         gp_commune = np.array([index[r["commune"]] for r in rows])
         gp_epci = epci[gp_commune]
@@ -187,26 +234,52 @@ def default_providers(
     for e, (name, covers) in enumerate(_cpts_definitions(territory).items()):
         extra.append({"type": "cpts", "name": name, "commune": "", "covers": covers})
     pharm_places = bourgs_centres(territory, params.pharmacy_min_population)
-    pharm_counts = dhondt(max(1, round(pop.sum() / params.inhabitants_per_pharmacy)), basin_population(territory, pharm_places, pop)[pharm_places])
+    pharm_counts = dhondt(
+        max(1, round(pop.sum() / params.inhabitants_per_pharmacy)),
+        basin_population(territory, pharm_places, pop)[pharm_places],
+    )
     names = territory.communes["name"].tolist()
     for c, k in zip(pharm_places, pharm_counts):
         for j in range(int(k)):
-            extra.append({"type": "pharmacy", "name": f"Pharmacie de {names[c]}" + (f" {j + 1}" if k > 1 else ""),
-                          "commune": codes[c], "cpts": cpts_of[epci[c]]})
+            extra.append(
+                {
+                    "type": "pharmacy",
+                    "name": f"Pharmacie de {names[c]}" + (f" {j + 1}" if k > 1 else ""),
+                    "commune": codes[c],
+                    "cpts": cpts_of[epci[c]],
+                }
+            )
     rng = stream(seed, "placement.specialists")
     local = params.local_hospital if params.local_hospital in index else codes[int(np.argmax(pop))]
     poles = territory.poles
-    with_specialists = poles[poles["specialists"] == 1] if "specialists" in poles and len(poles) else poles
-    pole = f"pole:{(with_specialists if len(with_specialists) else poles)['pole'].iloc[0]}" if len(poles) else None
+    with_specialists = (
+        poles[poles["specialists"] == 1] if "specialists" in poles and len(poles) else poles
+    )
+    pole = (
+        f"pole:{(with_specialists if len(with_specialists) else poles)['pole'].iloc[0]}"
+        if len(poles)
+        else None
+    )
     for site, specialty, fte in params.specialists:
         where = {"local": local, "pole": pole}.get(site, site)
         if where is None or not (where.startswith("pole:") or where in index):
             continue
-        extra.append({"type": "specialist", "name": f"{specialty} {where}", "commune": where, "specialty": specialty,
-                      "fte": fte, "activity": fte * params.specialist_activity_per_fte, "age": round(float(rng.uniform(35, 64)), 1)})
+        extra.append(
+            {
+                "type": "specialist",
+                "name": f"{specialty} {where}",
+                "commune": where,
+                "specialty": specialty,
+                "fte": fte,
+                "activity": fte * params.specialist_activity_per_fte,
+                "age": round(float(rng.uniform(35, 64)), 1),
+            }
+        )
     extra.append({"type": "hospital", "name": f"CH de {names[index[local]]}", "commune": local})
     for pole_row in territory.poles.itertuples(index=False):
-        extra.append({"type": "hospital", "name": pole_row.hospital, "commune": f"pole:{pole_row.pole}"})
+        extra.append(
+            {"type": "hospital", "name": pole_row.hospital, "commune": f"pole:{pole_row.pole}"}
+        )
     out = pd.concat([table, pd.DataFrame(extra)], ignore_index=True)
     for col in ("practice", "specialty", "cpts", "covers"):
         out[col] = out[col].fillna("") if col in out else ""
@@ -231,7 +304,9 @@ def _cpts_definitions(territory: Territory) -> dict[str, str]:
         defs["CPTS du Pays de Saverne, Plaine et Plateau"] = " ".join(petr)
     for code, name in territory.epci_names.items():
         if not any(code in v.split() for v in defs.values()):
-            defs[f"CPTS {name.removeprefix('CC ').removeprefix('de la ').removeprefix('du ')}"] = code
+            defs[f"CPTS {name.removeprefix('CC ').removeprefix('de la ').removeprefix('du ')}"] = (
+                code
+            )
     return defs
 
 
@@ -256,10 +331,11 @@ def bassin_apl(territory: Territory, apl: np.ndarray, std_population: np.ndarray
     order = np.sort(centres)
     model = weighted_mean(apl, std_population, group, len(order))
     names = territory.communes["name"].to_numpy()
-    return pd.DataFrame({
-        "centre": [territory.codes[c] for c in order],
-        "name": names[order],
-        "model_apl": np.round(model, 2),
-        "cartosante_apl": [ref[territory.codes[c]] for c in order],
-    })
-
+    return pd.DataFrame(
+        {
+            "centre": [territory.codes[c] for c in order],
+            "name": names[order],
+            "model_apl": np.round(model, 2),
+            "cartosante_apl": [ref[territory.codes[c]] for c in order],
+        }
+    )

@@ -39,11 +39,25 @@ class PopulationParams:
     """Who lives in the territory. Each value gives its source or says it is an assumption."""
 
     # source: INSEE RP2020, bassin de vie 2022 de Saverne (age_structure_reference.csv), % by band
-    age_band_bounds: tuple[tuple[int, int], ...] = ((0, 14), (15, 29), (30, 44), (45, 59), (60, 74), (75, MAX_AGE))
+    age_band_bounds: tuple[tuple[int, int], ...] = (
+        (0, 14),
+        (15, 29),
+        (30, 44),
+        (45, 59),
+        (60, 74),
+        (75, MAX_AGE),
+    )
     age_band_share_pct: tuple[float, ...] = (15.8, 14.8, 17.6, 22.4, 18.8, 10.7)
-    old_age_decline_per_year: float = 0.11  # assumption: geometric thinning of single years inside 75+
+    old_age_decline_per_year: float = (
+        0.11  # assumption: geometric thinning of single years inside 75+
+    )
     # assumption: share of women by age (order of magnitude of the INSEE national pyramid)
-    female_share_by_age: tuple[tuple[int, float], ...] = ((0, 0.49), (60, 0.52), (75, 0.58), (85, 0.68))
+    female_share_by_age: tuple[tuple[int, float], ...] = (
+        (0, 0.49),
+        (60, 0.52),
+        (75, 0.58),
+        (85, 0.68),
+    )
     p_vulnerable: float = 0.11  # assumption: order of magnitude of Complémentaire santé solidaire beneficiaries (~7 M of 68 M)
     # assumption: mobility (own car / limited / none) by age group, general and vulnerable population
     mobility_by_age: tuple[tuple[int, tuple[float, float, float]], ...] = (
@@ -77,15 +91,37 @@ class PopulationParams:
         (0.0, 0.0, 0.0, 8.0, 12.0, 18.0, 25.0),
         (0.0, 0.0, 1.0, 15.0, 35.0, 50.0, 70.0),
     )
-    diabetes_total_pct: float = 5.3  # source: SPF 2020, pharmacologically treated diabetes, % of population
-    heart_failure_adult_pct: float = 2.6  # source: SPF (Gabet et al.) 2022, prevalent HF, % of adults
+    diabetes_total_pct: float = (
+        5.3  # source: SPF 2020, pharmacologically treated diabetes, % of population
+    )
+    heart_failure_adult_pct: float = (
+        2.6  # source: SPF (Gabet et al.) 2022, prevalent HF, % of adults
+    )
     copd_40plus_pct: float = 3.8  # source: Laurendeau et al. 2015, treated COPD, % of the 40+
-    heart_failure_rr_if_diabetic: float = 2.0  # assumption after Framingham (diabetes doubles HF risk in men)
+    heart_failure_rr_if_diabetic: float = (
+        2.0  # assumption after Framingham (diabetes doubles HF risk in men)
+    )
     # Initial stage mix (controlled, uncontrolled, complicated) among the prevalent.
-    diabetes_stage_mix: tuple[float, float, float] = (0.55, 0.35, 0.10)  # assumption (share at HbA1c target, ENTRED order of magnitude)
-    heart_failure_stage_mix: tuple[float, float, float] = (0.50, 0.35, 0.15)  # assumption (NYHA I-II / III / IV)
-    copd_stage_mix: tuple[float, float, float] = (0.719, 0.138, 0.143)  # source: Laurendeau 2015 mild / moderate / severe+very severe
-    osteoporosis_stage_mix: tuple[float, float, float] = (0.20, 0.65, 0.15)  # assumption: treated / untreated / after a fracture
+    diabetes_stage_mix: tuple[float, float, float] = (
+        0.55,
+        0.35,
+        0.10,
+    )  # assumption (share at HbA1c target, ENTRED order of magnitude)
+    heart_failure_stage_mix: tuple[float, float, float] = (
+        0.50,
+        0.35,
+        0.15,
+    )  # assumption (NYHA I-II / III / IV)
+    copd_stage_mix: tuple[float, float, float] = (
+        0.719,
+        0.138,
+        0.143,
+    )  # source: Laurendeau 2015 mild / moderate / severe+very severe
+    osteoporosis_stage_mix: tuple[float, float, float] = (
+        0.20,
+        0.65,
+        0.15,
+    )  # assumption: treated / untreated / after a fracture
 
     def __post_init__(self) -> None:
         if len(self.age_band_bounds) != len(self.age_band_share_pct):
@@ -94,10 +130,17 @@ class PopulationParams:
             v = getattr(self, name)
             if not 0 <= v <= 1:
                 raise ValueError(f"PopulationParams.{name} must be within [0, 1], got {v}")
-        for name in ("diabetes_stage_mix", "heart_failure_stage_mix", "copd_stage_mix", "osteoporosis_stage_mix"):
+        for name in (
+            "diabetes_stage_mix",
+            "heart_failure_stage_mix",
+            "copd_stage_mix",
+            "osteoporosis_stage_mix",
+        ):
             mix = getattr(self, name)
             if abs(sum(mix) - 1) > 1e-6 or min(mix) < 0:
-                raise ValueError(f"PopulationParams.{name} must be non-negative shares summing to 1, got {mix}")
+                raise ValueError(
+                    f"PopulationParams.{name} must be non-negative shares summing to 1, got {mix}"
+                )
 
 
 def step_lookup(table: tuple[tuple[int, object], ...], ages: np.ndarray) -> np.ndarray:
@@ -112,7 +155,11 @@ def base_age_distribution(params: PopulationParams) -> np.ndarray:
     p = np.zeros(MAX_AGE + 1)
     for (lo, hi), share in zip(params.age_band_bounds, params.age_band_share_pct):
         years = np.arange(lo, hi + 1)
-        w = np.exp(-params.old_age_decline_per_year * (years - lo)) if lo >= 75 else np.ones(years.size)
+        w = (
+            np.exp(-params.old_age_decline_per_year * (years - lo))
+            if lo >= 75
+            else np.ones(years.size)
+        )
         p[years] = share * w / w.sum()
     return p / p.sum()
 
@@ -123,7 +170,9 @@ def consumption_weight_by_age() -> np.ndarray:
     return w[np.minimum(AGES // 5, len(w) - 1)]
 
 
-def tilted_age_distribution(base: np.ndarray, target_weight: float, weight_by_age: np.ndarray) -> np.ndarray:
+def tilted_age_distribution(
+    base: np.ndarray, target_weight: float, weight_by_age: np.ndarray
+) -> np.ndarray:
     """Exponentially tilt ``base`` towards older (θ > 0) or younger ages so the mean weight hits the target.
 
     Bisection on θ in p_a ∝ base_a · exp(θ (a − 45) / 10); the mean weight is increasing in θ.
@@ -146,7 +195,9 @@ def tilted_age_distribution(base: np.ndarray, target_weight: float, weight_by_ag
     return dist(0.5 * (lo + hi))
 
 
-def _profile(table: tuple[tuple[float, ...], tuple[float, ...]], age_years: np.ndarray, sex: np.ndarray) -> np.ndarray:
+def _profile(
+    table: tuple[tuple[float, ...], tuple[float, ...]], age_years: np.ndarray, sex: np.ndarray
+) -> np.ndarray:
     """Prevalence (fraction) from a (men, women) profile by band, linear between band mid-points."""
     mids = np.array(PREVALENCE_BAND_MIDPOINTS)
     curves = np.array([np.interp(AGES, mids, np.asarray(row, float) / 100.0) for row in table])
@@ -178,22 +229,39 @@ def prevalence_table(params: PopulationParams, age: np.ndarray, sex: np.ndarray)
     years = np.broadcast_to(AGES, (2, AGES.size))
     sexes = np.broadcast_to(np.arange(2)[:, None], (2, AGES.size))
     table = np.zeros((len(DISEASES), 2, AGES.size))
-    profiles = (params.diabetes_profile_pct, params.heart_failure_profile_pct, params.copd_profile_pct, params.osteoporosis_profile_pct)
+    profiles = (
+        params.diabetes_profile_pct,
+        params.heart_failure_profile_pct,
+        params.copd_profile_pct,
+        params.osteoporosis_profile_pct,
+    )
     for d, profile in enumerate(profiles):
         table[d] = _profile(profile, years, sexes)
     table[HEART_FAILURE, :, :18] = 0.0
     table[COPD, :, :40] = 0.0
-    counts = np.zeros((2, AGES.size))  # inhabitants by sex and age, counted block by block (no large temporaries)
+    counts = np.zeros(
+        (2, AGES.size)
+    )  # inhabitants by sex and age, counted block by block (no large temporaries)
     for b in _blocks(age.size):
-        counts += np.bincount(np.asarray(sex[b], np.int64) * AGES.size + age[b], minlength=2 * AGES.size).reshape(2, AGES.size)
-    table[DIABETES] *= params.diabetes_total_pct / 100.0 * counts.sum() / (counts * table[DIABETES]).sum()
+        counts += np.bincount(
+            np.asarray(sex[b], np.int64) * AGES.size + age[b], minlength=2 * AGES.size
+        ).reshape(2, AGES.size)
+    table[DIABETES] *= (
+        params.diabetes_total_pct / 100.0 * counts.sum() / (counts * table[DIABETES]).sum()
+    )
     # heart failure: the expected total is over diabetics (RR) and non-diabetics at each age and sex
     rr_mean = 1.0 + (params.heart_failure_rr_if_diabetic - 1.0) * table[DIABETES]
     adults = counts[:, 18:].sum()
-    table[HEART_FAILURE] *= params.heart_failure_adult_pct / 100.0 * adults / (counts * table[HEART_FAILURE] * rr_mean).sum()
-    table[COPD] *= params.copd_40plus_pct / 100.0 * counts[:, 40:].sum() / (counts * table[COPD]).sum()
+    table[HEART_FAILURE] *= (
+        params.heart_failure_adult_pct
+        / 100.0
+        * adults
+        / (counts * table[HEART_FAILURE] * rr_mean).sum()
+    )
+    table[COPD] *= (
+        params.copd_40plus_pct / 100.0 * counts[:, 40:].sum() / (counts * table[COPD]).sum()
+    )
     return np.minimum(table, 0.95)
-
 
 
 def synthesise_population(
@@ -222,7 +290,9 @@ def synthesise_population(
         age[start : start + count] = rng.choice(AGES, size=count, p=p)
         start += count
     for b in blocks:
-        pats.age_weeks[b] = age[b] * WEEKS_PER_YEAR + rng.integers(0, WEEKS_PER_YEAR, b.stop - b.start)
+        pats.age_weeks[b] = age[b] * WEEKS_PER_YEAR + rng.integers(
+            0, WEEKS_PER_YEAR, b.stop - b.start
+        )
 
     rng = stream(seed, "population.traits")
     for b in blocks:
@@ -234,10 +304,14 @@ def synthesise_population(
         mob[pats.vulnerable[b] & (age[b] < 75)] = params.vulnerable_mobility
         u = rng.random(b.stop - b.start)
         pats.mobility[b] = np.where(
-            u < mob[:, 0], MOBILITY_CAR, np.where(u < mob[:, 0] + mob[:, 1], MOBILITY_LIMITED, MOBILITY_NONE)
+            u < mob[:, 0],
+            MOBILITY_CAR,
+            np.where(u < mob[:, 0] + mob[:, 1], MOBILITY_LIMITED, MOBILITY_NONE),
         )
     for b in blocks:
-        p_digital = step_lookup(params.digital_by_age, age[b]) * np.where(pats.vulnerable[b], params.vulnerable_digital_factor, 1.0)
+        p_digital = step_lookup(params.digital_by_age, age[b]) * np.where(
+            pats.vulnerable[b], params.vulnerable_digital_factor, 1.0
+        )
         pats.digital[b] = rng.random(b.stop - b.start) < p_digital
 
     sex = pats.sex
@@ -247,18 +321,27 @@ def synthesise_population(
     for b in blocks:
         has[b, DIABETES] = rng.random(b.stop - b.start) < table[DIABETES, sex[b], age[b]]
     for b in blocks:
-        hf_p = table[HEART_FAILURE, sex[b], age[b]] * np.where(has[b, DIABETES], params.heart_failure_rr_if_diabetic, 1.0)
+        hf_p = table[HEART_FAILURE, sex[b], age[b]] * np.where(
+            has[b, DIABETES], params.heart_failure_rr_if_diabetic, 1.0
+        )
         has[b, HEART_FAILURE] = rng.random(b.stop - b.start) < np.minimum(hf_p, 0.95)
     for d in (COPD, OSTEOPOROSIS):
         for b in blocks:
             has[b, d] = rng.random(b.stop - b.start) < table[d, sex[b], age[b]]
 
-    mixes = (params.diabetes_stage_mix, params.heart_failure_stage_mix, params.copd_stage_mix, params.osteoporosis_stage_mix)
+    mixes = (
+        params.diabetes_stage_mix,
+        params.heart_failure_stage_mix,
+        params.copd_stage_mix,
+        params.osteoporosis_stage_mix,
+    )
     for b in blocks:
         u = rng.random((b.stop - b.start, len(DISEASES)))
         for d, mix in enumerate(mixes):
             pats.stage[b, d] = _draw_stages(has[b, d], mix, u[:, d])
     # Follow-up clocks start spread over a quarter, as in a population already under follow-up.
     for b in blocks:
-        pats.weeks_since_followup[b] = np.where(pats.stage[b] > 0, rng.integers(0, 13, (b.stop - b.start, len(DISEASES))), 0)
+        pats.weeks_since_followup[b] = np.where(
+            pats.stage[b] > 0, rng.integers(0, 13, (b.stop - b.start, len(DISEASES))), 0
+        )
     return pats

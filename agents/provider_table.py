@@ -26,7 +26,18 @@ import pandas as pd
 
 from territoire.agents.providers import Practice, Specialty
 
-COLUMNS = ("type", "name", "commune", "fte", "activity", "age", "practice", "specialty", "cpts", "covers")
+COLUMNS = (
+    "type",
+    "name",
+    "commune",
+    "fte",
+    "activity",
+    "age",
+    "practice",
+    "specialty",
+    "cpts",
+    "covers",
+)
 TYPES = ("gp", "specialist", "pharmacy", "msp", "cpts", "hospital")
 NUMERIC = ("fte", "activity", "age")
 
@@ -47,12 +58,18 @@ def read_providers_csv(path: str | Path) -> pd.DataFrame:
 
 
 def validate_providers(
-    table: pd.DataFrame, commune_codes: list[str], pole_ids: list[str], epci_codes: list[str], source: str
+    table: pd.DataFrame,
+    commune_codes: list[str],
+    pole_ids: list[str],
+    epci_codes: list[str],
+    source: str,
 ) -> pd.DataFrame:
     """Check every row; return the table with typed columns. Raises ``ProvidersFileError``."""
     unknown = [c for c in table.columns if c not in COLUMNS]
     if unknown:
-        raise ProvidersFileError(f"{source}: unknown column(s) {', '.join(unknown)}; allowed: {', '.join(COLUMNS)}")
+        raise ProvidersFileError(
+            f"{source}: unknown column(s) {', '.join(unknown)}; allowed: {', '.join(COLUMNS)}"
+        )
     for required in ("type", "name", "commune"):
         if required not in table.columns:
             raise ProvidersFileError(f"{source}: missing column {required!r}")
@@ -68,16 +85,26 @@ def validate_providers(
     communes = set(commune_codes)
     sites = communes | {f"pole:{p}" for p in pole_ids}
     coverable = communes | set(epci_codes)
-    numbers = {col: pd.to_numeric(table[col].replace("", np.nan), errors="coerce") for col in NUMERIC}
+    numbers = {
+        col: pd.to_numeric(table[col].replace("", np.nan), errors="coerce") for col in NUMERIC
+    }
     for i, row in table.iterrows():
-        where = f"{source}, row {i + 2} ({row['type'] or '?'} {row['name']!r})"  # row 1 is the header
+        where = (
+            f"{source}, row {i + 2} ({row['type'] or '?'} {row['name']!r})"  # row 1 is the header
+        )
         kind = row["type"].lower()
         if kind not in TYPES:
-            raise ProvidersFileError(f"{where}: unknown type {row['type']!r}; allowed: {', '.join(TYPES)}")
+            raise ProvidersFileError(
+                f"{where}: unknown type {row['type']!r}; allowed: {', '.join(TYPES)}"
+            )
         if kind != "cpts" and row["commune"] not in sites:
-            raise ProvidersFileError(f"{where}: unknown commune code {row['commune']!r} (not in the territory)")
+            raise ProvidersFileError(
+                f"{where}: unknown commune code {row['commune']!r} (not in the territory)"
+            )
         if kind in ("gp", "pharmacy", "msp") and row["commune"].startswith("pole:"):
-            raise ProvidersFileError(f"{where}: a {kind} must be in a commune of the territory, not at {row['commune']}")
+            raise ProvidersFileError(
+                f"{where}: a {kind} must be in a commune of the territory, not at {row['commune']}"
+            )
         for col in NUMERIC:
             if row[col] and np.isnan(numbers[col][i]):
                 raise ProvidersFileError(f"{where}: {col} must be a number, got {row[col]!r}")
@@ -85,19 +112,31 @@ def validate_providers(
             fte, activity, age = (numbers[c][i] for c in NUMERIC)
             max_fte = 2 if kind == "gp" else 100  # a specialist row may be a site's whole team
             if np.isnan(fte) or not 0 < fte <= max_fte:
-                raise ProvidersFileError(f"{where}: fte must be > 0 and <= {max_fte}, got {row['fte'] or 'nothing'}")
+                raise ProvidersFileError(
+                    f"{where}: fte must be > 0 and <= {max_fte}, got {row['fte'] or 'nothing'}"
+                )
             if np.isnan(activity) or activity < 0:
-                raise ProvidersFileError(f"{where}: activity (consultations per year) must be >= 0, got {row['activity'] or 'nothing'}")
+                raise ProvidersFileError(
+                    f"{where}: activity (consultations per year) must be >= 0, got {row['activity'] or 'nothing'}"
+                )
             if np.isnan(age) or not 20 <= age <= 90:
-                raise ProvidersFileError(f"{where}: age must be within 20 … 90 years, got {row['age'] or 'nothing'}")
+                raise ProvidersFileError(
+                    f"{where}: age must be within 20 … 90 years, got {row['age'] or 'nothing'}"
+                )
         if kind == "gp" and row["practice"] and row["practice"] not in {p.value for p in Practice}:
-            raise ProvidersFileError(f"{where}: unknown practice {row['practice']!r}; allowed: {', '.join(p.value for p in Practice)}")
+            raise ProvidersFileError(
+                f"{where}: unknown practice {row['practice']!r}; allowed: {', '.join(p.value for p in Practice)}"
+            )
         if kind == "specialist" and row["specialty"] not in {s.value for s in Specialty}:
-            raise ProvidersFileError(f"{where}: unknown specialty {row['specialty']!r}; allowed: {', '.join(s.value for s in Specialty)}")
+            raise ProvidersFileError(
+                f"{where}: unknown specialty {row['specialty']!r}; allowed: {', '.join(s.value for s in Specialty)}"
+            )
         if kind == "cpts":
             codes = row["covers"].split()
             if not codes:
-                raise ProvidersFileError(f"{where}: a cpts needs 'covers' (INSEE or EPCI codes separated by spaces)")
+                raise ProvidersFileError(
+                    f"{where}: a cpts needs 'covers' (INSEE or EPCI codes separated by spaces)"
+                )
             bad = [c for c in codes if c not in coverable]
             if bad:
                 raise ProvidersFileError(f"{where}: unknown code(s) in covers: {', '.join(bad)}")
@@ -108,7 +147,9 @@ def validate_providers(
     cpts_names = set(table.loc[table["type"] == "cpts", "name"])
     for i, row in table[table["cpts"] != ""].iterrows():
         if row["cpts"] not in cpts_names:
-            raise ProvidersFileError(f"{source}, row {i + 2} ({row['type']} {row['name']!r}): member of CPTS {row['cpts']!r}, which no 'cpts' row defines")
+            raise ProvidersFileError(
+                f"{source}, row {i + 2} ({row['type']} {row['name']!r}): member of CPTS {row['cpts']!r}, which no 'cpts' row defines"
+            )
     return table
 
 

@@ -35,9 +35,19 @@ class GPTable:
     over the slots in use, writable views."""
 
     COLUMNS = {
-        "commune": np.int32, "fte": np.float64, "activity_per_year": np.float64, "age": np.float64, "list_cap": np.int64,
-        "tele_share": np.float64, "has_nurse": np.bool_, "newly_installed": np.bool_, "installed_week": np.int64,
-        "active": np.bool_, "workload": np.float64, "weeks_worked": np.int64, "extra_capacity_per_week": np.float64,
+        "commune": np.int32,
+        "fte": np.float64,
+        "activity_per_year": np.float64,
+        "age": np.float64,
+        "list_cap": np.int64,
+        "tele_share": np.float64,
+        "has_nurse": np.bool_,
+        "newly_installed": np.bool_,
+        "installed_week": np.int64,
+        "active": np.bool_,
+        "workload": np.float64,
+        "weeks_worked": np.int64,
+        "extra_capacity_per_week": np.float64,
     }
 
     def __init__(self) -> None:
@@ -47,7 +57,9 @@ class GPTable:
     def add(self) -> int:
         """A new slot (zeros); returns its index."""
         if self.n == len(self.columns["active"]):
-            self.columns = {name: np.concatenate([a, np.zeros_like(a)]) for name, a in self.columns.items()}
+            self.columns = {
+                name: np.concatenate([a, np.zeros_like(a)]) for name, a in self.columns.items()
+            }
         self.n += 1
         return self.n - 1
 
@@ -90,8 +102,12 @@ class GP(mesa.Agent):
     has_nurse = _Column()  # works with an ASALEE-type practice nurse
     newly_installed = _Column()
     installed_week = _Column()  # model week of installation
-    active = _Column()  # False once retired or gone (the slot keeps its index for patients' records)
-    workload = _Column()  # (consultations given + requests turned away) ÷ capacity, averaged over ~26 weeks
+    active = (
+        _Column()
+    )  # False once retired or gone (the slot keeps its index for patients' records)
+    workload = (
+        _Column()
+    )  # (consultations given + requests turned away) ÷ capacity, averaged over ~26 weeks
     weeks_worked = _Column()  # weeks of workload observed
     extra_capacity_per_week = _Column()  # follow-up visits a practice nurse takes over (lever)
 
@@ -164,7 +180,9 @@ class Specialist(mesa.Agent):
         self.fte = fte
         self.activity_per_year = activity_per_year
         self.age = age
-        self.queue = 0.0  # referrals waiting (expected numbers: tele-expertise answers a share of each)
+        self.queue = (
+            0.0  # referrals waiting (expected numbers: tele-expertise answers a share of each)
+        )
         self.left = 0.0  # referrals that left the queue last week (went elsewhere or gave up)
 
     @property
@@ -196,7 +214,9 @@ class Specialist(mesa.Agent):
 
 
 class Pharmacy(mesa.Agent):
-    def __init__(self, model: mesa.Model, name: str, commune: int, cpts: str = "", booth: bool = False) -> None:
+    def __init__(
+        self, model: mesa.Model, name: str, commune: int, cpts: str = "", booth: bool = False
+    ) -> None:
         super().__init__(model)
         self.name = name
         self.commune = commune
@@ -226,13 +246,19 @@ class MSP(mesa.Agent):
         self.commune = commune
 
     def gps(self) -> list[GP]:
-        return [g for g in self.model.agents_by_type.get(GP, []) if g.practice is Practice.MSP and g.commune == self.commune]
+        return [
+            g
+            for g in self.model.agents_by_type.get(GP, [])
+            if g.practice is Practice.MSP and g.commune == self.commune
+        ]
 
 
 class Hospital(mesa.Agent):
     """A hospital with an emergency department, in a commune of the territory or at an external pole."""
 
-    def __init__(self, model: mesa.Model, name: str, site: str, commune: int = -1, pole: int = -1) -> None:
+    def __init__(
+        self, model: mesa.Model, name: str, site: str, commune: int = -1, pole: int = -1
+    ) -> None:
         super().__init__(model)
         self.name = name
         self.site = site

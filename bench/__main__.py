@@ -127,7 +127,9 @@ print(json.dumps({{"n": len(m.patients), "build": build, "seconds_per_year": run
 
 def _python(code: str, env: dict | None = None, timeout: int = 900) -> dict:
     full_env = {**os.environ, **(env or {})}
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=full_env, timeout=timeout)
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=full_env, timeout=timeout
+    )
     if out.returncode != 0:
         raise RuntimeError(out.stderr[-2000:])
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -178,6 +180,7 @@ def python_loop_ns(iterations: int = 5_000_000) -> float:
     """Nanoseconds per iteration of a plain Python loop of integer additions, best of 3: how fast this
     shared machine runs at the moment. Its speed moves from day to day (by 1.5-2.5× between sessions,
     seen here), so only figures measured at a similar loop time compare across runs."""
+
     def loop():
         total = 0
         for i in range(iterations):
@@ -226,15 +229,36 @@ def bytes_touched_per_step(n_patients: int) -> int:
     per = {k: v.nbytes for k, v in p.arrays().items()}
     event, acute = 4, 1  # uint32 flags, int8 episode
     reads = {  # arrays each pass reads (and mostly writes back)
-        "patient_stages": ["alive", "age_weeks", "sex", "stage", "weeks_since_followup", "enrolled", "telemonitored", "gp",
-                           "pending_routine"],
+        "patient_stages": [
+            "alive",
+            "age_weeks",
+            "sex",
+            "stage",
+            "weeks_since_followup",
+            "enrolled",
+            "telemonitored",
+            "gp",
+            "pending_routine",
+        ],
         "access": ["alive"],
         "events": ["alive"],
         "accounts": ["alive", "stage", "commune", "enrolled", "telemonitored"],
-        "indicators": ["alive", "age_weeks", "sex", "stage", "commune", "vulnerable", "gp", "enrolled", "telemonitored"],
+        "indicators": [
+            "alive",
+            "age_weeks",
+            "sex",
+            "stage",
+            "commune",
+            "vulnerable",
+            "gp",
+            "enrolled",
+            "telemonitored",
+        ],
     }
     total = sum(sum(per[a] for a in arrays) for arrays in reads.values())
-    total += event * 6 + acute * 3  # event flags written by the first pass, read by the five later ones
+    total += (
+        event * 6 + acute * 3
+    )  # event flags written by the first pass, read by the five later ones
     total += 4  # the fixed service order read once
     return total * n_patients
 
@@ -284,12 +308,24 @@ def main(argv: list[str] | None = None) -> int:
         figures[name] = (value, unit)
         print(f"{name}: {value:,.3f} {unit}", flush=True)
 
-    report("machine_python_loop_ns_at_start", python_loop_ns(), "ns an iteration (plain Python loop: the machine's speed now)")
-    report("machine_compiled_draw_ns_at_start", compiled_draw_ns(), "ns a draw (compiled loop, one thread: the same for the kernels' work)")
+    report(
+        "machine_python_loop_ns_at_start",
+        python_loop_ns(),
+        "ns an iteration (plain Python loop: the machine's speed now)",
+    )
+    report(
+        "machine_compiled_draw_ns_at_start",
+        compiled_draw_ns(),
+        "ns a draw (compiled loop, one thread: the same for the kernels' work)",
+    )
     with tempfile.TemporaryDirectory() as cache:
         cold = _python(FULL_RUN.format(), env={"NUMBA_CACHE_DIR": cache})
         warm = _python(FULL_RUN.format(), env={"NUMBA_CACHE_DIR": cache})
-    report("full_10y_run_cold_cache_s", cold["total"], "s (build + 520 weeks, numba compilation included)")
+    report(
+        "full_10y_run_cold_cache_s",
+        cold["total"],
+        "s (build + 520 weeks, numba compilation included)",
+    )
     report("full_10y_run_warm_cache_s", warm["total"], "s (build + 520 weeks)")
     report("numba_compile_s", cold["total"] - warm["total"], "s (cold minus warm)")
     report("full_10y_steps_warm_s", warm["run"], "s (520 weeks, embedded territory)")
@@ -297,22 +333,49 @@ def main(argv: list[str] | None = None) -> int:
         # The command line as a user types it (after the runs above, numba's cache is warm), with a
         # burn-in cache of its own: simulated (--no-cache), simulated and stored, then loaded; and
         # without burn-in.
-        cases = (("burn_in_5y_no_cache", 5, ["--no-cache"], 1), ("burn_in_5y_filling_cache", 5, [], 1),
-                 ("burn_in_5y_from_cache", 5, [], 7), ("burn_in_0y", 0, [], 1))
+        cases = (
+            ("burn_in_5y_no_cache", 5, ["--no-cache"], 1),
+            ("burn_in_5y_filling_cache", 5, [], 1),
+            ("burn_in_5y_from_cache", 5, [], 7),
+            ("burn_in_0y", 0, [], 1),
+        )
         for name, burn_in, extra, repeats in cases:
             seconds = []
-            for _ in range(repeats):  # this shared machine's speed moves by up to 30 % within minutes: the main case is run several times
+            for _ in range(
+                repeats
+            ):  # this shared machine's speed moves by up to 30 % within minutes: the main case is run several times
                 start = time.perf_counter()
-                subprocess.run([sys.executable, "-m", "territoire.cli", "run", "--years", "10", "--burn-in-years", str(burn_in),
-                                "--out", out, *extra], check=True, capture_output=True,
-                               env={**os.environ, "TERRITOIRE_CACHE_DIR": burn_in_cache})
+                subprocess.run(
+                    [
+                        sys.executable,
+                        "-m",
+                        "territoire.cli",
+                        "run",
+                        "--years",
+                        "10",
+                        "--burn-in-years",
+                        str(burn_in),
+                        "--out",
+                        out,
+                        *extra,
+                    ],
+                    check=True,
+                    capture_output=True,
+                    env={**os.environ, "TERRITOIRE_CACHE_DIR": burn_in_cache},
+                )
                 seconds.append(time.perf_counter() - start)
-            what = (f"territoire run --years 10 {' '.join([f'--burn-in-years {burn_in}', *extra])}: start-up, build or "
-                    "cached burn-in, run with its progress bar, parquet, summary, chart")
+            what = (
+                f"territoire run --years 10 {' '.join([f'--burn-in-years {burn_in}', *extra])}: start-up, build or "
+                "cached burn-in, run with its progress bar, parquet, summary, chart"
+            )
             if repeats == 1:
                 report(f"cli_run_10y_{name}_s", seconds[0], f"s ({what})")
             else:
-                report(f"cli_run_10y_{name}_s", statistics.median(seconds), f"s (median of {repeats}; {what})")
+                report(
+                    f"cli_run_10y_{name}_s",
+                    statistics.median(seconds),
+                    f"s (median of {repeats}; {what})",
+                )
                 report(f"cli_run_10y_{name}_min_s", min(seconds), f"s (fastest of the {repeats})")
                 report(f"cli_run_10y_{name}_max_s", max(seconds), f"s (slowest of the {repeats})")
 
@@ -320,21 +383,45 @@ def main(argv: list[str] | None = None) -> int:
     for threads in (1, 2):
         r = _python(STEP_SPEED.format(weeks=weeks), env={"NUMBA_NUM_THREADS": str(threads)})
         speeds[threads] = r["patient_weeks"] / r["seconds"]
-        report(f"step_patient_weeks_per_s_{threads}_thread", speeds[threads] / 1e6, "million patient-weeks/s")
+        report(
+            f"step_patient_weeks_per_s_{threads}_thread",
+            speeds[threads] / 1e6,
+            "million patient-weeks/s",
+        )
     report("thread_speedup_2_vs_1", speeds[2] / speeds[1], "x")
 
     stages = _python(STAGE_TIMES.format(weeks=weeks))
     for name, seconds in stages.items():
-        report(f"stage_{name}_ms", seconds * 1e3, "ms a week (2 threads; patient_stages = demography+onset+progression+demand fused)")
+        report(
+            f"stage_{name}_ms",
+            seconds * 1e3,
+            "ms a week (2 threads; patient_stages = demography+onset+progression+demand fused)",
+        )
 
     ratio = _python(REFERENCE_RATIO.format(weeks=max(10, weeks // 10)))
-    report("reference_patient_weeks_per_s", ratio["reference"] / 1e6, f"million patient-weeks/s (numpy reference, {ratio['patients']:,} patients)")
-    report("kernel_patient_weeks_per_s_same_population", ratio["numba"] / 1e6, "million patient-weeks/s")
+    report(
+        "reference_patient_weeks_per_s",
+        ratio["reference"] / 1e6,
+        f"million patient-weeks/s (numpy reference, {ratio['patients']:,} patients)",
+    )
+    report(
+        "kernel_patient_weeks_per_s_same_population",
+        ratio["numba"] / 1e6,
+        "million patient-weeks/s",
+    )
     report("speed_ratio_kernel_vs_reference", ratio["numba"] / ratio["reference"], "x")
 
     mesa = _python(MESA_RATIO.format(weeks=weeks, agents=10_000, mesa_weeks=3 if args.quick else 6))
-    report("mesa_agents_patient_weeks_per_s", mesa["mesa"] / 1e6, "million patient-weeks/s (one mesa.Agent per patient, shuffle_do; demography+onset+progression+follow-up)")
-    report("kernel_subset_patient_weeks_per_s", mesa["kernel"] / 1e6, "million patient-weeks/s (numba kernels of the same stages)")
+    report(
+        "mesa_agents_patient_weeks_per_s",
+        mesa["mesa"] / 1e6,
+        "million patient-weeks/s (one mesa.Agent per patient, shuffle_do; demography+onset+progression+follow-up)",
+    )
+    report(
+        "kernel_subset_patient_weeks_per_s",
+        mesa["kernel"] / 1e6,
+        "million patient-weeks/s (numba kernels of the same stages)",
+    )
     report("speed_ratio_kernel_vs_mesa", mesa["kernel"] / mesa["mesa"], "x")
 
     sizes = (10_000, 100_000, 1_000_000)
@@ -342,35 +429,72 @@ def main(argv: list[str] | None = None) -> int:
     for n in sizes:
         r = _python(SCALING.format(n=n, weeks=26 if args.quick else 52), timeout=1800)
         scale[n] = r
-        report(f"scaling_{n}_seconds_per_simulated_year", r["seconds_per_year"], f"s (2 threads, {r['n']:,} patients)")
-        report(f"scaling_{n}_peak_memory_per_patient", (r["peak_mb"] - r["before_mb"]) * 2**20 / r["n"], "bytes (peak RSS beyond interpreter, libraries and kernels)")
+        report(
+            f"scaling_{n}_seconds_per_simulated_year",
+            r["seconds_per_year"],
+            f"s (2 threads, {r['n']:,} patients)",
+        )
+        report(
+            f"scaling_{n}_peak_memory_per_patient",
+            (r["peak_mb"] - r["before_mb"]) * 2**20 / r["n"],
+            "bytes (peak RSS beyond interpreter, libraries and kernels)",
+        )
     import numpy as np
 
-    slope = np.polyfit(np.log([scale[n]["n"] for n in sizes]), np.log([scale[n]["seconds_per_year"] for n in sizes]), 1)[0]
-    report("scaling_growth_exponent", slope, "(cost ∝ population^exponent, fitted over 1e4, 1e5, 1e6)")
-    upper = np.log(scale[1_000_000]["seconds_per_year"] / scale[100_000]["seconds_per_year"]) / np.log(
-        scale[1_000_000]["n"] / scale[100_000]["n"])
+    slope = np.polyfit(
+        np.log([scale[n]["n"] for n in sizes]),
+        np.log([scale[n]["seconds_per_year"] for n in sizes]),
+        1,
+    )[0]
+    report(
+        "scaling_growth_exponent", slope, "(cost ∝ population^exponent, fitted over 1e4, 1e5, 1e6)"
+    )
+    upper = np.log(
+        scale[1_000_000]["seconds_per_year"] / scale[100_000]["seconds_per_year"]
+    ) / np.log(scale[1_000_000]["n"] / scale[100_000]["n"])
     report("scaling_growth_exponent_1e5_1e6", upper, "(the same between 1e5 and 1e6 only)")
     # seconds per week = fixed + per_patient × n: what does not grow with the population explains an
     # exponent below 1 at small sizes
     weekly = np.array([scale[n]["seconds_per_year"] / 52 for n in sizes])
-    per_patient, fixed = np.polyfit([scale[n]["n"] for n in sizes], weekly, 1, w=1 / weekly)  # relative residuals
-    report("scaling_fixed_cost_per_week_ms", fixed * 1e3, "ms (intercept of a straight-line fit: Python, thread start-up)")
+    per_patient, fixed = np.polyfit(
+        [scale[n]["n"] for n in sizes], weekly, 1, w=1 / weekly
+    )  # relative residuals
+    report(
+        "scaling_fixed_cost_per_week_ms",
+        fixed * 1e3,
+        "ms (intercept of a straight-line fit: Python, thread start-up)",
+    )
     report("scaling_cost_per_patient_week_ns", per_patient * 1e9, "ns (slope of the same fit)")
-    report("scaling_1e6_ten_years_s", 10 * scale[1_000_000]["seconds_per_year"], "s (extrapolated from the measured year)")
-    report("patient_state_bytes_per_patient", scale[1_000_000]["patient_array_bytes"] / scale[1_000_000]["n"], "bytes (the patient arrays alone)")
+    report(
+        "scaling_1e6_ten_years_s",
+        10 * scale[1_000_000]["seconds_per_year"],
+        "s (extrapolated from the measured year)",
+    )
+    report(
+        "patient_state_bytes_per_patient",
+        scale[1_000_000]["patient_array_bytes"] / scale[1_000_000]["n"],
+        "bytes (the patient arrays alone)",
+    )
 
     rates = {}
     for workers in (1, 2):
         rates[workers] = sweep_runs_per_minute(workers, runs=6 if args.quick else 12)
-        report(f"sweep_runs_per_minute_{workers}_workers", rates[workers], "runs/min (1-year runs of the embedded territory, burn-in excluded)")
+        report(
+            f"sweep_runs_per_minute_{workers}_workers",
+            rates[workers],
+            "runs/min (1-year runs of the embedded territory, burn-in excluded)",
+        )
     report("sweep_scaling_efficiency_2_workers", rates[2] / (2 * rates[1]), "(1 = perfect)")
 
     if Path("/usr/bin/chromium").exists():
         from bench.dashboard_timing import measure
 
         for name, value in measure().items():
-            report(name, value, "s (real browser: Debian Chromium + Playwright; scenario and baseline stepped together)")
+            report(
+                name,
+                value,
+                "s (real browser: Debian Chromium + Playwright; scenario and baseline stepped together)",
+            )
     else:
         print("dashboard timings skipped: /usr/bin/chromium is not installed")
 
@@ -383,13 +507,24 @@ def main(argv: list[str] | None = None) -> int:
     report("step_time_lower_bound_ms", bound * 1e3, "ms (bytes touched ÷ bandwidth)")
     report("step_time_ms", actual * 1e3, "ms (2 threads)")
     report("step_time_vs_bandwidth_bound", actual / bound, "x the bound")
-    report("machine_python_loop_ns_at_end", python_loop_ns(), "ns an iteration (the same loop as at the start)")
-    report("machine_compiled_draw_ns_at_end", compiled_draw_ns(), "ns a draw (the same compiled loop as at the start)")
+    report(
+        "machine_python_loop_ns_at_end",
+        python_loop_ns(),
+        "ns an iteration (the same loop as at the start)",
+    )
+    report(
+        "machine_compiled_draw_ns_at_end",
+        compiled_draw_ns(),
+        "ns a draw (the same compiled loop as at the start)",
+    )
 
     results = {
         "date": date.today().isoformat(),
-        "machine": {"cores": os.cpu_count(), "processor": _cpu_model(),
-                    "python": platform.python_version()},
+        "machine": {
+            "cores": os.cpu_count(),
+            "processor": _cpu_model(),
+            "python": platform.python_version(),
+        },
         "command": "python -m bench" + (" --quick" if args.quick else ""),
         "figures": {k: {"value": v, "unit": u} for k, (v, u) in figures.items()},
     }

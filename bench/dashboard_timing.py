@@ -16,8 +16,16 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync"]
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def _free_port() -> int:
@@ -29,12 +37,34 @@ def _free_port() -> int:
 def measure(steps: int = 8) -> dict[str, float]:
     from playwright.sync_api import sync_playwright
 
-    cache = Path(os.environ.get("TERRITOIRE_SOLARA_ASSETS", Path.home() / ".cache" / "territoire-solara-assets"))
-    subprocess.run(["bash", str(ROOT / "scripts" / "solara_assets.sh"), str(cache)], check=True, capture_output=True)
+    cache = Path(
+        os.environ.get(
+            "TERRITOIRE_SOLARA_ASSETS", Path.home() / ".cache" / "territoire-solara-assets"
+        )
+    )
+    subprocess.run(
+        ["bash", str(ROOT / "scripts" / "solara_assets.sh"), str(cache)],
+        check=True,
+        capture_output=True,
+    )
     port = _free_port()
-    server = subprocess.Popen([sys.executable, "-m", "solara", "run", str(ROOT / "app.py"), "--port", str(port), "--host", "127.0.0.1",
-                               "--no-open"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                              env={**os.environ, "SOLARA_ASSETS_PROXY_CACHE_DIR": str(cache)})
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "solara",
+            "run",
+            str(ROOT / "app.py"),
+            "--port",
+            str(port),
+            "--host",
+            "127.0.0.1",
+            "--no-open",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={**os.environ, "SOLARA_ASSETS_PROXY_CACHE_DIR": str(cache)},
+    )
     try:
         for _ in range(240):
             try:
@@ -53,18 +83,26 @@ def measure(steps: int = 8) -> dict[str, float]:
             for k in range(1, steps + 1):
                 t = time.perf_counter()
                 page.get_by_role("button", name=re.compile("Pas|Step")).click()
-                page.wait_for_function(f"() => /semaine {k} sur/.test(document.body.innerText)", timeout=60_000)
+                page.wait_for_function(
+                    f"() => /semaine {k} sur/.test(document.body.innerText)", timeout=60_000
+                )
                 latencies.append(time.perf_counter() - t)
             t = time.perf_counter()
             page.get_by_role("button", name=re.compile("horizon")).click()
-            page.wait_for_function("() => /semaine 520 sur/.test(document.body.innerText)", timeout=600_000)
+            page.wait_for_function(
+                "() => /semaine 520 sur/.test(document.body.innerText)", timeout=600_000
+            )
             full = time.perf_counter() - t
             browser.close()
     finally:
         server.terminate()
         server.wait(timeout=30)
-    return {"dashboard_first_page_s": first_paint, "dashboard_step_latency_median_s": statistics.median(latencies),
-            "dashboard_step_latency_max_s": max(latencies), "dashboard_full_10y_run_s": full}
+    return {
+        "dashboard_first_page_s": first_paint,
+        "dashboard_step_latency_median_s": statistics.median(latencies),
+        "dashboard_step_latency_max_s": max(latencies),
+        "dashboard_full_10y_run_s": full,
+    }
 
 
 if __name__ == "__main__":

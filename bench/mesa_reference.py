@@ -5,7 +5,6 @@ random draws differ: Mesa agents use the model's generator)."""
 
 from __future__ import annotations
 
-
 import mesa
 
 from territoire.model.demography import MAX_AGE_INDEX
@@ -27,7 +26,12 @@ class PatientAgent(mesa.Agent):
         m = self.model
         rng = m.random
         if not self.alive:  # a newborn takes the place
-            self.alive, self.age_weeks, self.stage, self.weeks_since = True, 0, [0, 0, 0, 0], [0, 0, 0, 0]
+            self.alive, self.age_weeks, self.stage, self.weeks_since = (
+                True,
+                0,
+                [0, 0, 0, 0],
+                [0, 0, 0, 0],
+            )
         self.age_weeks += 1
         age = min(self.age_weeks // WEEKS, MAX_AGE_INDEX)
         combo = self.stage[0] + 4 * self.stage[1] + 16 * self.stage[2] + 64 * self.stage[3]
@@ -75,7 +79,11 @@ class MesaPatientsModel(mesa.Model):
         self.death_table, self.onset_table = tm.death_table, tm.onset_table
         self.onset_stage2 = tm.dtables["onset_stage2_share"]
         self.followup_weeks = tm.ctables["followup_weeks"]
-        self.worsen, self.regain, self.complicate = tm.dtables["worsen"], tm.dtables["regain"], tm.dtables["complicate"]
+        self.worsen, self.regain, self.complicate = (
+            tm.dtables["worsen"],
+            tm.dtables["regain"],
+            tm.dtables["complicate"],
+        )
         p = tm.patients
         for i in range(min(n, len(p))):
             PatientAgent(self, p.age_weeks[i], p.sex[i], p.stage[i], p.weeks_since_followup[i])
@@ -87,5 +95,3 @@ class MesaPatientsModel(mesa.Model):
 def kernel_subset_step(tm, week):
     """The numba kernels of the same stages (demography, onset, progression, demand) for one week, fused."""
     tm._patient_stages(week, tm.gp_arrays())
-
-

@@ -18,12 +18,20 @@ EMBEDDED_POPULATION = 110_467
 
 def scaled_territory(n_patients: int) -> Territory:
     if n_patients < 142:
-        raise ValueError(f"a scaled territory needs at least one inhabitant per commune (142), got {n_patients}")
+        raise ValueError(
+            f"a scaled territory needs at least one inhabitant per commune (142), got {n_patients}"
+        )
     base = Territory.default()
     communes = base.communes.drop(columns=["zone"]).copy()
     pop = communes["population"].to_numpy(float) * n_patients / EMBEDDED_POPULATION
     rounded = np.maximum(1, np.round(pop)).astype(np.int64)
-    rounded[np.argmax(rounded)] += n_patients - int(rounded.sum())  # exact total on the largest commune
+    rounded[np.argmax(rounded)] += n_patients - int(
+        rounded.sum()
+    )  # exact total on the largest commune
     communes["population"] = rounded
-    return Territory.from_communes(communes, name=f"scaled territory ({n_patients:,} inhabitants)",
-                                   priority_epcis=(ALSACE_BOSSUE_SIREN,), params=base.params)
+    return Territory.from_communes(
+        communes,
+        name=f"scaled territory ({n_patients:,} inhabitants)",
+        priority_epcis=(ALSACE_BOSSUE_SIREN,),
+        params=base.params,
+    )

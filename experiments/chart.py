@@ -52,22 +52,41 @@ def draw(panels: list[Panel], path: str | Path, title: str = "", columns: int = 
     handles = {}
     for k, (ax, panel) in enumerate(zip(axes, panels)):
         for line in panel.lines:
-            (handles[line.label],) = ax.plot(line.x, line.y, line.style, color=colours[line.label], label=line.label)
-        ax.set_title(panel.title, fontsize=10, y=1.0, pad=6.0)  # a fixed place: matplotlib skips measuring every tick label to place it
-        ax.yaxis.set_major_locator(MaxNLocator(nbins=5, steps=[1, 2, 2.5, 5, 10]))  # fewer tick labels to lay out, still a grid line every fifth of the range
-        if k + columns >= len(panels):  # the x axes are all alike: labelled on the lowest panel of each column
+            (handles[line.label],) = ax.plot(
+                line.x, line.y, line.style, color=colours[line.label], label=line.label
+            )
+        ax.set_title(
+            panel.title, fontsize=10, y=1.0, pad=6.0
+        )  # a fixed place: matplotlib skips measuring every tick label to place it
+        ax.yaxis.set_major_locator(
+            MaxNLocator(nbins=5, steps=[1, 2, 2.5, 5, 10])
+        )  # fewer tick labels to lay out, still a grid line every fifth of the range
+        if k + columns >= len(
+            panels
+        ):  # the x axes are all alike: labelled on the lowest panel of each column
             ax.set_xlabel(panel.xlabel)
         ax.grid(alpha=0.3)
-    for ax in axes[len(panels):]:
+    for ax in axes[len(panels) :]:
         ax.set_visible(False)
     if title:
         fig.suptitle(title)
     if handles:
-        fig.legend(list(handles.values()), list(handles), loc="upper right", bbox_to_anchor=(0.98, 1.0), ncols=len(handles),
-                   fontsize=9, frameon=False)
-    fig.subplots_adjust(left=0.05, right=0.98, top=1 - 0.2 / rows, bottom=0.16 / rows, wspace=0.22, hspace=0.35)  # a layout engine doubles the drawing time
+        fig.legend(
+            list(handles.values()),
+            list(handles),
+            loc="upper right",
+            bbox_to_anchor=(0.98, 1.0),
+            ncols=len(handles),
+            fontsize=9,
+            frameon=False,
+        )
+    fig.subplots_adjust(
+        left=0.05, right=0.98, top=1 - 0.2 / rows, bottom=0.16 / rows, wspace=0.22, hspace=0.35
+    )  # a layout engine doubles the drawing time
     path = Path(path)
-    fig.savefig(path, dpi=90, pil_kwargs={"compress_level": 3})  # PNG compression level 3 instead of 6: half the encoding time, 7 % more bytes
+    fig.savefig(
+        path, dpi=90, pil_kwargs={"compress_level": 3}
+    )  # PNG compression level 3 instead of 6: half the encoding time, 7 % more bytes
     return path
 
 
@@ -87,11 +106,17 @@ class ChartProcess:
         command = [sys.executable, *(["-S"] if sys.flags.no_site else []), "-m", __name__]
         # its own process group: Ctrl-C at the terminal interrupts this process, which stops the helper
         # by closing its pipe, and not the helper with a traceback of its own
-        group = {"creationflags": subprocess.CREATE_NEW_PROCESS_GROUP} if os.name == "nt" else {"start_new_session": True}
+        group = (
+            {"creationflags": subprocess.CREATE_NEW_PROCESS_GROUP}
+            if os.name == "nt"
+            else {"start_new_session": True}
+        )
         try:
             if not sys.executable:  # an embedded interpreter cannot start another
                 raise OSError("no Python executable")
-            self._process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, **group)
+            self._process = subprocess.Popen(
+                command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, **group
+            )
         except OSError:  # no helper (process limits, sandbox): draw here
             self._process = None
 
@@ -129,7 +154,7 @@ class ChartProcess:
                 self._process.wait()
             self._process = None
 
-    def __enter__(self) -> "ChartProcess":
+    def __enter__(self) -> ChartProcess:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -145,11 +170,13 @@ def _serve(stdin, stdout) -> None:
         return
     try:
         reply = ("ok", str(draw(*job)))
-    except Exception:  # noqa: BLE001  reported to the parent, which raises it
+    except Exception:
         reply = ("error", traceback.format_exc())
     pickle.dump(reply, stdout)
     stdout.flush()
-    os._exit(0)  # nothing left to clean up: skip the interpreter's slow teardown of matplotlib, which the parent would wait for
+    os._exit(
+        0
+    )  # nothing left to clean up: skip the interpreter's slow teardown of matplotlib, which the parent would wait for
 
 
 if __name__ == "__main__":  # the helper: python -m territoire.experiments.chart

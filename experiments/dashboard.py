@@ -24,10 +24,30 @@ from territoire.scenarios.schema import Scenario, load_scenario, parse_scenario
 #: Map colourings: indicator → (French label, English label, colour map, higher is better)
 MAP_INDICATORS = {
     "apl": ("APL (consultations/hab. std/an)", "APL (visits/std inhabitant/year)", "RdYlGn", True),
-    "unmet_per_1000": ("Demande non satisfaite /1000 hab./sem.", "Unmet demand /1,000/week", "RdYlGn_r", False),
-    "without_gp_pct": ("% sans médecin traitant", "% without a médecin traitant", "RdYlGn_r", False),
-    "minutes_to_gp": ("Minutes jusqu'au généraliste", "Minutes to the nearest GP", "RdYlGn_r", False),
-    "hospitalisations_per_1000": ("Hospitalisations /1000 hab./an", "Hospital stays /1,000/year", "RdYlGn_r", False),
+    "unmet_per_1000": (
+        "Demande non satisfaite /1000 hab./sem.",
+        "Unmet demand /1,000/week",
+        "RdYlGn_r",
+        False,
+    ),
+    "without_gp_pct": (
+        "% sans médecin traitant",
+        "% without a médecin traitant",
+        "RdYlGn_r",
+        False,
+    ),
+    "minutes_to_gp": (
+        "Minutes jusqu'au généraliste",
+        "Minutes to the nearest GP",
+        "RdYlGn_r",
+        False,
+    ),
+    "hospitalisations_per_1000": (
+        "Hospitalisations /1000 hab./an",
+        "Hospital stays /1,000/year",
+        "RdYlGn_r",
+        False,
+    ),
 }
 #: Charts over time: indicator → (French, English)
 CHARTS = {
@@ -66,14 +86,26 @@ def scenario_with_controls(base: Scenario, controls: dict) -> Scenario:
         if lever is None:
             from territoire.scenarios.levers import LEVERS
 
-            lever = Lever(kind, 0, 0, {p.name: (list(p.default) if isinstance(p.default, list) else p.default) for p in LEVERS[kind].params})
+            lever = Lever(
+                kind,
+                0,
+                0,
+                {
+                    p.name: (list(p.default) if isinstance(p.default, list) else p.default)
+                    for p in LEVERS[kind].params
+                },
+            )
             levers.append(lever)
         lever.params.update(params)
 
     if controls.get("tele_uptake", 0) > 0:
         put("teleconsultation", uptake=float(controls["tele_uptake"]))
     if controls.get("telemonitoring", 0) > 0:
-        put("telemonitoring", coverage=float(controls["telemonitoring"]), diseases=["heart_failure", "diabetes"])
+        put(
+            "telemonitoring",
+            coverage=float(controls["telemonitoring"]),
+            diseases=["heart_failure", "diabetes"],
+        )
     if controls.get("programme", 0) > 0:
         put("programme", enrolment=float(controls["programme"]))
     if controls.get("nurses", 0) > 0:
@@ -82,10 +114,31 @@ def scenario_with_controls(base: Scenario, controls: dict) -> Scenario:
         put("on_demand_transport", coverage=0.6)
     for commune, count in (controls.get("new_gps") or {}).items():
         if count > 0:
-            levers.append(Lever("new_gps", 0, 0, {"commune": commune, "count": int(count), "age": 35.0, "fte": 1.0,
-                                                  "activity": 4_800.0, "practice": "solo"}))
-    return Scenario(base.name, base.description, int(controls.get("seed", base.seed)), float(controls.get("years", base.years)),
-                    base.burn_in_years, dict(base.territory), levers, base.source)
+            levers.append(
+                Lever(
+                    "new_gps",
+                    0,
+                    0,
+                    {
+                        "commune": commune,
+                        "count": int(count),
+                        "age": 35.0,
+                        "fte": 1.0,
+                        "activity": 4_800.0,
+                        "practice": "solo",
+                    },
+                )
+            )
+    return Scenario(
+        base.name,
+        base.description,
+        int(controls.get("seed", base.seed)),
+        float(controls.get("years", base.years)),
+        base.burn_in_years,
+        dict(base.territory),
+        levers,
+        base.source,
+    )
 
 
 @dataclass
@@ -98,7 +151,7 @@ class Future:
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @classmethod
-    def create(cls, scenario: Scenario) -> "Future":
+    def create(cls, scenario: Scenario) -> Future:
         from territoire.scenarios.run import branch
 
         start = start_model(scenario)
@@ -124,7 +177,9 @@ class Future:
                 self.model.step()
                 self.baseline.step()
 
-    def run_to_end(self, on_progress=None, chunk: int = 13, stop: threading.Event | None = None) -> None:
+    def run_to_end(
+        self, on_progress=None, chunk: int = 13, stop: threading.Event | None = None
+    ) -> None:
         while not self.done and not (stop and stop.is_set()):
             self.step(chunk)
             if on_progress:
@@ -159,13 +214,18 @@ def _key_series(model, start: int = 0) -> pd.DataFrame:
     t = model.territory
     std = model.std_population
     frames = []
-    for unit, mask in (("territory", np.ones(t.n_communes, bool)), ("ZIP", t.is_zip), ("ZAC", ~t.is_zip)):
+    for unit, mask in (
+        ("territory", np.ones(t.n_communes, bool)),
+        ("ZIP", t.is_zip),
+        ("ZAC", ~t.is_zip),
+    ):
         if not mask.any():
             continue
         c = counts[:, mask].sum(axis=1)
         alive = np.maximum(c[:, C["alive"]], 1)
         values = {
-            "unmet_demand": (c[:, C["followup_due"]] - c[:, C["followup_done"]]) + (c[:, C["routine"]] - c[:, C["routine_done"]]),
+            "unmet_demand": (c[:, C["followup_due"]] - c[:, C["followup_done"]])
+            + (c[:, C["routine"]] - c[:, C["routine_done"]]),
             "share_without_gp": 100 * c[:, C["without_gp"]] / alive,
             "hospitalisations": c[:, C["hospitalised"]],
             "cost_per_inhabitant": costs[:, mask].sum(axis=1) * 52 / alive,
@@ -175,7 +235,9 @@ def _key_series(model, start: int = 0) -> pd.DataFrame:
             values["gp_count"] = np.asarray(rec.providers["gp_count"][start:])
         weeks = np.asarray(rec.weeks[start:])
         for name, v in values.items():
-            frames.append(pd.DataFrame({"week": weeks, "unit": unit, "indicator": name, "value": v}))
+            frames.append(
+                pd.DataFrame({"week": weeks, "unit": unit, "indicator": name, "value": v})
+            )
     return pd.concat(frames, ignore_index=True)
 
 
@@ -183,17 +245,38 @@ def commune_values(model, weeks: int = 13) -> pd.DataFrame:
     """Per-commune map values over the last ``weeks`` weeks (or the current state before any step)."""
     t = model.territory
     c = t.communes
-    out = pd.DataFrame({"insee": c["insee"], "name": c["name"], "population": c["population"], "zone": c["zone"],
-                        "lat": c["lat"], "lon": c["lon"], "apl": model.apl, "minutes_to_gp": model.minutes_to_gp})
+    out = pd.DataFrame(
+        {
+            "insee": c["insee"],
+            "name": c["name"],
+            "population": c["population"],
+            "zone": c["zone"],
+            "lat": c["lat"],
+            "lon": c["lon"],
+            "apl": model.apl,
+            "minutes_to_gp": model.minutes_to_gp,
+        }
+    )
     p = model.patients
     alive_by = np.bincount(p.commune[p.alive], minlength=t.n_communes).astype(float)
-    out["without_gp_pct"] = 100 * np.bincount(p.commune[p.alive & (p.gp < 0)], minlength=t.n_communes) / np.maximum(alive_by, 1)
+    out["without_gp_pct"] = (
+        100
+        * np.bincount(p.commune[p.alive & (p.gp < 0)], minlength=t.n_communes)
+        / np.maximum(alive_by, 1)
+    )
     if len(model.recorder):
         recent = np.stack(model.recorder.counts[-weeks:]).sum(axis=2).astype(float)
         n = recent.shape[0]
-        unmet = (recent[..., C["followup_due"]] - recent[..., C["followup_done"]] + recent[..., C["routine"]] - recent[..., C["routine_done"]]).sum(axis=0)
+        unmet = (
+            recent[..., C["followup_due"]]
+            - recent[..., C["followup_done"]]
+            + recent[..., C["routine"]]
+            - recent[..., C["routine_done"]]
+        ).sum(axis=0)
         out["unmet_per_1000"] = 1000 * unmet / n / np.maximum(alive_by, 1)
-        out["hospitalisations_per_1000"] = 1000 * 52 * recent[..., C["hospitalised"]].sum(axis=0) / n / np.maximum(alive_by, 1)
+        out["hospitalisations_per_1000"] = (
+            1000 * 52 * recent[..., C["hospitalised"]].sum(axis=0) / n / np.maximum(alive_by, 1)
+        )
     else:
         out["unmet_per_1000"] = 0.0
         out["hospitalisations_per_1000"] = 0.0
@@ -222,10 +305,30 @@ def _quadruple_aim(future: Future) -> dict[str, dict]:
         return float(sum(int(c[..., C["hospitalised"]].sum()) for c in model.recorder.counts))
 
     return {
-        "patient_experience": {"indicator": "unmet_demand", "scenario": mean(s, "unmet_demand"), "baseline": mean(b, "unmet_demand"), "higher_is_better": False},
-        "population_health": {"indicator": "hospitalisations", "scenario": hosp(future.model), "baseline": hosp(future.baseline), "higher_is_better": False},
-        "cost": {"indicator": "cost_per_inhabitant", "scenario": mean(s, "cost_per_inhabitant"), "baseline": mean(b, "cost_per_inhabitant"), "higher_is_better": False},
-        "professionals": {"indicator": "gp_workload", "scenario": last(future.model, "gp_workload"), "baseline": last(future.baseline, "gp_workload"), "higher_is_better": False},
+        "patient_experience": {
+            "indicator": "unmet_demand",
+            "scenario": mean(s, "unmet_demand"),
+            "baseline": mean(b, "unmet_demand"),
+            "higher_is_better": False,
+        },
+        "population_health": {
+            "indicator": "hospitalisations",
+            "scenario": hosp(future.model),
+            "baseline": hosp(future.baseline),
+            "higher_is_better": False,
+        },
+        "cost": {
+            "indicator": "cost_per_inhabitant",
+            "scenario": mean(s, "cost_per_inhabitant"),
+            "baseline": mean(b, "cost_per_inhabitant"),
+            "higher_is_better": False,
+        },
+        "professionals": {
+            "indicator": "gp_workload",
+            "scenario": last(future.model, "gp_workload"),
+            "baseline": last(future.baseline, "gp_workload"),
+            "higher_is_better": False,
+        },
     }
 
 
@@ -244,7 +347,9 @@ def _cost_panel(future: Future, shared_savings, ITEMS) -> dict:
     invest = [ITEMS.index("levers"), ITEMS.index("programme")]
 
     def totals(model):
-        c = np.sum([week.sum(axis=0) for week in model.recorder.costs], axis=0)  # items, summed over weeks
+        c = np.sum(
+            [week.sum(axis=0) for week in model.recorder.costs], axis=0
+        )  # items, summed over weeks
         return float(c.sum()), float(c[invest].sum())
 
     s_total, s_invest = totals(future.model)
@@ -255,8 +360,16 @@ def _cost_panel(future: Future, shared_savings, ITEMS) -> dict:
 
 
 # ---- drawing (matplotlib, no network needed) ------------------------------------------------------
-def map_figure(model, indicator: str = "apl", lang: str = "fr", values: pd.DataFrame | None = None, vmin=None, vmax=None,
-               small: bool = False, highlight: str | None = None):
+def map_figure(
+    model,
+    indicator: str = "apl",
+    lang: str = "fr",
+    values: pd.DataFrame | None = None,
+    vmin=None,
+    vmax=None,
+    small: bool = False,
+    highlight: str | None = None,
+):
     """The communes coloured by an indicator, roads faint, providers as symbols, the priority zone ringed."""
     import matplotlib
 
@@ -269,30 +382,74 @@ def map_figure(model, indicator: str = "apl", lang: str = "fr", values: pd.DataF
 
     fig, ax = plt.subplots(figsize=(4.2, 3.6) if small else (7.5, 6.2), dpi=72)
     g = model.territory.graph
-    segments = [[(g.nodes[a]["lon"], g.nodes[a]["lat"]), (g.nodes[b]["lon"], g.nodes[b]["lat"])] for a, b in g.edges()
-                if g.nodes[a]["kind"] == "commune" and g.nodes[b]["kind"] == "commune"]
+    segments = [
+        [(g.nodes[a]["lon"], g.nodes[a]["lat"]), (g.nodes[b]["lon"], g.nodes[b]["lat"])]
+        for a, b in g.edges()
+        if g.nodes[a]["kind"] == "commune" and g.nodes[b]["kind"] == "commune"
+    ]
     ax.add_collection(LineCollection(segments, colors="#e3e3e3", linewidths=0.6, zorder=0))
     v = values[indicator].to_numpy(float)
     zip_ = (values["zone"] == "ZIP").to_numpy()
-    sc = ax.scatter(values["lon"], values["lat"], c=v, cmap=cmap, s=20 + 80 * np.sqrt(values["population"] / values["population"].max()),
-                    vmin=np.nanmin(v) if vmin is None else vmin, vmax=np.nanmax(v) if vmax is None else vmax,
-                    edgecolors=np.where(zip_, "black", "#999999"), linewidths=np.where(zip_, 1.2, 0.3), zorder=2)
+    sc = ax.scatter(
+        values["lon"],
+        values["lat"],
+        c=v,
+        cmap=cmap,
+        s=20 + 80 * np.sqrt(values["population"] / values["population"].max()),
+        vmin=np.nanmin(v) if vmin is None else vmin,
+        vmax=np.nanmax(v) if vmax is None else vmax,
+        edgecolors=np.where(zip_, "black", "#999999"),
+        linewidths=np.where(zip_, 1.2, 0.3),
+        zorder=2,
+    )
     lon = model.territory.communes["lon"].to_numpy()
     lat = model.territory.communes["lat"].to_numpy()
-    gp_fte = np.bincount([gp.commune for gp in model.gps], weights=[gp.fte for gp in model.gps], minlength=len(lon))
+    gp_fte = np.bincount(
+        [gp.commune for gp in model.gps], weights=[gp.fte for gp in model.gps], minlength=len(lon)
+    )
     has = gp_fte > 0
-    ax.scatter(lon[has] + 0.012, lat[has] + 0.008, s=14 * gp_fte[has], marker="P", color="#1f4e9c", alpha=0.8, zorder=3,
-               label="GP (FTE)" if lang == "en" else "MG (ETP)")
-    for kind, marker, colour, fr, en in ((Pharmacy, "s", "#2ca02c", "pharmacie", "pharmacy"), (MSP, "*", "#9467bd", "MSP", "MSP"),
-                                         (Hospital, "H", "#d62728", "hôpital", "hospital")):
-        rows = [a.commune for a in model.agents_by_type.get(kind, []) if getattr(a, "commune", -1) >= 0]
+    ax.scatter(
+        lon[has] + 0.012,
+        lat[has] + 0.008,
+        s=14 * gp_fte[has],
+        marker="P",
+        color="#1f4e9c",
+        alpha=0.8,
+        zorder=3,
+        label="GP (FTE)" if lang == "en" else "MG (ETP)",
+    )
+    for kind, marker, colour, fr, en in (
+        (Pharmacy, "s", "#2ca02c", "pharmacie", "pharmacy"),
+        (MSP, "*", "#9467bd", "MSP", "MSP"),
+        (Hospital, "H", "#d62728", "hôpital", "hospital"),
+    ):
+        rows = [
+            a.commune for a in model.agents_by_type.get(kind, []) if getattr(a, "commune", -1) >= 0
+        ]
         if rows:
-            ax.scatter(lon[rows] - 0.012, lat[rows] - 0.008, s=60 if kind is not Pharmacy else 14, marker=marker, color=colour,
-                       zorder=4, label=fr if lang == "fr" else en)
+            ax.scatter(
+                lon[rows] - 0.012,
+                lat[rows] - 0.008,
+                s=60 if kind is not Pharmacy else 14,
+                marker=marker,
+                color=colour,
+                zorder=4,
+                label=fr if lang == "fr" else en,
+            )
     if highlight is not None and highlight in set(values["insee"]):
         r = values[values["insee"] == highlight].iloc[0]
-        ax.scatter([r["lon"]], [r["lat"]], s=260, facecolors="none", edgecolors="#ff00ff", linewidths=2, zorder=5)
-    fig.colorbar(sc, ax=ax, shrink=0.75).set_label(label_fr if lang == "fr" else label_en, fontsize=8 if small else 10)
+        ax.scatter(
+            [r["lon"]],
+            [r["lat"]],
+            s=260,
+            facecolors="none",
+            edgecolors="#ff00ff",
+            linewidths=2,
+            zorder=5,
+        )
+    fig.colorbar(sc, ax=ax, shrink=0.75).set_label(
+        label_fr if lang == "fr" else label_en, fontsize=8 if small else 10
+    )
     ax.set_aspect(1 / math.cos(math.radians(float(np.mean(lat)))))
     ax.set_xticks([])
     ax.set_yticks([])
@@ -302,8 +459,14 @@ def map_figure(model, indicator: str = "apl", lang: str = "fr", values: pd.DataF
     return fig
 
 
-def map_svg(model, indicator: str = "apl", lang: str = "fr", values: pd.DataFrame | None = None,
-            highlight: str | None = None, width: int = 620) -> str:
+def map_svg(
+    model,
+    indicator: str = "apl",
+    lang: str = "fr",
+    values: pd.DataFrame | None = None,
+    highlight: str | None = None,
+    width: int = 620,
+) -> str:
     """The territory as an SVG map for the browser: the same drawing as ``map_figure``, but each commune
     is a circle with ``id="c-<INSEE code>"`` (what a click reports) and a hover tooltip with its name,
     population and every map indicator. Providers and rings do not catch the pointer."""
@@ -313,7 +476,9 @@ def map_svg(model, indicator: str = "apl", lang: str = "fr", values: pd.DataFram
     label_fr, label_en, cmap_name, _ = MAP_INDICATORS[indicator]
     cmap = matplotlib.colormaps[cmap_name]
     lon, lat = values["lon"].to_numpy(float), values["lat"].to_numpy(float)
-    squeeze = math.cos(math.radians(float(lat.mean())))  # a degree of longitude is shorter than one of latitude
+    squeeze = math.cos(
+        math.radians(float(lat.mean()))
+    )  # a degree of longitude is shorter than one of latitude
     margin, bar = 18, 46
     scale = (width - 2 * margin) / max((lon.max() - lon.min()) * squeeze, 1e-9)
     height = int((lat.max() - lat.min()) * scale + 2 * margin)
@@ -323,69 +488,119 @@ def map_svg(model, indicator: str = "apl", lang: str = "fr", values: pd.DataFram
 
     t = model.territory
     g = t.graph
-    roads = "".join("M{:.1f} {:.1f}L{:.1f} {:.1f}".format(*xy(g.nodes[a]["lon"], g.nodes[a]["lat"]), *xy(g.nodes[b]["lon"], g.nodes[b]["lat"]))
-                    for a, b in g.edges() if g.nodes[a]["kind"] == "commune" and g.nodes[b]["kind"] == "commune")
+    roads = "".join(
+        "M{:.1f} {:.1f}L{:.1f} {:.1f}".format(
+            *xy(g.nodes[a]["lon"], g.nodes[a]["lat"]), *xy(g.nodes[b]["lon"], g.nodes[b]["lat"])
+        )
+        for a, b in g.edges()
+        if g.nodes[a]["kind"] == "commune" and g.nodes[b]["kind"] == "commune"
+    )
     v = values[indicator].to_numpy(float)
     finite = v[np.isfinite(v)]
     vmin, vmax = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
     span = vmax - vmin if vmax > vmin else 1.0
     radius = 3 + 9 * np.sqrt(values["population"].to_numpy(float) / values["population"].max())
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height + bar}" width="{width}" height="{height + bar}" '
-           f'class="territory-svg" font-family="sans-serif" style="max-width: 100%; height: auto">',
-           f'<path d="{roads}" stroke="#e3e3e3" stroke-width="0.8" fill="none" pointer-events="none"/>']
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height + bar}" width="{width}" height="{height + bar}" '
+        f'class="territory-svg" font-family="sans-serif" style="max-width: 100%; height: auto">',
+        f'<path d="{roads}" stroke="#e3e3e3" stroke-width="0.8" fill="none" pointer-events="none"/>',
+    ]
     rgb = (cmap(np.nan_to_num((v - vmin) / span))[:, :3] * 255).round().astype(int)
     colours = np.where(np.isfinite(v), [f"#{r:02x}{g_:02x}{b:02x}" for r, g_, b in rgb], "#bbbbbb")
     for k, row in enumerate(values.itertuples(index=False)):
         x, y = xy(row.lon, row.lat)
         colour = colours[k]
         zip_ = row.zone == "ZIP"
-        tip = [f"{row.name} ({row.insee})", f"population : {int(row.population):,}".replace(",", "\u202f" if lang == "fr" else ","), f"zone : {row.zone}"]
-        tip += [f"{MAP_INDICATORS[key][0 if lang == 'fr' else 1]} : {getattr(row, key):,.2f}" for key in MAP_INDICATORS]
-        out.append(f'<circle id="c-{row.insee}" cx="{x:.1f}" cy="{y:.1f}" r="{radius[k]:.1f}" fill="{colour}" '
-                   f'stroke="{"#000" if zip_ else "#999"}" stroke-width="{1.6 if zip_ else 0.5}">'
-                   f'<title>{html.escape(chr(10).join(tip))}</title></circle>')
+        tip = [
+            f"{row.name} ({row.insee})",
+            f"population : {int(row.population):,}".replace(",", "\u202f" if lang == "fr" else ","),
+            f"zone : {row.zone}",
+        ]
+        tip += [
+            f"{MAP_INDICATORS[key][0 if lang == 'fr' else 1]} : {getattr(row, key):,.2f}"
+            for key in MAP_INDICATORS
+        ]
+        out.append(
+            f'<circle id="c-{row.insee}" cx="{x:.1f}" cy="{y:.1f}" r="{radius[k]:.1f}" fill="{colour}" '
+            f'stroke="{"#000" if zip_ else "#999"}" stroke-width="{1.6 if zip_ else 0.5}">'
+            f"<title>{html.escape(chr(10).join(tip))}</title></circle>"
+        )
     c_lon, c_lat = t.communes["lon"].to_numpy(), t.communes["lat"].to_numpy()
     gps = model.gps
-    fte = np.bincount([gp.commune for gp in gps], weights=[gp.fte for gp in gps], minlength=t.n_communes) if gps else np.zeros(t.n_communes)
+    fte = (
+        np.bincount(
+            [gp.commune for gp in gps], weights=[gp.fte for gp in gps], minlength=t.n_communes
+        )
+        if gps
+        else np.zeros(t.n_communes)
+    )
     marks = []
     for c in np.flatnonzero(fte > 0):
         x, y = xy(c_lon[c], c_lat[c])
-        arm = 2.5 + 1.5 * math.sqrt(fte[c])  # the cross grows with the commune's GP full-time equivalents
-        marks.append(f"M{x + 6 - arm:.1f} {y - 5:.1f}h{2 * arm:.1f}M{x + 6:.1f} {y - 5 - arm:.1f}v{2 * arm:.1f}")
-    out.append(f'<path d="{"".join(marks)}" stroke="#1f4e9c" stroke-width="2" pointer-events="none"/>')
-    for kind, shape, colour in ((Pharmacy, "square", "#2ca02c"), (MSP, "diamond", "#9467bd"), (Hospital, "H", "#d62728")):
+        arm = 2.5 + 1.5 * math.sqrt(
+            fte[c]
+        )  # the cross grows with the commune's GP full-time equivalents
+        marks.append(
+            f"M{x + 6 - arm:.1f} {y - 5:.1f}h{2 * arm:.1f}M{x + 6:.1f} {y - 5 - arm:.1f}v{2 * arm:.1f}"
+        )
+    out.append(
+        f'<path d="{"".join(marks)}" stroke="#1f4e9c" stroke-width="2" pointer-events="none"/>'
+    )
+    for kind, shape, colour in (
+        (Pharmacy, "square", "#2ca02c"),
+        (MSP, "diamond", "#9467bd"),
+        (Hospital, "H", "#d62728"),
+    ):
         for agent in model.agents_by_type.get(kind, []):
             if getattr(agent, "commune", -1) < 0:
                 continue
             x, y = xy(c_lon[agent.commune], c_lat[agent.commune])
             x, y = x - 7, y + 6
             if shape == "square":
-                out.append(f'<rect x="{x - 2:.1f}" y="{y - 2:.1f}" width="4" height="4" fill="{colour}" pointer-events="none"/>')
+                out.append(
+                    f'<rect x="{x - 2:.1f}" y="{y - 2:.1f}" width="4" height="4" fill="{colour}" pointer-events="none"/>'
+                )
             elif shape == "diamond":
-                out.append(f'<path d="M{x:.1f} {y - 5:.1f}l4 5l-4 5l-4 -5z" fill="{colour}" pointer-events="none"/>')
+                out.append(
+                    f'<path d="M{x:.1f} {y - 5:.1f}l4 5l-4 5l-4 -5z" fill="{colour}" pointer-events="none"/>'
+                )
             else:
-                out.append(f'<text x="{x:.1f}" y="{y + 4:.1f}" font-size="11" font-weight="bold" fill="{colour}" '
-                           f'text-anchor="middle" pointer-events="none">H</text>')
+                out.append(
+                    f'<text x="{x:.1f}" y="{y + 4:.1f}" font-size="11" font-weight="bold" fill="{colour}" '
+                    f'text-anchor="middle" pointer-events="none">H</text>'
+                )
     if highlight is not None and highlight in set(values["insee"]):
         k = int(np.flatnonzero(values["insee"].to_numpy() == highlight)[0])
         x, y = xy(lon[k], lat[k])
-        out.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{radius[k] + 5:.1f}" fill="none" stroke="#ff00ff" stroke-width="2.5" '
-                   f'pointer-events="none" class="highlight"/>')
-    stops = "".join(f'<stop offset="{f:.2f}" stop-color="{matplotlib.colors.to_hex(cmap(f))}"/>' for f in np.linspace(0, 1, 11))
+        out.append(
+            f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{radius[k] + 5:.1f}" fill="none" stroke="#ff00ff" stroke-width="2.5" '
+            f'pointer-events="none" class="highlight"/>'
+        )
+    stops = "".join(
+        f'<stop offset="{f:.2f}" stop-color="{matplotlib.colors.to_hex(cmap(f))}"/>'
+        for f in np.linspace(0, 1, 11)
+    )
     y0 = height + 8
-    legend = ("MG (ETP) ✚  pharmacie ■  MSP ◆  hôpital H  — contour noir : ZIP" if lang == "fr"
-              else "GP (FTE) ✚  pharmacy ■  MSP ◆  hospital H  — black ring: ZIP")
-    out.append(f'<defs><linearGradient id="scale">{stops}</linearGradient></defs>'
-               f'<rect x="{margin}" y="{y0}" width="{width / 2:.0f}" height="10" fill="url(#scale)"/>'
-               f'<text x="{margin}" y="{y0 + 22}" font-size="10">{vmin:,.2f}</text>'
-               f'<text x="{margin + width / 2:.0f}" y="{y0 + 22}" font-size="10" text-anchor="end">{vmax:,.2f}</text>'
-               f'<text x="{margin + width / 2 + 10:.0f}" y="{y0 + 9}" font-size="11">{html.escape(label_fr if lang == "fr" else label_en)}</text>'
-               f'<text x="{margin + width / 2 + 10:.0f}" y="{y0 + 24}" font-size="10" fill="#555">{html.escape(legend)}</text>')
+    legend = (
+        "MG (ETP) ✚  pharmacie ■  MSP ◆  hôpital H  — contour noir : ZIP"
+        if lang == "fr"
+        else "GP (FTE) ✚  pharmacy ■  MSP ◆  hospital H  — black ring: ZIP"
+    )
+    out.append(
+        f'<defs><linearGradient id="scale">{stops}</linearGradient></defs>'
+        f'<rect x="{margin}" y="{y0}" width="{width / 2:.0f}" height="10" fill="url(#scale)"/>'
+        f'<text x="{margin}" y="{y0 + 22}" font-size="10">{vmin:,.2f}</text>'
+        f'<text x="{margin + width / 2:.0f}" y="{y0 + 22}" font-size="10" text-anchor="end">{vmax:,.2f}</text>'
+        f'<text x="{margin + width / 2 + 10:.0f}" y="{y0 + 9}" font-size="11">{html.escape(label_fr if lang == "fr" else label_en)}</text>'
+        f'<text x="{margin + width / 2 + 10:.0f}" y="{y0 + 24}" font-size="10" fill="#555">{html.escape(legend)}</text>'
+    )
     out.append("</svg>")
     return "".join(out)
 
 
-def charts_figure(futures: list[Future], lang: str = "fr", large: bool = False, ylims: dict | None = None):
+def charts_figure(
+    futures: list[Future], lang: str = "fr", large: bool = False, ylims: dict | None = None
+):
     """Key indicators over time: each future (solid) against its baseline (dashed), ZIP and territory."""
     import matplotlib
 
@@ -402,7 +617,10 @@ def charts_figure(futures: list[Future], lang: str = "fr", large: bool = False, 
     for ax, (ind, (fr, en)) in zip(axes.flat, CHARTS.items()):
         for k, fut in enumerate(futures):
             colour = f"C{k}"
-            for model, style, suffix in ((fut.model, "-", ""), (fut.baseline, "--", " (réf.)" if lang == "fr" else " (baseline)")):
+            for model, style, suffix in (
+                (fut.model, "-", ""),
+                (fut.baseline, "--", " (réf.)" if lang == "fr" else " (baseline)"),
+            ):
                 s = series[id(model)]
                 s = s[s["indicator"] == ind]
                 for unit, alpha in (("territory", 1.0), ("ZIP", 0.5)):
@@ -411,8 +629,16 @@ def charts_figure(futures: list[Future], lang: str = "fr", large: bool = False, 
                         continue
                     y = u["value"].rolling(4, min_periods=1).mean()
                     every = max(1, len(u) // 150)  # at most ~150 points a line: drawing stays fast
-                    ax.plot(u["week"].to_numpy()[::every] / 52, y.to_numpy()[::every], style, color="black" if model is fut.baseline else colour, alpha=alpha,
-                            label=f"{fut.scenario.name}{suffix} – {unit}" if len(futures) <= 2 else None)
+                    ax.plot(
+                        u["week"].to_numpy()[::every] / 52,
+                        y.to_numpy()[::every],
+                        style,
+                        color="black" if model is fut.baseline else colour,
+                        alpha=alpha,
+                        label=f"{fut.scenario.name}{suffix} – {unit}"
+                        if len(futures) <= 2
+                        else None,
+                    )
         ax.set_title(fr if lang == "fr" else en, fontsize=size)
         ax.tick_params(labelsize=size - 2)
         ax.set_xlabel("années" if lang == "fr" else "years", fontsize=size - 2)
@@ -422,7 +648,9 @@ def charts_figure(futures: list[Future], lang: str = "fr", large: bool = False, 
     handles, labels = axes.flat[0].get_legend_handles_labels()
     if handles:
         fig.legend(handles, labels, loc="lower center", ncol=4, fontsize=size - 2)
-    fig.subplots_adjust(left=0.06, right=0.98, top=0.94, bottom=0.16, wspace=0.25, hspace=0.45)  # tight_layout is slow
+    fig.subplots_adjust(
+        left=0.06, right=0.98, top=0.94, bottom=0.16, wspace=0.25, hspace=0.45
+    )  # tight_layout is slow
     return fig
 
 

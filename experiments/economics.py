@@ -19,11 +19,15 @@ def discount_factors(weeks: np.ndarray, rate: float = DEFAULT_DISCOUNT_RATE) -> 
     return (1.0 + rate) ** (-np.asarray(weeks, float) / 52.0)
 
 
-def discounted_sum(values: np.ndarray, weeks: np.ndarray, rate: float = DEFAULT_DISCOUNT_RATE) -> float:
+def discounted_sum(
+    values: np.ndarray, weeks: np.ndarray, rate: float = DEFAULT_DISCOUNT_RATE
+) -> float:
     return float(np.sum(np.asarray(values, float) * discount_factors(weeks, rate)))
 
 
-def shared_savings(baseline_care_eur: float, scenario_care_eur: float, programme_eur: float, share_returned: float) -> dict:
+def shared_savings(
+    baseline_care_eur: float, scenario_care_eur: float, programme_eur: float, share_returned: float
+) -> dict:
     """The Kinzigtal-style account: the insurer's savings on care, the share returned to the territory,
     the programme's cost, the territory's net result and the return on investment.
 
@@ -40,7 +44,9 @@ def shared_savings(baseline_care_eur: float, scenario_care_eur: float, programme
         "returned_to_territory_eur": returned,
         "programme_cost_eur": programme_eur,
         "net_result_eur": net,
-        "return_on_investment": (gross - programme_eur) / programme_eur if programme_eur > 0 else math.nan,
+        "return_on_investment": (gross - programme_eur) / programme_eur
+        if programme_eur > 0
+        else math.nan,
     }
 
 

@@ -13,14 +13,40 @@ import pandas as pd
 
 from territoire.model.results import INDICATORS
 
-CHART_INDICATORS = ("gp_count", "unmet_demand", "share_without_gp", "avoidable_hospitalisations", "cost_per_inhabitant",
-                    "quality_adjusted_population")
-TABLE_INDICATORS = ("apl", "unmet_demand", "unmet_share", "share_without_gp", "emergency_visits", "teleconsultations",
-                    "hospitalisations", "avoidable_hospitalisations", "deaths", "quality_adjusted_population",
-                    "cost_per_inhabitant", "cost_total", "gp_count", "gp_workload", "coordinated_share", "programme_reached",
-                    "telemonitored", "waiting_weeks_cardiology")
-AIM_TITLES = {"patient_experience": "Expérience patient / patient experience", "population_health": "Santé de la population / population health",
-              "cost": "Coûts / cost", "professionals": "Professionnels / professionals"}
+CHART_INDICATORS = (
+    "gp_count",
+    "unmet_demand",
+    "share_without_gp",
+    "avoidable_hospitalisations",
+    "cost_per_inhabitant",
+    "quality_adjusted_population",
+)
+TABLE_INDICATORS = (
+    "apl",
+    "unmet_demand",
+    "unmet_share",
+    "share_without_gp",
+    "emergency_visits",
+    "teleconsultations",
+    "hospitalisations",
+    "avoidable_hospitalisations",
+    "deaths",
+    "quality_adjusted_population",
+    "cost_per_inhabitant",
+    "cost_total",
+    "gp_count",
+    "gp_workload",
+    "coordinated_share",
+    "programme_reached",
+    "telemonitored",
+    "waiting_weeks_cardiology",
+)
+AIM_TITLES = {
+    "patient_experience": "Expérience patient / patient experience",
+    "population_health": "Santé de la population / population health",
+    "cost": "Coûts / cost",
+    "professionals": "Professionnels / professionals",
+}
 VERDICT_COLOUR = {"better": "#1a9850", "worse": "#d73027", "unclear": "#878787"}
 
 
@@ -35,7 +61,11 @@ def _png(fig) -> str:
 
 def _fmt(v: float) -> str:
     if v is None or (isinstance(v, float) and not math.isfinite(v)):
-        return {math.inf: "dominated", -math.inf: "dominant"}.get(v, "–") if isinstance(v, float) else "–"
+        return (
+            {math.inf: "dominated", -math.inf: "dominant"}.get(v, "–")
+            if isinstance(v, float)
+            else "–"
+        )
     a = abs(v)
     return f"{v:,.0f}" if a >= 1000 else f"{v:,.2f}" if a >= 1 else f"{v:.3f}"
 
@@ -57,7 +87,13 @@ def time_chart(comp, level: str = "territory", unit: str = "territory") -> str:
             mean = wide.mean(axis=1)
             style = dict(color="black", linestyle="--") if name == "baseline" else {}
             ax.plot(mean.index / 52, mean.values, label=name, **style)
-            ax.fill_between(mean.index / 52, wide.min(axis=1), wide.max(axis=1), alpha=0.15, **({"color": "black"} if name == "baseline" else {}))
+            ax.fill_between(
+                mean.index / 52,
+                wide.min(axis=1),
+                wide.max(axis=1),
+                alpha=0.15,
+                **({"color": "black"} if name == "baseline" else {}),
+            )
         ax.set_title(f"{ind.replace('_', ' ')} ({INDICATORS[ind][0]})", fontsize=10)
         ax.set_xlabel("years of policy")
         ax.grid(alpha=0.3)
@@ -74,32 +110,63 @@ def map_chart(comp, scenario: str, territory=None) -> str:
 
     c = comp.communes[comp.communes["scenario"] == scenario]
     fig, axes = plt.subplots(1, 2, figsize=(13, 5.5), constrained_layout=True)
-    panels = (("apl_last_year_change", "change in APL (last year)", "RdYlGn"),
-              ("unmet_per_1000_per_year_change", "change in unmet demand per 1,000 per year", "RdYlGn_r"))
+    panels = (
+        ("apl_last_year_change", "change in APL (last year)", "RdYlGn"),
+        ("unmet_per_1000_per_year_change", "change in unmet demand per 1,000 per year", "RdYlGn_r"),
+    )
     for ax, (col, title, cmap) in zip(axes, panels):
         if territory is not None:
             g = territory.graph
             for a, b in g.edges():
                 if g.nodes[a]["kind"] == "commune" and g.nodes[b]["kind"] == "commune":
-                    ax.plot([g.nodes[a]["lon"], g.nodes[b]["lon"]], [g.nodes[a]["lat"], g.nodes[b]["lat"]], color="#dddddd", lw=0.5, zorder=0)
+                    ax.plot(
+                        [g.nodes[a]["lon"], g.nodes[b]["lon"]],
+                        [g.nodes[a]["lat"], g.nodes[b]["lat"]],
+                        color="#dddddd",
+                        lw=0.5,
+                        zorder=0,
+                    )
         v = c[col].to_numpy()
         lim = max(float(np.nanmax(np.abs(v))) if v.size else 1.0, 1e-9)
         zip_ = (c["zone"] == "ZIP").to_numpy()
-        sc = ax.scatter(c["lon"], c["lat"], c=v, cmap=cmap, vmin=-lim, vmax=lim, s=40,
-                        edgecolors=np.where(zip_, "black", "none"), linewidths=np.where(zip_, 1.0, 0.0), zorder=2)
+        sc = ax.scatter(
+            c["lon"],
+            c["lat"],
+            c=v,
+            cmap=cmap,
+            vmin=-lim,
+            vmax=lim,
+            s=40,
+            edgecolors=np.where(zip_, "black", "none"),
+            linewidths=np.where(zip_, 1.0, 0.0),
+            zorder=2,
+        )
         fig.colorbar(sc, ax=ax, shrink=0.8)
         ax.set_title(f"{scenario}: {title}", fontsize=10)
         ax.set_aspect(1 / math.cos(math.radians(float(c["lat"].mean()) if len(c) else 48.8)))
         ax.set_xticks([])
         ax.set_yticks([])
-    axes[0].text(0.01, 0.01, "black ring: priority zone (ZIP, Alsace Bossue)", transform=axes[0].transAxes, fontsize=8)
+    axes[0].text(
+        0.01,
+        0.01,
+        "black ring: priority zone (ZIP, Alsace Bossue)",
+        transform=axes[0].transAxes,
+        fontsize=8,
+    )
     return _png(fig)
 
 
 def _table(df: pd.DataFrame) -> str:
     head = "".join(f"<th>{html.escape(str(c))}</th>" for c in df.columns)
-    body = "".join("<tr>" + "".join(f"<td>{html.escape(_fmt(v) if isinstance(v, (int, float, np.floating)) else str(v))}</td>"
-                                    for v in row) + "</tr>" for row in df.itertuples(index=False))
+    body = "".join(
+        "<tr>"
+        + "".join(
+            f"<td>{html.escape(_fmt(v) if isinstance(v, (int, float, np.floating)) else str(v))}</td>"
+            for v in row
+        )
+        + "</tr>"
+        for row in df.itertuples(index=False)
+    )
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
@@ -111,7 +178,8 @@ def _tiles(comp, scenario: str) -> str:
         items = "".join(
             f"<li style='color:{VERDICT_COLOUR[r.verdict]}'><b>{html.escape(r.indicator.replace('_', ' '))}</b>: "
             f"{_fmt(r.difference)} {html.escape(r.measure)} [{_fmt(r.low)}; {_fmt(r.high)}] — {r.verdict}</li>"
-            for r in rows.itertuples())
+            for r in rows.itertuples()
+        )
         tiles.append(f"<div class='tile'><h4>{html.escape(title)}</h4><ul>{items}</ul></div>")
     return "<div class='tiles'>" + "".join(tiles) + "</div>"
 
@@ -134,23 +202,75 @@ def write_report(comp, path: str | Path, territory=None) -> Path:
     ]
     for name in comp.scenarios:
         desc = comp.descriptions.get(name, {})
-        parts.append(f"<h2>{html.escape(name)}</h2><p>{html.escape(desc.get('fr', ''))}<br><i>{html.escape(desc.get('en', ''))}</i></p>")
+        parts.append(
+            f"<h2>{html.escape(name)}</h2><p>{html.escape(desc.get('fr', ''))}<br><i>{html.escape(desc.get('en', ''))}</i></p>"
+        )
         parts.append("<h3>Quadruple aim</h3>" + _tiles(comp, name))
-        parts.append(f"<h3>Map</h3><img alt='map {html.escape(name)}' src='{map_chart(comp, name, territory)}'>")
-        t = d[(d["scenario"] == name) & (d["level"] == "territory") & d["indicator"].isin(TABLE_INDICATORS)]
-        t = t.set_index("indicator").loc[[i for i in TABLE_INDICATORS if i in set(t["indicator"])]].reset_index()
-        parts.append("<h3>Territory (horizon mean and last year)</h3>" + _table(t[[
-            "indicator", "measure", "horizon_mean_baseline", "horizon_mean_scenario", "horizon_mean_difference", "horizon_mean_low",
-            "horizon_mean_high", "last_year_mean_difference", "last_year_mean_low", "last_year_mean_high"]]))
-        z = d[(d["scenario"] == name) & d["level"].isin(["zone", "epci", "vulnerable"])
-              & d["indicator"].isin(["apl", "unmet_share", "share_without_gp", "avoidable_hospitalisations", "cost_per_inhabitant"])]
-        parts.append("<h3>By zone, EPCI and vulnerability (horizon mean difference)</h3>" + _table(
-            z.pivot_table(index=["level", "unit"], columns="indicator", values="horizon_mean_difference", observed=True).reset_index()))
+        parts.append(
+            f"<h3>Map</h3><img alt='map {html.escape(name)}' src='{map_chart(comp, name, territory)}'>"
+        )
+        t = d[
+            (d["scenario"] == name)
+            & (d["level"] == "territory")
+            & d["indicator"].isin(TABLE_INDICATORS)
+        ]
+        t = (
+            t.set_index("indicator")
+            .loc[[i for i in TABLE_INDICATORS if i in set(t["indicator"])]]
+            .reset_index()
+        )
+        parts.append(
+            "<h3>Territory (horizon mean and last year)</h3>"
+            + _table(
+                t[
+                    [
+                        "indicator",
+                        "measure",
+                        "horizon_mean_baseline",
+                        "horizon_mean_scenario",
+                        "horizon_mean_difference",
+                        "horizon_mean_low",
+                        "horizon_mean_high",
+                        "last_year_mean_difference",
+                        "last_year_mean_low",
+                        "last_year_mean_high",
+                    ]
+                ]
+            )
+        )
+        z = d[
+            (d["scenario"] == name)
+            & d["level"].isin(["zone", "epci", "vulnerable"])
+            & d["indicator"].isin(
+                [
+                    "apl",
+                    "unmet_share",
+                    "share_without_gp",
+                    "avoidable_hospitalisations",
+                    "cost_per_inhabitant",
+                ]
+            )
+        ]
+        parts.append(
+            "<h3>By zone, EPCI and vulnerability (horizon mean difference)</h3>"
+            + _table(
+                z.pivot_table(
+                    index=["level", "unit"],
+                    columns="indicator",
+                    values="horizon_mean_difference",
+                    observed=True,
+                ).reset_index()
+            )
+        )
         e = comp.economics[comp.economics["scenario"] == name][["metric", "mean", "low", "high"]]
         parts.append("<h3>Shared savings and health economics (over the horizon)</h3>" + _table(e))
-    parts.append(f"<h2>Indicators over time</h2><img alt='indicators over time' src='{time_chart(comp)}'>")
-    parts.append("<p><small>territoire — agent-based simulation; every parameter's source or 'assumption' label is in the code "
-                 "and scenario files. Shading: range over replicates.</small></p></body></html>")
+    parts.append(
+        f"<h2>Indicators over time</h2><img alt='indicators over time' src='{time_chart(comp)}'>"
+    )
+    parts.append(
+        "<p><small>territoire — agent-based simulation; every parameter's source or 'assumption' label is in the code "
+        "and scenario files. Shading: range over replicates.</small></p></body></html>"
+    )
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text("\n".join(parts), encoding="utf-8")

@@ -17,15 +17,26 @@ from territoire.model.results import INDICATORS
 
 #: The indicators drawn in the run chart, by zone (ZIP / ZAC) except the territory-only ones.
 KEY_INDICATORS = (
-    "gp_count", "apl", "share_without_gp", "unmet_demand", "hospitalisations_per_1000", "cost_per_inhabitant",
+    "gp_count",
+    "apl",
+    "share_without_gp",
+    "unmet_demand",
+    "hospitalisations_per_1000",
+    "cost_per_inhabitant",
 )
-SUMMARY_WINDOW_WEEKS = 13  # start and end values are means over the first and last quarter (weekly flows are noisy)
+SUMMARY_WINDOW_WEEKS = (
+    13  # start and end values are means over the first and last quarter (weekly flows are noisy)
+)
 
 
-def summary_table(frame: pd.DataFrame, level: str = "territory", unit: str = "territory") -> pd.DataFrame:
+def summary_table(
+    frame: pd.DataFrame, level: str = "territory", unit: str = "territory"
+) -> pd.DataFrame:
     """One row per indicator: mean of the first and of the last 13 weeks, and the change."""
     sub = frame[(frame["level"] == level) & (frame["unit"] == unit)]
-    wide = sub.pivot_table(index="week", columns="indicator", values="value", observed=True).sort_index()
+    wide = sub.pivot_table(
+        index="week", columns="indicator", values="value", observed=True
+    ).sort_index()
     n = min(SUMMARY_WINDOW_WEEKS, len(wide))
     start, end = wide.iloc[:n].mean(), wide.iloc[-n:].mean()
     out = pd.DataFrame({"start": start, "end": end, "change": end - start})
@@ -41,12 +52,22 @@ def key_indicator_panels(frame: pd.DataFrame) -> list[Panel]:
     for name in KEY_INDICATORS:
         unit_label = INDICATORS[name][0]
         by_zone = frame[(frame["level"] == "zone") & (frame["indicator"] == name)]
-        series = by_zone if len(by_zone) else frame[(frame["level"] == "territory") & (frame["indicator"] == name)]
+        series = (
+            by_zone
+            if len(by_zone)
+            else frame[(frame["level"] == "territory") & (frame["indicator"] == name)]
+        )
         lines = []
         for unit, s in series.groupby("unit", observed=True):
             s = s.sort_values("week")
-            values = s["value"].rolling(13, min_periods=1).mean() if unit_label.endswith(("/week", "/year")) else s["value"]
-            lines.append(Line(s["week"].to_numpy() / WEEKS_PER_YEAR, values.to_numpy(), "-", str(unit)))
+            values = (
+                s["value"].rolling(13, min_periods=1).mean()
+                if unit_label.endswith(("/week", "/year"))
+                else s["value"]
+            )
+            lines.append(
+                Line(s["week"].to_numpy() / WEEKS_PER_YEAR, values.to_numpy(), "-", str(unit))
+            )
         panels.append(Panel(f"{name.replace('_', ' ')} ({unit_label})", "years", tuple(lines)))
     return panels
 
@@ -56,13 +77,18 @@ class WrittenRun(NamedTuple):
     summary: pd.DataFrame  # what summary.csv holds (``summary_table`` of the territory)
 
 
-CHART_LEVELS = ("territory", "zone")  # the summary and the chart need only these; they are computed first
+CHART_LEVELS = (
+    "territory",
+    "zone",
+)  # the summary and the chart need only these; they are computed first
 #: Rows per part of a level (its weeks cut in runs): the worker thread encodes one part while the
 #: next is computed, and readers can skip row groups by level and by week.
 ROW_GROUP_ROWS = 1_000_000
 
 
-def write_run(model, out: str | Path, title: str = "", chart: ChartProcess | None = None) -> WrittenRun:
+def write_run(
+    model, out: str | Path, title: str = "", chart: ChartProcess | None = None
+) -> WrittenRun:
     """Write ``indicators.parquet``, ``summary.csv`` and ``indicators.png`` of a model that has run.
 
     The territory and zone levels come first, for the summary and the chart; the chart is drawn by
@@ -75,7 +101,11 @@ def write_run(model, out: str | Path, title: str = "", chart: ChartProcess | Non
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    paths = {"indicators": out / "indicators.parquet", "summary": out / "summary.csv", "chart": out / "indicators.png"}
+    paths = {
+        "indicators": out / "indicators.parquet",
+        "summary": out / "summary.csv",
+        "chart": out / "indicators.png",
+    }
     levels = CHART_LEVELS + tuple(level for level in LEVELS if level not in CHART_LEVELS)
     with ThreadPoolExecutor(max_workers=1) as worker:
         tables: queue.SimpleQueue = queue.SimpleQueue()
@@ -86,7 +116,9 @@ def write_run(model, out: str | Path, title: str = "", chart: ChartProcess | Non
                 tables.put(arrow_table(part))
                 if part_level(part) in CHART_LEVELS:
                     chart_parts.append(part)
-                elif panels is None:  # the chart's levels are all in: draw while the others are computed and written
+                elif (
+                    panels is None
+                ):  # the chart's levels are all in: draw while the others are computed and written
                     frame, panels = _start_chart(chart_parts, chart, paths["chart"], title)
             if panels is None:
                 frame, panels = _start_chart(chart_parts, chart, paths["chart"], title)
@@ -132,7 +164,9 @@ def _write_parquet(tables: queue.SimpleQueue, path: Path) -> None:
             if writer is None:
                 # min/max statistics where they let readers skip row groups (one level per row group, weeks in order);
                 # those of the unit and indicator columns would cost a third of the writing time and prune nothing
-                writer = pq.ParquetWriter(tmp, table.schema, write_statistics=["level", "week", "value"])
+                writer = pq.ParquetWriter(
+                    tmp, table.schema, write_statistics=["level", "week", "value"]
+                )
             writer.write_table(table)
     except BaseException:
         if writer is not None:
@@ -144,5 +178,7 @@ def _write_parquet(tables: queue.SimpleQueue, path: Path) -> None:
 
 
 def format_summary(table: pd.DataFrame) -> str:
-    with pd.option_context("display.width", 140, "display.max_rows", 200, "display.float_format", "{:,.2f}".format):
+    with pd.option_context(
+        "display.width", 140, "display.max_rows", 200, "display.float_format", "{:,.2f}".format
+    ):
         return table.replace([np.inf, -np.inf], np.nan).to_string()

@@ -45,9 +45,32 @@ import pandas as pd
 from territoire import __version__
 
 DESIGNS = ("grid", "lhs", "sobol")
-GROUPS = {"care": "CareParams", "disease": "DiseaseParams", "cost": "CostParams", "workforce": "WorkforceParams", "access": "AccessParams"}
-TOP_KEYS = ("name", "base_scenario", "years", "burn_in_years", "replicates", "max_runs", "seed", "design", "parameters", "outputs")
-DEFAULT_INDICATORS = ("unmet_demand", "share_without_gp", "avoidable_hospitalisations", "cost_total", "apl")
+GROUPS = {
+    "care": "CareParams",
+    "disease": "DiseaseParams",
+    "cost": "CostParams",
+    "workforce": "WorkforceParams",
+    "access": "AccessParams",
+}
+TOP_KEYS = (
+    "name",
+    "base_scenario",
+    "years",
+    "burn_in_years",
+    "replicates",
+    "max_runs",
+    "seed",
+    "design",
+    "parameters",
+    "outputs",
+)
+DEFAULT_INDICATORS = (
+    "unmet_demand",
+    "share_without_gp",
+    "avoidable_hospitalisations",
+    "cost_total",
+    "apl",
+)
 
 
 class SweepError(ValueError):
@@ -80,15 +103,32 @@ class SweepSpec:
     source: str = "<memory>"
 
     def to_dict(self) -> dict:
-        return {"name": self.name, "base_scenario": self.base_scenario, "years": self.years, "burn_in_years": self.burn_in_years,
-                "replicates": self.replicates,
-                "max_runs": self.max_runs, "seed": self.seed, "design": self.design, "samples": self.samples,
-                "parameters": [vars(p) for p in self.parameters], "indicators": list(self.indicators), "levels": list(self.levels)}
+        return {
+            "name": self.name,
+            "base_scenario": self.base_scenario,
+            "years": self.years,
+            "burn_in_years": self.burn_in_years,
+            "replicates": self.replicates,
+            "max_runs": self.max_runs,
+            "seed": self.seed,
+            "design": self.design,
+            "samples": self.samples,
+            "parameters": [vars(p) for p in self.parameters],
+            "indicators": list(self.indicators),
+            "levels": list(self.levels),
+        }
 
     @classmethod
-    def from_dict(cls, d: dict, source: str = "<manifest>") -> "SweepSpec":
-        return cls(**{**d, "parameters": [Parameter(**p) for p in d["parameters"]], "indicators": tuple(d["indicators"]),
-                      "levels": tuple(d["levels"]), "source": source})
+    def from_dict(cls, d: dict, source: str = "<manifest>") -> SweepSpec:
+        return cls(
+            **{
+                **d,
+                "parameters": [Parameter(**p) for p in d["parameters"]],
+                "indicators": tuple(d["indicators"]),
+                "levels": tuple(d["levels"]),
+                "source": source,
+            }
+        )
 
 
 def _fail(source: str, key: str, message: str) -> SweepError:
@@ -112,15 +152,27 @@ def check_path(path: str, source: str, key: str) -> bool:
         spec = {p.name: p for p in LEVERS[parts[1]].params}
         if parts[2] not in spec or spec[parts[2]].kind not in ("float", "int"):
             numeric = [p.name for p in LEVERS[parts[1]].params if p.kind in ("float", "int")]
-            raise _fail(source, key, f"unknown numeric parameter {parts[2]!r} of lever {parts[1]}; allowed: {', '.join(numeric)}")
+            raise _fail(
+                source,
+                key,
+                f"unknown numeric parameter {parts[2]!r} of lever {parts[1]}; allowed: {', '.join(numeric)}",
+            )
         return spec[parts[2]].kind == "int"
     groups = _param_groups()
     if len(parts) != 2 or parts[0] not in groups:
-        raise _fail(source, key, f"unknown parameter path {path!r}; use levers.<type>.<param> or one of "
-                                 f"{', '.join(g + '.<field>' for g in groups)}")
+        raise _fail(
+            source,
+            key,
+            f"unknown parameter path {path!r}; use levers.<type>.<param> or one of "
+            f"{', '.join(g + '.<field>' for g in groups)}",
+        )
     numeric = {f.name: f.type for f in fields(groups[parts[0]]) if f.type in ("float", "int")}
     if parts[1] not in numeric:
-        raise _fail(source, key, f"unknown numeric field {parts[1]!r} of {parts[0]}; allowed: {', '.join(sorted(numeric))}")
+        raise _fail(
+            source,
+            key,
+            f"unknown numeric field {parts[1]!r} of {parts[0]}; allowed: {', '.join(sorted(numeric))}",
+        )
     return numeric[parts[1]] == "int"
 
 
@@ -146,7 +198,11 @@ def parse_sweep(data: dict, source: str, force: bool = False) -> SweepSpec:
     base = data.get("base_scenario", "baseline")
     if not isinstance(base, str):
         raise _fail(source, "base_scenario", f"must be a scenario name or file, got {base!r}")
-    if base.endswith(".toml") and not Path(base).is_absolute() and source not in ("<memory>", "<manifest>"):
+    if (
+        base.endswith(".toml")
+        and not Path(base).is_absolute()
+        and source not in ("<memory>", "<manifest>")
+    ):
         base = str(Path(source).parent / base)
     design = data.get("design", {})
     if not isinstance(design, dict):
@@ -156,7 +212,9 @@ def parse_sweep(data: dict, source: str, force: bool = False) -> SweepSpec:
             raise _fail(source, f"design.{k}", "unknown key; allowed: kind, samples")
     kind = design.get("kind", "lhs")
     if kind not in DESIGNS:
-        raise _fail(source, "design.kind", f"unknown design {kind!r}; allowed: {', '.join(DESIGNS)}")
+        raise _fail(
+            source, "design.kind", f"unknown design {kind!r}; allowed: {', '.join(DESIGNS)}"
+        )
     samples = design.get("samples", 16)
     if isinstance(samples, bool) or not isinstance(samples, int) or samples < 1:
         raise _fail(source, "design.samples", f"must be a positive integer, got {samples!r}")
@@ -183,13 +241,27 @@ def parse_sweep(data: dict, source: str, force: bool = False) -> SweepSpec:
         integer = check_path(p["path"], source, f"{where}.path")
         if kind == "grid":
             levels = p.get("levels")
-            if not isinstance(levels, list) or not levels or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in levels):
-                raise _fail(source, f"{where}.levels", f"a grid needs a non-empty list of numbers, got {levels!r}")
+            if (
+                not isinstance(levels, list)
+                or not levels
+                or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in levels)
+            ):
+                raise _fail(
+                    source,
+                    f"{where}.levels",
+                    f"a grid needs a non-empty list of numbers, got {levels!r}",
+                )
             params.append(Parameter(p["path"], levels=[float(v) for v in levels], integer=integer))
         else:
             low, high = p.get("low"), p.get("high")
-            if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (low, high)):
-                raise _fail(source, where, f"{kind} needs numeric low and high, got low={low!r}, high={high!r}")
+            if not all(
+                isinstance(v, (int, float)) and not isinstance(v, bool) for v in (low, high)
+            ):
+                raise _fail(
+                    source,
+                    where,
+                    f"{kind} needs numeric low and high, got low={low!r}, high={high!r}",
+                )
             if not low < high:
                 raise _fail(source, where, f"empty range: low ({low}) must be below high ({high})")
             params.append(Parameter(p["path"], float(low), float(high), integer=integer))
@@ -197,21 +269,44 @@ def parse_sweep(data: dict, source: str, force: bool = False) -> SweepSpec:
     indicators = tuple(outputs.get("indicators", DEFAULT_INDICATORS))
     bad = [i for i in indicators if i not in INDICATORS]
     if bad:
-        raise _fail(source, "outputs.indicators", f"unknown indicator {bad[0]!r}; see README for the list")
+        raise _fail(
+            source, "outputs.indicators", f"unknown indicator {bad[0]!r}; see README for the list"
+        )
     levels = tuple(outputs.get("levels", ("territory",)))
     bad = [lv for lv in levels if lv not in LEVELS]
     if bad:
-        raise _fail(source, "outputs.levels", f"unknown level {bad[0]!r}; allowed: {', '.join(LEVELS)}")
+        raise _fail(
+            source, "outputs.levels", f"unknown level {bad[0]!r}; allowed: {', '.join(LEVELS)}"
+        )
     burn_in = data.get("burn_in_years")
-    if burn_in is not None and (isinstance(burn_in, bool) or not isinstance(burn_in, (int, float)) or not 0 <= burn_in <= 50):
+    if burn_in is not None and (
+        isinstance(burn_in, bool) or not isinstance(burn_in, (int, float)) or not 0 <= burn_in <= 50
+    ):
         raise _fail(source, "burn_in_years", f"must be within [0, 50], got {burn_in!r}")
-    spec = SweepSpec(data["name"], base, float(years), replicates, int(max_runs), data.get("seed"), kind, samples, params,
-                     indicators, levels, None if burn_in is None else float(burn_in), source)
+    spec = SweepSpec(
+        data["name"],
+        base,
+        float(years),
+        replicates,
+        int(max_runs),
+        data.get("seed"),
+        kind,
+        samples,
+        params,
+        indicators,
+        levels,
+        None if burn_in is None else float(burn_in),
+        source,
+    )
     total = n_runs(spec)
     if total == 0:
         raise _fail(source, "design", "the design produces no run")
     if total > spec.max_runs and not force:
-        raise _fail(source, "design", f"the design produces {total:,} runs, more than max_runs = {spec.max_runs:,} (raise it or use --force)")
+        raise _fail(
+            source,
+            "design",
+            f"the design produces {total:,} runs, more than max_runs = {spec.max_runs:,} (raise it or use --force)",
+        )
     return spec
 
 
@@ -246,8 +341,11 @@ def design_matrix(spec: SweepSpec, seed: int = 0) -> np.ndarray:
 
 
 def salib_problem(spec: SweepSpec) -> dict:
-    return {"num_vars": len(spec.parameters), "names": [p.path for p in spec.parameters],
-            "bounds": [[p.low, p.high] for p in spec.parameters]}
+    return {
+        "num_vars": len(spec.parameters),
+        "names": [p.path for p in spec.parameters],
+        "bounds": [[p.low, p.high] for p in spec.parameters],
+    }
 
 
 def planned_runs(spec: SweepSpec) -> list[dict]:
@@ -255,7 +353,9 @@ def planned_runs(spec: SweepSpec) -> list[dict]:
     matrix = design_matrix(spec)
     runs = []
     for point, row in enumerate(matrix):
-        values = {p.path: (int(round(v)) if p.integer else float(v)) for p, v in zip(spec.parameters, row)}
+        values = {
+            p.path: (int(round(v)) if p.integer else float(v)) for p, v in zip(spec.parameters, row)
+        }
         for r in range(spec.replicates):
             runs.append({"run": len(runs), "point": point, "replicate": r, "params": values})
     return runs
@@ -278,15 +378,33 @@ def apply_parameters(scenario, model, values: dict) -> None:
                 spec = LEVERS[parts[1]]
                 missing = [p.name for p in spec.params if p.required]
                 if missing:
-                    raise SweepError(f"lever {parts[1]} needs {', '.join(missing)}: add it to the base scenario")
-                lever = Lever(parts[1], 0, 0, {p.name: (list(p.default) if isinstance(p.default, list) else p.default) for p in spec.params})
+                    raise SweepError(
+                        f"lever {parts[1]} needs {', '.join(missing)}: add it to the base scenario"
+                    )
+                lever = Lever(
+                    parts[1],
+                    0,
+                    0,
+                    {
+                        p.name: (list(p.default) if isinstance(p.default, list) else p.default)
+                        for p in spec.params
+                    },
+                )
                 scenario.levers.append(lever)
             lever.params[parts[2]] = value
         else:
             groups.setdefault(parts[0], {})[parts[1]] = value
     if groups:
-        attrs = {"care": "care_params", "disease": "disease_params", "cost": "cost_params", "workforce": "workforce_params", "access": "access_params"}
-        model.update_params(**{g: replace(getattr(model, attrs[g]), **kv) for g, kv in groups.items()})
+        attrs = {
+            "care": "care_params",
+            "disease": "disease_params",
+            "cost": "cost_params",
+            "workforce": "workforce_params",
+            "access": "access_params",
+        }
+        model.update_params(
+            **{g: replace(getattr(model, attrs[g]), **kv) for g, kv in groups.items()}
+        )
 
 
 _CACHE: dict[str, Any] = {}
@@ -335,15 +453,26 @@ def run_one(spec_dict: dict, run: dict, out: str, checkpoint: str) -> dict:
         return {"run": run["run"], "status": "done"}
     except Exception as exc:  # a failing run is recorded, the sweep goes on
         failed.parent.mkdir(parents=True, exist_ok=True)
-        failed.write_text(json.dumps({"run": run["run"], "params": run["params"], "error": f"{type(exc).__name__}: {exc}",
-                                      "traceback": traceback.format_exc()}, indent=2))
+        failed.write_text(
+            json.dumps(
+                {
+                    "run": run["run"],
+                    "params": run["params"],
+                    "error": f"{type(exc).__name__}: {exc}",
+                    "traceback": traceback.format_exc(),
+                },
+                indent=2,
+            )
+        )
         return {"run": run["run"], "status": "failed", "error": f"{type(exc).__name__}: {exc}"}
 
 
 def _init_worker() -> None:
     import numba
 
-    numba.set_num_threads(1)  # one numba thread per worker process: the processes are the parallelism
+    numba.set_num_threads(
+        1
+    )  # one numba thread per worker process: the processes are the parallelism
 
 
 # ---- the result store ----------------------------------------------------------------------------
@@ -377,12 +506,26 @@ def prepare_store(spec: SweepSpec, out: Path, progress: bool = False) -> tuple[l
         try:
             existing = json.loads(manifest.read_text())
         except json.JSONDecodeError as exc:
-            raise SweepError(f"{manifest} is corrupt ({exc}); remove the folder or use another --out") from exc
+            raise SweepError(
+                f"{manifest} is corrupt ({exc}); remove the folder or use another --out"
+            ) from exc
         if existing.get("sweep") != definition:
-            raise SweepError(f"{out} holds another sweep ({existing.get('sweep', {}).get('name')!r}); use another --out")
+            raise SweepError(
+                f"{out} holds another sweep ({existing.get('sweep', {}).get('name')!r}); use another --out"
+            )
     else:
         tmp = manifest.with_suffix(".json.tmp")
-        tmp.write_text(json.dumps({"sweep": definition, "code_version": __version__, "source": spec.source, "runs": runs}, indent=1))
+        tmp.write_text(
+            json.dumps(
+                {
+                    "sweep": definition,
+                    "code_version": __version__,
+                    "source": spec.source,
+                    "runs": runs,
+                },
+                indent=1,
+            )
+        )
         tmp.replace(manifest)
     checkpoint = out / "checkpoint.pkl"
     if not checkpoint.exists():
@@ -395,8 +538,13 @@ def prepare_store(spec: SweepSpec, out: Path, progress: bool = False) -> tuple[l
     return runs, checkpoint
 
 
-def run_sweep(spec: SweepSpec, out: str | Path, workers: int | None = None, scheduler: str | None = None,
-              progress: bool = True) -> dict:
+def run_sweep(
+    spec: SweepSpec,
+    out: str | Path,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    progress: bool = True,
+) -> dict:
     """Run every planned run not yet complete, locally (process pool) or on a Dask cluster."""
     from tqdm.auto import tqdm
 
@@ -411,13 +559,24 @@ def run_sweep(spec: SweepSpec, out: str | Path, workers: int | None = None, sche
     def record(result: dict) -> None:
         stats["done" if result["status"] == "done" else "failed"] += 1
         bar.update(1)
-        bar.set_postfix(done=len(done) + stats["done"], failed=stats["failed"], remaining=len(todo) - stats["done"] - stats["failed"])
+        bar.set_postfix(
+            done=len(done) + stats["done"],
+            failed=stats["failed"],
+            remaining=len(todo) - stats["done"] - stats["failed"],
+        )
 
     if scheduler:
         from dask.distributed import Client, as_completed
 
         with Client(scheduler) as client:
-            futures = client.map(run_one, [args[0]] * len(todo), todo, [args[1]] * len(todo), [args[2]] * len(todo), pure=False)
+            futures = client.map(
+                run_one,
+                [args[0]] * len(todo),
+                todo,
+                [args[1]] * len(todo),
+                [args[2]] * len(todo),
+                pure=False,
+            )
             for fut in as_completed(futures):
                 record(fut.result())
     elif (workers or 1) <= 1:
@@ -425,9 +584,12 @@ def run_sweep(spec: SweepSpec, out: str | Path, workers: int | None = None, sche
             record(run_one(args[0], run, args[1], args[2]))
     else:
         import multiprocessing as mp
-        from concurrent.futures import ProcessPoolExecutor, as_completed as done_first
+        from concurrent.futures import ProcessPoolExecutor
+        from concurrent.futures import as_completed as done_first
 
-        with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn"), initializer=_init_worker) as pool:
+        with ProcessPoolExecutor(
+            max_workers=workers, mp_context=mp.get_context("spawn"), initializer=_init_worker
+        ) as pool:
             futures = [pool.submit(run_one, args[0], run, args[1], args[2]) for run in todo]
             for fut in done_first(futures):
                 record(fut.result())

@@ -21,20 +21,42 @@ import numpy as np
 from numba import njit, prange
 
 from territoire.agents.patients import NO_GP
-from territoire.model.events_codes import (
-    BOOTH_VISIT, DEMAND, FOLLOWUP, FOLLOWUP_DONE, FOLLOWUP_TELE, GAVE_UP, MOBILE_VISIT, OTHER_GP, ROUTINE, ROUTINE_DONE,
-    ROUTINE_TELE, SNP_VISIT, TRANSPORTED, URGENT, URGENT_ED, URGENT_GP, URGENT_TELE,
-)
 from territoire.model.chunks import block_range, n_reduction_blocks
+from territoire.model.events_codes import (
+    BOOTH_VISIT,
+    DEMAND,
+    FOLLOWUP,
+    FOLLOWUP_DONE,
+    FOLLOWUP_TELE,
+    GAVE_UP,
+    MOBILE_VISIT,
+    OTHER_GP,
+    ROUTINE,
+    ROUTINE_DONE,
+    ROUTINE_TELE,
+    SNP_VISIT,
+    TRANSPORTED,
+    URGENT,
+    URGENT_ED,
+    URGENT_GP,
+    URGENT_TELE,
+)
 from territoire.model.rng import uniform
 
 TELE_SLOT, REFERRAL_SLOT = 12, 16  # draw slots (per demand kind / per disease)
-TRANSPORT_SLOT, NURSING_HOME_SLOT = 1, 2  # per-patient eligibility draws (week 0: who is covered never changes)
-OUT_OF_HOURS_SLOT = 20  # draw slot: does this week's acute episode happen when practices are closed?
+TRANSPORT_SLOT, NURSING_HOME_SLOT = (
+    1,
+    2,
+)  # per-patient eligibility draws (week 0: who is covered never changes)
+OUT_OF_HOURS_SLOT = (
+    20  # draw slot: does this week's acute episode happen when practices are closed?
+)
 # pools (visits available this week) and commune flags of the levers
 TELE, BOOTH, MOBILE, SNP = range(4)
 NEAR_BOOTH, MOBILE_TEAM_VISITS, SNP_COVERED = 1, 2, 4
-NURSING_HOME_AGE_WEEKS = 80 * 52  # assumption: nursing-home residents ≈ people aged 80+ without mobility
+NURSING_HOME_AGE_WEEKS = (
+    80 * 52
+)  # assumption: nursing-home residents ≈ people aged 80+ without mobility
 
 
 def rotation_offset(week: int, n: int) -> int:
@@ -57,14 +79,18 @@ def demanders_in_order(order, offset, alive, event, mask, out):
     for b in prange(blocks):
         lo, hi = block_range(b, blocks, n)
         m = lo
-        for k in range(lo + offset, hi + offset):  # two plain ranges rather than a modulo per patient
+        for k in range(
+            lo + offset, hi + offset
+        ):  # two plain ranges rather than a modulo per patient
             i = order[k] if k < n else order[k - n]
             if alive[i] and (event[i] & mask):
                 out[m] = i
                 m += 1
         found[b] = m - lo
     m = 0
-    for b in range(blocks):  # each block's finds move left (to where the previous blocks' end), in order
+    for b in range(
+        blocks
+    ):  # each block's finds move left (to where the previous blocks' end), in order
         lo = block_range(b, blocks, n)[0]
         for j in range(found[b]):
             out[m + j] = out[lo + j]
@@ -144,11 +170,43 @@ def _carry_over(k, pending, ev, give_up_weeks):
 
 
 @njit(cache=True)
-def access_kernel(week, key, key_policy, order, offset, alive, event, commune, mobility, digital, vulnerable, age_weeks,
-                  gp, stage, weeks_since, pending_routine, reach_by_mobility, followup_weeks, referral, gp_commune,
-                  gp_capacity, gp_sorted, travel_min, pools, commune_flags, tele_left, tele_visit_cost, tele_uptake,
-                  transport_coverage, nursing_home_coverage, out_of_hours_share, give_up_weeks, referrals, turned_away,
-                  asking):
+def access_kernel(
+    week,
+    key,
+    key_policy,
+    order,
+    offset,
+    alive,
+    event,
+    commune,
+    mobility,
+    digital,
+    vulnerable,
+    age_weeks,
+    gp,
+    stage,
+    weeks_since,
+    pending_routine,
+    reach_by_mobility,
+    followup_weeks,
+    referral,
+    gp_commune,
+    gp_capacity,
+    gp_sorted,
+    travel_min,
+    pools,
+    commune_flags,
+    tele_left,
+    tele_visit_cost,
+    tele_uptake,
+    transport_coverage,
+    nursing_home_coverage,
+    out_of_hours_share,
+    give_up_weeks,
+    referrals,
+    turned_away,
+    asking,
+):
     """Serve this week's demands; updates capacities, pools, flags, follow-up clocks, referrals in place.
 
     An acute episode arising out of hours (``out_of_hours_share``) finds no practice open: it goes to
@@ -160,7 +218,9 @@ def access_kernel(week, key, key_policy, order, offset, alive, event, commune, m
     """
     first_open = np.zeros(gp_sorted.shape[0], np.int64)  # per commune: see _find_gp
     first_tele = np.zeros(gp_sorted.shape[0], np.int64)
-    m = demanders_in_order(order, offset, alive, event, DEMAND, asking)  # asking[:m]: this week's patients with a demand
+    m = demanders_in_order(
+        order, offset, alive, event, DEMAND, asking
+    )  # asking[:m]: this week's patients with a demand
     # Their attributes, gathered in service order. Serving a demand is a long chain of dependent
     # steps, so the processor can only wait for one patient's scattered slots at a time; a plain
     # gathering loop fetches many at once. The flags and routine counters are written back at the end.
@@ -194,9 +254,24 @@ def access_kernel(week, key, key_policy, order, offset, alive, event, commune, m
             carried = mob[k] > 0 and uniform(key_policy, i, 0, TRANSPORT_SLOT) < transport_coverage
             if carried:
                 reach = reach_by_mobility[0]
-            closed = kind == URGENT and uniform(key, i, week, OUT_OF_HOURS_SLOT) < out_of_hours_share
-            g = NO_GP if closed else _find_gp(mt[k], c, reach, gp_commune, gp_capacity, gp_sorted, travel_min, turned_away,
-                                                   first_open)
+            closed = (
+                kind == URGENT and uniform(key, i, week, OUT_OF_HOURS_SLOT) < out_of_hours_share
+            )
+            g = (
+                NO_GP
+                if closed
+                else _find_gp(
+                    mt[k],
+                    c,
+                    reach,
+                    gp_commune,
+                    gp_capacity,
+                    gp_sorted,
+                    travel_min,
+                    turned_away,
+                    first_open,
+                )
+            )
             if g != NO_GP:
                 if g != mt[k]:
                     ev[k] |= OTHER_GP
@@ -209,16 +284,28 @@ def access_kernel(week, key, key_policy, order, offset, alive, event, commune, m
                 elif (flags & SNP_COVERED) and pools[SNP] >= 1.0:
                     pools[SNP] -= 1.0
                     ev[k] |= URGENT_GP | SNP_VISIT
-                elif (mob[k] == 2 and age_weeks[i] >= NURSING_HOME_AGE_WEEKS
-                      and uniform(key_policy, i, 0, NURSING_HOME_SLOT) < nursing_home_coverage):
+                elif (
+                    mob[k] == 2
+                    and age_weeks[i] >= NURSING_HOME_AGE_WEEKS
+                    and uniform(key_policy, i, 0, NURSING_HOME_SLOT) < nursing_home_coverage
+                ):
                     ev[k] |= URGENT_GP | URGENT_TELE
                 else:
                     ev[k] |= URGENT_ED
                 continue
             tele = False
             if g == NO_GP:
-                if digital[i] and uniform(key, i, week, TELE_SLOT + (1 if kind == ROUTINE else 0)) < tele_uptake:
-                    if _find_tele_gp(mt[k], c, gp_capacity, tele_left, gp_sorted, tele_visit_cost, first_tele) != NO_GP:
+                if (
+                    digital[i]
+                    and uniform(key, i, week, TELE_SLOT + (1 if kind == ROUTINE else 0))
+                    < tele_uptake
+                ):
+                    if (
+                        _find_tele_gp(
+                            mt[k], c, gp_capacity, tele_left, gp_sorted, tele_visit_cost, first_tele
+                        )
+                        != NO_GP
+                    ):
                         tele = True
                     elif pools[TELE] >= 1.0:
                         pools[TELE] -= 1.0
@@ -227,7 +314,12 @@ def access_kernel(week, key, key_policy, order, offset, alive, event, commune, m
                     pools[BOOTH] -= 1.0
                     tele = True
                     ev[k] |= BOOTH_VISIT
-                elif not tele and (flags & MOBILE_TEAM_VISITS) and (vulnerable[i] or mob[k] > 0) and pools[MOBILE] >= 1.0:
+                elif (
+                    not tele
+                    and (flags & MOBILE_TEAM_VISITS)
+                    and (vulnerable[i] or mob[k] > 0)
+                    and pools[MOBILE] >= 1.0
+                ):
                     pools[MOBILE] -= 1.0
                     g = -2  # seen in person by the mobile team, not by a GP's list
                     ev[k] |= MOBILE_VISIT

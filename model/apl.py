@@ -24,13 +24,17 @@ from territoire.scenarios.datafiles import apl_age_weights
 DECAY_BOUNDS_MIN = np.array([10.0, 15.0, 20.0])
 DECAY_WEIGHTS = np.array([1.0, 2.0 / 3.0, 1.0 / 3.0, 0.0])
 
-NEW_GP_IMPUTED_ACTIVITY = 5_400.0  # source: DREES APL method, activity imputed to a newly installed GP
+NEW_GP_IMPUTED_ACTIVITY = (
+    5_400.0  # source: DREES APL method, activity imputed to a newly installed GP
+)
 UNDERSERVED_APL = 2.5  # source: DREES/ARS usage, a commune under 2.5 is "sous-dense"
 
 
 def distance_decay(minutes: np.ndarray) -> np.ndarray:
     """DREES decay weight for each travel time in minutes."""
-    return DECAY_WEIGHTS[np.searchsorted(DECAY_BOUNDS_MIN, np.asarray(minutes, dtype=float), side="right")]
+    return DECAY_WEIGHTS[
+        np.searchsorted(DECAY_BOUNDS_MIN, np.asarray(minutes, dtype=float), side="right")
+    ]
 
 
 def counted_activity(activity: np.ndarray, newly_installed: np.ndarray | None = None) -> np.ndarray:
@@ -42,7 +46,9 @@ def counted_activity(activity: np.ndarray, newly_installed: np.ndarray | None = 
     return counted
 
 
-def standardised_population(age_counts_5y: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
+def standardised_population(
+    age_counts_5y: np.ndarray, weights: np.ndarray | None = None
+) -> np.ndarray:
     """Standardised population per commune from counts by 5-year band (shape communes × 19)."""
     w = apl_age_weights(2023).to_numpy() if weights is None else np.asarray(weights, float)
     return np.asarray(age_counts_5y, float) @ w
@@ -68,14 +74,18 @@ def apl_by_commune(
     return decay @ ratio
 
 
-def weighted_mean(values: np.ndarray, weights: np.ndarray, groups: np.ndarray, n_groups: int) -> np.ndarray:
+def weighted_mean(
+    values: np.ndarray, weights: np.ndarray, groups: np.ndarray, n_groups: int
+) -> np.ndarray:
     """Mean of ``values`` weighted by ``weights`` within each group (e.g. EPCI APL by standardised population)."""
     num = np.bincount(groups, weights=values * weights, minlength=n_groups)
     den = np.bincount(groups, weights=weights, minlength=n_groups)
     return np.divide(num, den, out=np.full(n_groups, np.nan), where=den > 0)
 
 
-def share_underserved(apl: np.ndarray, population: np.ndarray, threshold: float = UNDERSERVED_APL) -> float:
+def share_underserved(
+    apl: np.ndarray, population: np.ndarray, threshold: float = UNDERSERVED_APL
+) -> float:
     """Share of inhabitants living in communes whose APL is under ``threshold``."""
     population = np.asarray(population, float)
     return float(population[apl < threshold].sum() / population.sum())

@@ -15,20 +15,70 @@ ROUTINE_SLOT = 8  # draw slot of the routine need (slots 0-3: acute episode per 
 
 
 @njit(cache=True, parallel=True)
-def demand_kernel(week, key, alive, age_weeks, stage, weeks_since, enrolled, pending_routine, event, acute,
-                  followup_weeks, acute_rate, acute_missed_rr, acute_enrolled_rr, overdue_factor,
-                  routine_weekly_by_age):
+def demand_kernel(
+    week,
+    key,
+    alive,
+    age_weeks,
+    stage,
+    weeks_since,
+    enrolled,
+    pending_routine,
+    event,
+    acute,
+    followup_weeks,
+    acute_rate,
+    acute_missed_rr,
+    acute_enrolled_rr,
+    overdue_factor,
+    routine_weekly_by_age,
+):
     """Sets URGENT / FOLLOWUP / ROUTINE flags and ``acute`` (disease of the week's episode, or -1)."""
     n = alive.shape[0]
     for c in prange((n + CHUNK - 1) // CHUNK):
-        demand_chunk(c * CHUNK, min(n, (c + 1) * CHUNK), week, key, alive, age_weeks, stage, weeks_since, enrolled,
-                     pending_routine, event, acute, followup_weeks, acute_rate, acute_missed_rr, acute_enrolled_rr,
-                     overdue_factor, routine_weekly_by_age)
+        demand_chunk(
+            c * CHUNK,
+            min(n, (c + 1) * CHUNK),
+            week,
+            key,
+            alive,
+            age_weeks,
+            stage,
+            weeks_since,
+            enrolled,
+            pending_routine,
+            event,
+            acute,
+            followup_weeks,
+            acute_rate,
+            acute_missed_rr,
+            acute_enrolled_rr,
+            overdue_factor,
+            routine_weekly_by_age,
+        )
 
 
 @njit(cache=True)
-def demand_chunk(lo, hi, week, key, alive, age_weeks, stage, weeks_since, enrolled, pending_routine, event, acute,
-                 followup_weeks, acute_rate, acute_missed_rr, acute_enrolled_rr, overdue_factor, routine_weekly_by_age):
+def demand_chunk(
+    lo,
+    hi,
+    week,
+    key,
+    alive,
+    age_weeks,
+    stage,
+    weeks_since,
+    enrolled,
+    pending_routine,
+    event,
+    acute,
+    followup_weeks,
+    acute_rate,
+    acute_missed_rr,
+    acute_enrolled_rr,
+    overdue_factor,
+    routine_weekly_by_age,
+):
     """Demand of patient slots ``lo`` to ``hi - 1`` (the body of ``demand_kernel``)."""
     for i in range(lo, hi):
         acute[i] = NO_EPISODE
@@ -49,7 +99,11 @@ def demand_chunk(lo, hi, week, key, alive, age_weeks, stage, weeks_since, enroll
                         ev |= FOLLOWUP
                 if episode == NO_EPISODE:
                     overdue = fu > 0 and weeks_since[i, d] > overdue_factor * fu
-                    rate = acute_rate[d, s] * (acute_missed_rr if overdue else 1.0) * (acute_enrolled_rr if enrolled[i] else 1.0)
+                    rate = (
+                        acute_rate[d, s]
+                        * (acute_missed_rr if overdue else 1.0)
+                        * (acute_enrolled_rr if enrolled[i] else 1.0)
+                    )
                     if uniform(key, i, week, d) < rate / WEEKS_PER_YEAR:
                         episode = d
                         ev |= URGENT

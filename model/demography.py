@@ -14,21 +14,28 @@ from territoire.model.rng import uniform
 MAX_AGE_INDEX = 119  # ages beyond are treated as 119 in the tables
 
 
-def weekly_death_table(gompertz_a, gompertz_b: float, floor: float, excess: np.ndarray) -> np.ndarray:
+def weekly_death_table(
+    gompertz_a, gompertz_b: float, floor: float, excess: np.ndarray
+) -> np.ndarray:
     """Weekly death probability by sex, age and stage combination ``Σ_d stage_d · 4^d`` (2 × ages × 256).
 
     Background (Gompertz) and disease excess mortality combine as independent yearly risks:
     ``1 − (1 − q_bg) Π_d (1 − q_d)``, turned into a weekly probability with the same survival.
     """
     ages = np.arange(MAX_AGE_INDEX + 1)
-    q = np.minimum(0.6, np.asarray(gompertz_a)[:, None] * np.exp(gompertz_b * ages)[None, :]) + floor
+    q = (
+        np.minimum(0.6, np.asarray(gompertz_a)[:, None] * np.exp(gompertz_b * ages)[None, :])
+        + floor
+    )
     log_bg = np.log1p(-q)  # sex, age
     log_ex = np.log1p(-np.asarray(excess, float))  # disease, stage
     n_d, n_s = log_ex.shape
     combos = np.arange(n_s**n_d)
     stages = (combos[:, None] // n_s ** np.arange(n_d)[None, :]) % n_s  # combo, disease
     log_disease = log_ex[np.arange(n_d)[None, :], stages].sum(axis=1)
-    return np.ascontiguousarray(-np.expm1((log_bg[:, :, None] + log_disease[None, None, :]) / WEEKS_PER_YEAR))
+    return np.ascontiguousarray(
+        -np.expm1((log_bg[:, :, None] + log_disease[None, None, :]) / WEEKS_PER_YEAR)
+    )
 
 
 @njit(cache=True, inline="always")
@@ -46,21 +53,85 @@ def stage_combo(stage, i):
 
 
 @njit(cache=True, parallel=True)
-def demography_kernel(week, key, key_newcomer, alive, age_weeks, sex, vulnerable, mobility, digital, stage,
-                      weeks_since, gp, enrolled, telemonitored, pending_routine, event,
-                      death_table, p_female, p_vulnerable, newcomer_mobility, newcomer_digital):
+def demography_kernel(
+    week,
+    key,
+    key_newcomer,
+    alive,
+    age_weeks,
+    sex,
+    vulnerable,
+    mobility,
+    digital,
+    stage,
+    weeks_since,
+    gp,
+    enrolled,
+    telemonitored,
+    pending_routine,
+    event,
+    death_table,
+    p_female,
+    p_vulnerable,
+    newcomer_mobility,
+    newcomer_digital,
+):
     """Updates the patient arrays in place and writes this week's ``event`` flags (reset here)."""
     n = alive.shape[0]
     for c in prange((n + CHUNK - 1) // CHUNK):
-        demography_chunk(c * CHUNK, min(n, (c + 1) * CHUNK), week, key, key_newcomer, alive, age_weeks, sex, vulnerable,
-                         mobility, digital, stage, weeks_since, gp, enrolled, telemonitored, pending_routine, event,
-                         death_table, p_female, p_vulnerable, newcomer_mobility, newcomer_digital)
+        demography_chunk(
+            c * CHUNK,
+            min(n, (c + 1) * CHUNK),
+            week,
+            key,
+            key_newcomer,
+            alive,
+            age_weeks,
+            sex,
+            vulnerable,
+            mobility,
+            digital,
+            stage,
+            weeks_since,
+            gp,
+            enrolled,
+            telemonitored,
+            pending_routine,
+            event,
+            death_table,
+            p_female,
+            p_vulnerable,
+            newcomer_mobility,
+            newcomer_digital,
+        )
 
 
 @njit(cache=True)
-def demography_chunk(lo, hi, week, key, key_newcomer, alive, age_weeks, sex, vulnerable, mobility, digital, stage,
-                     weeks_since, gp, enrolled, telemonitored, pending_routine, event,
-                     death_table, p_female, p_vulnerable, newcomer_mobility, newcomer_digital):
+def demography_chunk(
+    lo,
+    hi,
+    week,
+    key,
+    key_newcomer,
+    alive,
+    age_weeks,
+    sex,
+    vulnerable,
+    mobility,
+    digital,
+    stage,
+    weeks_since,
+    gp,
+    enrolled,
+    telemonitored,
+    pending_routine,
+    event,
+    death_table,
+    p_female,
+    p_vulnerable,
+    newcomer_mobility,
+    newcomer_digital,
+):
     """Demography of patient slots ``lo`` to ``hi - 1`` (the body of ``demography_kernel``)."""
     for i in range(lo, hi):
         ev = 0
@@ -71,7 +142,11 @@ def demography_chunk(lo, hi, week, key, key_newcomer, alive, age_weeks, sex, vul
             sex[i] = 1 if uniform(key_newcomer, i, week, 0) < p_female else 0
             vulnerable[i] = uniform(key_newcomer, i, week, 1) < p_vulnerable
             u = uniform(key_newcomer, i, week, 2)
-            mobility[i] = 0 if u < newcomer_mobility[0] else (1 if u < newcomer_mobility[0] + newcomer_mobility[1] else 2)
+            mobility[i] = (
+                0
+                if u < newcomer_mobility[0]
+                else (1 if u < newcomer_mobility[0] + newcomer_mobility[1] else 2)
+            )
             digital[i] = uniform(key_newcomer, i, week, 3) < newcomer_digital
             for d in range(stage.shape[1]):
                 stage[i, d] = 0

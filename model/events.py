@@ -13,8 +13,22 @@ from territoire.model.rng import uniform
 
 
 @njit(cache=True, parallel=True)
-def events_kernel(week, key, alive, event, acute, stage, weeks_since, telemonitored, gp,
-                  hospitalisation_if_gp, emergency_rr, telemonitoring_rr, death_in_hospital, hf_hospital_worsen):
+def events_kernel(
+    week,
+    key,
+    alive,
+    event,
+    acute,
+    stage,
+    weeks_since,
+    telemonitored,
+    gp,
+    hospitalisation_if_gp,
+    emergency_rr,
+    telemonitoring_rr,
+    death_in_hospital,
+    hf_hospital_worsen,
+):
     n = alive.shape[0]
     for c in prange((n + CHUNK - 1) // CHUNK):
         for i in range(c * CHUNK, min(n, (c + 1) * CHUNK)):
@@ -23,7 +37,9 @@ def events_kernel(week, key, alive, event, acute, stage, weeks_since, telemonito
             d = acute[i]
             s = stage[i, d]
             p = hospitalisation_if_gp[d, s]
-            if d != OSTEOPOROSIS:  # a fracture's admission depends on the bone, not on who saw it first
+            if (
+                d != OSTEOPOROSIS
+            ):  # a fracture's admission depends on the bone, not on who saw it first
                 if event[i] & URGENT_ED:
                     p *= emergency_rr
                 if d == HEART_FAILURE and telemonitored[i]:

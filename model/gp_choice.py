@@ -51,14 +51,26 @@ def lists_and_seekers(patient_gp, alive, event, event_mask, rank, n_gp, scratch)
     k = 0
     for b in range(blocks):
         lo = block_range(b, blocks, n)[0]
-        seekers[k:k + found[b]] = scratch[lo:lo + found[b]]
+        seekers[k : k + found[b]] = scratch[lo : lo + found[b]]
         k += found[b]
     return sum_blocks(partial), seekers[np.argsort(rank[seekers])]
 
 
 @njit(cache=True)
-def assign_gps(order, patient_commune, mobility, reach_by_mobility, patient_gp, gp_sorted, gp_commune, gp_free, travel_min,
-               alive, event, event_mask):
+def assign_gps(
+    order,
+    patient_commune,
+    mobility,
+    reach_by_mobility,
+    patient_gp,
+    gp_sorted,
+    gp_commune,
+    gp_free,
+    travel_min,
+    alive,
+    event,
+    event_mask,
+):
     """Give each living patient in ``order`` without a GP the nearest GP within reach that has a free slot.
 
     Reach: minutes by road, by mobility class (``reach_by_mobility[mobility[p]]``).
@@ -68,10 +80,16 @@ def assign_gps(order, patient_commune, mobility, reach_by_mobility, patient_gp, 
     """
     assigned = 0
     n_gp = gp_sorted.shape[1]
-    first_free = np.zeros(gp_sorted.shape[0], np.int64)  # per commune: GPs ranked before are full (lists only fill up)
+    first_free = np.zeros(
+        gp_sorted.shape[0], np.int64
+    )  # per commune: GPs ranked before are full (lists only fill up)
     for k in range(order.shape[0]):
         p = order[k]
-        if patient_gp[p] != NO_GP or not alive[p] or (event_mask != 0 and (event[p] & event_mask) == 0):
+        if (
+            patient_gp[p] != NO_GP
+            or not alive[p]
+            or (event_mask != 0 and (event[p] & event_mask) == 0)
+        ):
             continue
         c = patient_commune[p]
         while first_free[c] < n_gp and gp_free[gp_sorted[c, first_free[c]]] <= 0:

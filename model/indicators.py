@@ -10,16 +10,55 @@ from territoire.agents.patients import DISEASES, NO_GP, OSTEOPOROSIS, WEEKS_PER_
 from territoire.model.chunks import block_range, sum_blocks
 from territoire.model.demography import stage_combo
 from territoire.model.events_codes import (
-    BOOTH_VISIT, MOBILE_VISIT, SNP_VISIT, TRANSPORTED, URGENT_TELE,
-    ARRIVED, DIED, FOLLOWUP, FOLLOWUP_DONE, FOLLOWUP_TELE, GAVE_UP, HOSPITALISED, ONSET, OTHER_GP, ROUTINE, ROUTINE_DONE,
-    ROUTINE_TELE, URGENT, URGENT_ED, URGENT_GP,
+    ARRIVED,
+    BOOTH_VISIT,
+    DIED,
+    FOLLOWUP,
+    FOLLOWUP_DONE,
+    FOLLOWUP_TELE,
+    GAVE_UP,
+    HOSPITALISED,
+    MOBILE_VISIT,
+    ONSET,
+    OTHER_GP,
+    ROUTINE,
+    ROUTINE_DONE,
+    ROUTINE_TELE,
+    SNP_VISIT,
+    TRANSPORTED,
+    URGENT,
+    URGENT_ED,
+    URGENT_GP,
+    URGENT_TELE,
 )
 
 COUNTERS = (
-    "alive", "deaths", "arrivals", "without_gp", "urgent", "emergency", "followup_due", "followup_done",
-    "followup_tele", "routine", "routine_done", "routine_tele", "gave_up", "other_gp", "hospitalised", "onsets",
-    "urgent_tele", "transported", "mobile_visits", "booth_visits", "snp_visits",
-    "adults", "aged_40_plus", "women_50_plus", "enrolled", "telemonitored",
+    "alive",
+    "deaths",
+    "arrivals",
+    "without_gp",
+    "urgent",
+    "emergency",
+    "followup_due",
+    "followup_done",
+    "followup_tele",
+    "routine",
+    "routine_done",
+    "routine_tele",
+    "gave_up",
+    "other_gp",
+    "hospitalised",
+    "onsets",
+    "urgent_tele",
+    "transported",
+    "mobile_visits",
+    "booth_visits",
+    "snp_visits",
+    "adults",
+    "aged_40_plus",
+    "women_50_plus",
+    "enrolled",
+    "telemonitored",
     *(f"prevalent_{d}" for d in DISEASES),
     *(f"complicated_{d}" for d in DISEASES),
     *(f"hospitalised_{d}" for d in DISEASES),
@@ -27,45 +66,102 @@ COUNTERS = (
     # what the accounts price (accounts.weekly_costs): acute episodes seen by a GP (or the CPTS rota, or a
     # nursing-home teleconsultation); patients treated for each disease (untreated osteoporosis excluded),
     # the living and those who died this week; the enrolled and telemonitored among those who died
-    "urgent_gp", *(f"treated_{d}" for d in DISEASES), "died_enrolled", "died_telemonitored",
+    "urgent_gp",
+    *(f"treated_{d}" for d in DISEASES),
+    "died_enrolled",
+    "died_telemonitored",
 )
 C = {name: k for k, name in enumerate(COUNTERS)}
 N_COUNTERS = len(COUNTERS)
 _FLAG_COUNTERS = (
-    (DIED, C["deaths"]), (ARRIVED, C["arrivals"]), (URGENT, C["urgent"]), (URGENT_ED, C["emergency"]),
-    (FOLLOWUP, C["followup_due"]), (FOLLOWUP_DONE, C["followup_done"]), (FOLLOWUP_TELE, C["followup_tele"]),
-    (ROUTINE, C["routine"]), (ROUTINE_DONE, C["routine_done"]), (ROUTINE_TELE, C["routine_tele"]),
-    (GAVE_UP, C["gave_up"]), (OTHER_GP, C["other_gp"]), (HOSPITALISED, C["hospitalised"]), (ONSET, C["onsets"]),
-    (URGENT_TELE, C["urgent_tele"]), (TRANSPORTED, C["transported"]), (MOBILE_VISIT, C["mobile_visits"]),
-    (BOOTH_VISIT, C["booth_visits"]), (SNP_VISIT, C["snp_visits"]), (URGENT_GP, C["urgent_gp"]),
+    (DIED, C["deaths"]),
+    (ARRIVED, C["arrivals"]),
+    (URGENT, C["urgent"]),
+    (URGENT_ED, C["emergency"]),
+    (FOLLOWUP, C["followup_due"]),
+    (FOLLOWUP_DONE, C["followup_done"]),
+    (FOLLOWUP_TELE, C["followup_tele"]),
+    (ROUTINE, C["routine"]),
+    (ROUTINE_DONE, C["routine_done"]),
+    (ROUTINE_TELE, C["routine_tele"]),
+    (GAVE_UP, C["gave_up"]),
+    (OTHER_GP, C["other_gp"]),
+    (HOSPITALISED, C["hospitalised"]),
+    (ONSET, C["onsets"]),
+    (URGENT_TELE, C["urgent_tele"]),
+    (TRANSPORTED, C["transported"]),
+    (MOBILE_VISIT, C["mobile_visits"]),
+    (BOOTH_VISIT, C["booth_visits"]),
+    (SNP_VISIT, C["snp_visits"]),
+    (URGENT_GP, C["urgent_gp"]),
 )
 FLAG_BITS = np.array([f for f, _ in _FLAG_COUNTERS], np.int64)
 FLAG_INDEX = np.array([k for _, k in _FLAG_COUNTERS], np.int64)
 ALIVE, WITHOUT_GP, ADULTS, AGED_40, WOMEN_50, ENROLLED, TELEMONITORED = (
-    C["alive"], C["without_gp"], C["adults"], C["aged_40_plus"], C["women_50_plus"], C["enrolled"], C["telemonitored"])
+    C["alive"],
+    C["without_gp"],
+    C["adults"],
+    C["aged_40_plus"],
+    C["women_50_plus"],
+    C["enrolled"],
+    C["telemonitored"],
+)
 PREVALENT0, COMPLICATED0, HOSPITALISED0, DEATHS_WITH0, TREATED0 = (
-    C["prevalent_diabetes"], C["complicated_diabetes"], C["hospitalised_diabetes"], C["deaths_with_diabetes"],
-    C["treated_diabetes"])
+    C["prevalent_diabetes"],
+    C["complicated_diabetes"],
+    C["hospitalised_diabetes"],
+    C["deaths_with_diabetes"],
+    C["treated_diabetes"],
+)
 DIED_ENROLLED, DIED_TELEMONITORED = C["died_enrolled"], C["died_telemonitored"]
 
 
 @njit(cache=True, parallel=True)
-def count_kernel(partial, alive, event, acute, age_weeks, sex, stage, commune, vulnerable, gp, enrolled, telemonitored,
-                 flag_bits, flag_index):
+def count_kernel(
+    partial,
+    alive,
+    event,
+    acute,
+    age_weeks,
+    sex,
+    stage,
+    commune,
+    vulnerable,
+    gp,
+    enrolled,
+    telemonitored,
+    flag_bits,
+    flag_index,
+):
     """Counters of the week, shape (communes, 2 [not vulnerable, vulnerable], counters).
 
     ``partial`` (blocks, communes, 2, counters) is scratch: each block of patients is counted apart,
     then blocks are added in order. (The model runs this pass fused with the costing one: ``tally.py``.)
     """
     for b in prange(partial.shape[0]):
-        flat = partial[b].reshape(-1)  # a row is (commune, vulnerable): flat offsets avoid a view per patient
+        flat = partial[b].reshape(
+            -1
+        )  # a row is (commune, vulnerable): flat offsets avoid a view per patient
         flat[:] = 0
         lo, hi = block_range(b, partial.shape[0], alive.shape[0])
         for i in range(lo, hi):
             ev = event[i]
             if alive[i] or (ev & DIED):
-                count(flat, counter_row(commune[i], vulnerable[i], partial.shape[3]), i, ev, acute, age_weeks, sex, stage, gp,
-                      enrolled, telemonitored, flag_bits, flag_index)
+                count(
+                    flat,
+                    counter_row(commune[i], vulnerable[i], partial.shape[3]),
+                    i,
+                    ev,
+                    acute,
+                    age_weeks,
+                    sex,
+                    stage,
+                    gp,
+                    enrolled,
+                    telemonitored,
+                    flag_bits,
+                    flag_index,
+                )
     return sum_blocks(partial)
 
 
@@ -76,7 +172,21 @@ def counter_row(commune, vulnerable, n_columns):
 
 
 @njit(cache=True, inline="always")
-def count(flat, row, i, ev, acute, age_weeks, sex, stage, gp, enrolled, telemonitored, flag_bits, flag_index):
+def count(
+    flat,
+    row,
+    i,
+    ev,
+    acute,
+    age_weeks,
+    sex,
+    stage,
+    gp,
+    enrolled,
+    telemonitored,
+    flag_bits,
+    flag_index,
+):
     """Add patient i (alive, or died this week) to the counters at ``flat[row:]``."""
     if ev != 0:  # ~6 % of patients a week
         count_events(flat, row, i, ev, acute, stage, enrolled, telemonitored, flag_bits, flag_index)

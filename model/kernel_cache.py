@@ -15,7 +15,10 @@ import hashlib
 from pathlib import Path
 
 _PACKAGE = Path(__file__).resolve().parent
-KERNEL_SOURCES = (_PACKAGE, _PACKAGE.parent / "agents")  # model/ and agents/ (constants the kernels read)
+KERNEL_SOURCES = (
+    _PACKAGE,
+    _PACKAGE.parent / "agents",
+)  # model/ and agents/ (constants the kernels read)
 STAMP = "territoire-kernel-sources.sha256"
 
 

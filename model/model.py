@@ -3,7 +3,7 @@ advanced one week at a time by a fixed pipeline of stages."""
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -13,47 +13,92 @@ import pandas as pd
 
 from territoire.agents.patients import DISEASES, NO_GP, Patients
 from territoire.agents.placement import PlacementParams, bourgs_centres, default_providers
-from territoire.agents.population import PopulationParams, consumption_weight_by_age, prevalence_table, synthesise_population
+from territoire.agents.population import (
+    PopulationParams,
+    consumption_weight_by_age,
+    prevalence_table,
+    synthesise_population,
+)
 from territoire.agents.provider_table import read_providers_csv, validate_providers
-from territoire.agents.providers import CPTS, GP, MSP, GPTable, Hospital, Pharmacy, Practice, Specialist, Specialty
-from territoire.model.apl import UNDERSERVED_APL, apl_by_commune, share_underserved, standardised_population, weighted_mean
-from territoire.model.gc_pause import gc_paused
-from territoire.model.gp_choice import assign_gps, gps_by_distance, service_rank
+from territoire.agents.providers import (
+    CPTS,
+    GP,
+    MSP,
+    GPTable,
+    Hospital,
+    Pharmacy,
+    Practice,
+    Specialist,
+    Specialty,
+)
 from territoire.model import accounts, indicators, workforce
 from territoire.model.access import access_kernel, rotation_offset
+from territoire.model.apl import (
+    UNDERSERVED_APL,
+    apl_by_commune,
+    share_underserved,
+    standardised_population,
+    weighted_mean,
+)
+from territoire.model.chunks import n_reduction_blocks
 from territoire.model.demand import demand_kernel
 from territoire.model.demography import MAX_AGE_INDEX, demography_kernel, weekly_death_table
 from territoire.model.events import events_kernel
-from territoire.model.chunks import n_reduction_blocks
+from territoire.model.gc_pause import gc_paused
+from territoire.model.gp_choice import assign_gps, gps_by_distance, service_rank
 from territoire.model.onset import onset_hazard_table, onset_kernel
+from territoire.model.params import (
+    AccessParams,
+    CareParams,
+    CostParams,
+    DiseaseParams,
+    WorkforceParams,
+)
 from territoire.model.patient_week import patient_week_kernel
-from territoire.model.params import AccessParams, CareParams, CostParams, DiseaseParams, WorkforceParams
 from territoire.model.policy import Policy
 from territoire.model.progression import progression_kernel
 from territoire.model.recorder import Recorder
-from territoire.model.tally import tally_kernel
 from territoire.model.rng import process_key, stream
+from territoire.model.tally import tally_kernel
 from territoire.model.territory import Territory
 
 N_APL_AGE_BANDS = 19  # DREES 5-year bands 0-4 … 90+
 
 
-@lru_cache(maxsize=None)
+@cache
 def _kernels(name: str) -> SimpleNamespace:
     """The stage functions: the numba kernels, or the readable numpy reference with the same signatures."""
     if name == "numba":
         return SimpleNamespace(
-            demography_kernel=demography_kernel, onset_kernel=onset_kernel, progression_kernel=progression_kernel,
-            demand_kernel=demand_kernel, access_kernel=access_kernel, events_kernel=events_kernel,
-            count_kernel=indicators.count_kernel, workload_kernel=workforce.workload_kernel,
+            demography_kernel=demography_kernel,
+            onset_kernel=onset_kernel,
+            progression_kernel=progression_kernel,
+            demand_kernel=demand_kernel,
+            access_kernel=access_kernel,
+            events_kernel=events_kernel,
+            count_kernel=indicators.count_kernel,
+            workload_kernel=workforce.workload_kernel,
             departures_kernel=workforce.departures_kernel,
         )
     if name == "reference":
         from territoire.model import reference
 
-        return SimpleNamespace(**{k: getattr(reference, k) for k in (
-            "demography_kernel", "onset_kernel", "progression_kernel", "demand_kernel", "access_kernel",
-            "events_kernel", "count_kernel", "workload_kernel", "departures_kernel")})
+        return SimpleNamespace(
+            **{
+                k: getattr(reference, k)
+                for k in (
+                    "demography_kernel",
+                    "onset_kernel",
+                    "progression_kernel",
+                    "demand_kernel",
+                    "access_kernel",
+                    "events_kernel",
+                    "count_kernel",
+                    "workload_kernel",
+                    "departures_kernel",
+                )
+            }
+        )
     raise ValueError(f"kernels must be 'numba' or 'reference', got {name!r}")
 
 
@@ -96,7 +141,9 @@ class TerritoryModel(mesa.Model):
         workforce_params: WorkforceParams | None = None,
         kernels: str = "numba",
     ) -> None:
-        if seed is None:  # Mesa's convention (mesa.batch_run passes seed=None): a fresh seed, kept in self.seed
+        if (
+            seed is None
+        ):  # Mesa's convention (mesa.batch_run passes seed=None): a fresh seed, kept in self.seed
             seed = int(np.random.SeedSequence().entropy % 2**63)
         super().__init__(rng=int(seed))
         self.seed = int(seed)
@@ -110,10 +157,14 @@ class TerritoryModel(mesa.Model):
         self.workforce_params = workforce_params or WorkforceParams()
         self.kernels = kernels
         _kernels(kernels)  # an unknown name fails here
-        self.fused = kernels == "numba"  # stages 1-4, and 8-9, each in one pass (see _patient_stages, _accounts_and_indicators)
+        self.fused = (
+            kernels == "numba"
+        )  # stages 1-4, and 8-9, each in one pass (see _patient_stages, _accounts_and_indicators)
 
         t = self.territory
-        self.patients: Patients = synthesise_population(t.population, t.communes["age_std_ratio"].to_numpy(), self.seed, self.population_params)
+        self.patients: Patients = synthesise_population(
+            t.population, t.communes["age_std_ratio"].to_numpy(), self.seed, self.population_params
+        )
         self.std_population = standardised_population(self.age_counts_5y())
         self.provider_table = self._provider_table(providers)
         self.gp_table = GPTable()  # the GPs' numeric state; gp_slots[k] is the agent of slot k
@@ -146,11 +197,32 @@ class TerritoryModel(mesa.Model):
         for row in table.itertuples(index=False):
             commune, pole = self._site(row.commune) if row.commune else (-1, -1)
             if row.type == "gp":
-                self.gp_slots.append(GP(self, row.name, commune, float(row.fte), float(row.activity), float(row.age),
-                                        Practice(row.practice), list_cap=int(round(cap * float(row.fte))), cpts=row.cpts,
-                                        tele_share=self.care_params.tele_share))
+                self.gp_slots.append(
+                    GP(
+                        self,
+                        row.name,
+                        commune,
+                        float(row.fte),
+                        float(row.activity),
+                        float(row.age),
+                        Practice(row.practice),
+                        list_cap=int(round(cap * float(row.fte))),
+                        cpts=row.cpts,
+                        tele_share=self.care_params.tele_share,
+                    )
+                )
             elif row.type == "specialist":
-                Specialist(self, row.name, row.specialty, row.commune, float(row.fte), float(row.activity), commune, pole, float(row.age))
+                Specialist(
+                    self,
+                    row.name,
+                    row.specialty,
+                    row.commune,
+                    float(row.fte),
+                    float(row.activity),
+                    commune,
+                    pole,
+                    float(row.age),
+                )
             elif row.type == "pharmacy":
                 Pharmacy(self, row.name, commune, cpts=row.cpts)
             elif row.type == "msp":
@@ -161,7 +233,9 @@ class TerritoryModel(mesa.Model):
                 covered = set()
                 for code in row.covers.split():
                     if code in t.epci_codes:
-                        covered.update(np.flatnonzero(t.communes["epci"].to_numpy() == code).tolist())
+                        covered.update(
+                            np.flatnonzero(t.communes["epci"].to_numpy() == code).tolist()
+                        )
                     else:
                         covered.add(t.commune_index(code))
                 CPTS(self, row.name, frozenset(covered))
@@ -181,10 +255,17 @@ class TerritoryModel(mesa.Model):
         """GP attributes by slot (the médecin-traitant index of patients); gone GPs have ``active`` False."""
         t = self.gp_table
         active = t.active.copy()
-        return {"commune": t.commune.copy(), "activity": np.where(active, t.activity_per_year, 0.0),
-                "newly_installed": t.newly_installed.copy(), "list_cap": t.list_cap.copy(), "fte": t.fte.copy(), "active": active,
-                "has_nurse": t.has_nurse & active, "tele_share": t.tele_share.copy(),
-                "extra_capacity": np.where(active, t.extra_capacity_per_week, 0.0)}
+        return {
+            "commune": t.commune.copy(),
+            "activity": np.where(active, t.activity_per_year, 0.0),
+            "newly_installed": t.newly_installed.copy(),
+            "list_cap": t.list_cap.copy(),
+            "fte": t.fte.copy(),
+            "active": active,
+            "has_nurse": t.has_nurse & active,
+            "tele_share": t.tele_share.copy(),
+            "extra_capacity": np.where(active, t.extra_capacity_per_week, 0.0),
+        }
 
     @property
     def reach_by_mobility(self) -> np.ndarray:
@@ -202,8 +283,20 @@ class TerritoryModel(mesa.Model):
             return
         order = stream(self.seed, "population.gp_choice").permutation(len(p)).astype(np.int64)
         free = gp["list_cap"].copy()
-        assign_gps(order, p.commune, p.mobility, self.reach_by_mobility, p.gp, gps_by_distance(self.territory.travel_min, gp["commune"]),
-                   gp["commune"], free, self.territory.travel_min, p.alive, np.zeros(len(p), np.uint16), 0)
+        assign_gps(
+            order,
+            p.commune,
+            p.mobility,
+            self.reach_by_mobility,
+            p.gp,
+            gps_by_distance(self.territory.travel_min, gp["commune"]),
+            gp["commune"],
+            free,
+            self.territory.travel_min,
+            p.alive,
+            np.zeros(len(p), np.uint16),
+            0,
+        )
 
     # ---- indicators of the territory's state ---------------------------------------------------
     def age_counts_5y(self) -> np.ndarray:
@@ -217,11 +310,22 @@ class TerritoryModel(mesa.Model):
     def refresh_apl(self, gp: dict | None = None) -> np.ndarray:
         gp = self.gp_arrays() if gp is None else gp
         active = gp["active"]
-        key = (gp["commune"][active].tobytes(), gp["activity"][active].tobytes(), gp["newly_installed"][active].tobytes(),
-               self.std_population.tobytes())
-        if getattr(self, "_apl_key", None) != key:  # recomputed only when GPs or the population changed
-            self.apl = apl_by_commune(self.territory.travel_min, self.std_population, gp["commune"][active], gp["activity"][active],
-                                      gp["newly_installed"][active])
+        key = (
+            gp["commune"][active].tobytes(),
+            gp["activity"][active].tobytes(),
+            gp["newly_installed"][active].tobytes(),
+            self.std_population.tobytes(),
+        )
+        if (
+            getattr(self, "_apl_key", None) != key
+        ):  # recomputed only when GPs or the population changed
+            self.apl = apl_by_commune(
+                self.territory.travel_min,
+                self.std_population,
+                gp["commune"][active],
+                gp["activity"][active],
+                gp["newly_installed"][active],
+            )
             self._apl_key = key
         return self.apl
 
@@ -232,7 +336,9 @@ class TerritoryModel(mesa.Model):
 
     def apl_by_epci(self) -> pd.Series:
         t = self.territory
-        values = weighted_mean(self.apl, self.std_population, t.epci_index.astype(np.int64), len(t.epci_codes))
+        values = weighted_mean(
+            self.apl, self.std_population, t.epci_index.astype(np.int64), len(t.epci_codes)
+        )
         return pd.Series(values, index=[t.epci_names[c] for c in t.epci_codes], name="apl")
 
     def apl_territory(self) -> float:
@@ -244,10 +350,17 @@ class TerritoryModel(mesa.Model):
     def apl_table(self) -> pd.DataFrame:
         """Per-commune APL: ``insee, name, epci, population, apl`` (+ zone and under-served flag)."""
         c = self.territory.communes
-        return pd.DataFrame({
-            "insee": c["insee"], "name": c["name"], "epci": c["epci_name"], "population": c["population"],
-            "apl": np.round(self.apl, 3), "zone": c["zone"], "underserved": self.underserved,
-        })
+        return pd.DataFrame(
+            {
+                "insee": c["insee"],
+                "name": c["name"],
+                "epci": c["epci_name"],
+                "population": c["population"],
+                "apl": np.round(self.apl, 3),
+                "zone": c["zone"],
+                "underserved": self.underserved,
+            }
+        )
 
     # ---- the weekly step -------------------------------------------------------------------------
     def _prepare_dynamics(self) -> None:
@@ -255,14 +368,18 @@ class TerritoryModel(mesa.Model):
         t, p = self.territory, self.patients
         pp = self.population_params
         self.week = 0
-        self.policy_week0 = 0  # week at which the scenario's policy horizon starts (after a burn-in)
+        self.policy_week0 = (
+            0  # week at which the scenario's policy horizon starts (after a burn-in)
+        )
         self.replicate = 0
         self.reseed(0)
         self._prevalence_at_start = prevalence_table(pp, p.age_years, p.sex)
         self._prepare_tables()
         self.alloc_order = stream(self.seed, "access.order").permutation(len(p)).astype(np.int32)
         self.alloc_rank = service_rank(self.alloc_order)
-        self._asking = np.empty(len(p), np.int32)  # scratch of the access kernel, kept between weeks
+        self._asking = np.empty(
+            len(p), np.int32
+        )  # scratch of the access kernel, kept between weeks
         self._seekers = np.empty(len(p), np.int32)  # scratch of the médecin-traitant search
         self.event = np.zeros(len(p), np.uint32)
         self.policy = Policy.empty(t.n_communes)
@@ -281,21 +398,53 @@ class TerritoryModel(mesa.Model):
         self._providers_changed()
         # Mesa's DataCollector with a few territory figures, so that mesa.batch_run works on this model;
         # the full battery is in self.recorder / self.indicators().
-        self.datacollector = mesa.DataCollector(model_reporters={
-            name: name for name in ("population_now", "gp_count", "apl_mean", "unmet_last_week", "share_without_gp_now")})
+        self.datacollector = mesa.DataCollector(
+            model_reporters={
+                name: name
+                for name in (
+                    "population_now",
+                    "gp_count",
+                    "apl_mean",
+                    "unmet_last_week",
+                    "share_without_gp_now",
+                )
+            }
+        )
 
     def _prepare_tables(self) -> None:
         """Arrays the kernels read, derived from the parameter dataclasses (redone when they change)."""
         dp, pp = self.disease_params, self.population_params
-        self.death_table = weekly_death_table(dp.mortality_gompertz_a, dp.mortality_gompertz_b, dp.mortality_floor,
-                                              np.asarray(dp.excess_mortality))
-        mixes = np.array([pp.diabetes_stage_mix, pp.heart_failure_stage_mix, pp.copd_stage_mix, pp.osteoporosis_stage_mix])
-        self.onset_table = onset_hazard_table(self._prevalence_at_start, np.asarray(dp.excess_mortality), mixes,
-                                              pp.heart_failure_rr_if_diabetic, MAX_AGE_INDEX)
+        self.death_table = weekly_death_table(
+            dp.mortality_gompertz_a,
+            dp.mortality_gompertz_b,
+            dp.mortality_floor,
+            np.asarray(dp.excess_mortality),
+        )
+        mixes = np.array(
+            [
+                pp.diabetes_stage_mix,
+                pp.heart_failure_stage_mix,
+                pp.copd_stage_mix,
+                pp.osteoporosis_stage_mix,
+            ]
+        )
+        self.onset_table = onset_hazard_table(
+            self._prevalence_at_start,
+            np.asarray(dp.excess_mortality),
+            mixes,
+            pp.heart_failure_rr_if_diabetic,
+            MAX_AGE_INDEX,
+        )
         weight = consumption_weight_by_age()
         weight = np.concatenate([weight, np.full(MAX_AGE_INDEX + 1 - weight.size, weight[-1])])
-        self.routine_weekly = np.ascontiguousarray(self.care_params.routine_visits_per_year * weight / 52.0)
-        self.dtables, self.ctables, self.costtables = dp.tables(), self.care_params.tables(), self.cost_params.tables()
+        self.routine_weekly = np.ascontiguousarray(
+            self.care_params.routine_visits_per_year * weight / 52.0
+        )
+        self.dtables, self.ctables, self.costtables = (
+            dp.tables(),
+            self.care_params.tables(),
+            self.cost_params.tables(),
+        )
         self.utility_decrement = np.ascontiguousarray(np.asarray(dp.utility_decrement, float))
 
     def update_params(self, **groups) -> None:
@@ -303,8 +452,13 @@ class TerritoryModel(mesa.Model):
 
         Groups: access, disease, care, cost, workforce (the population and placement only matter at build).
         """
-        names = {"access": "access_params", "disease": "disease_params", "care": "care_params", "cost": "cost_params",
-                 "workforce": "workforce_params"}
+        names = {
+            "access": "access_params",
+            "disease": "disease_params",
+            "care": "care_params",
+            "cost": "cost_params",
+            "workforce": "workforce_params",
+        }
         for group, value in groups.items():
             if group not in names:
                 raise ValueError(f"unknown parameter group {group!r}; allowed: {', '.join(names)}")
@@ -313,7 +467,9 @@ class TerritoryModel(mesa.Model):
 
     def referral_share_of(self, specialty: str) -> float:
         """Share of a specialist's consultations open to the model's referrals (``CareParams``)."""
-        return self.care_params.specialist_referral_share[DISEASE_SPECIALTY.index(Specialty(specialty).value)]
+        return self.care_params.specialist_referral_share[
+            DISEASE_SPECIALTY.index(Specialty(specialty).value)
+        ]
 
     def _nearest_specialist_sites(self) -> np.ndarray:
         """For each commune and disease, the specialist (index in ``self.specialists``) patients are
@@ -321,11 +477,17 @@ class TerritoryModel(mesa.Model):
         t = self.territory
         sites = np.full((t.n_communes, len(DISEASES)), -1, np.int64)
         for d, specialty in enumerate(DISEASE_SPECIALTY):
-            candidates = [k for k, s in enumerate(self.specialists) if s.specialty.value == specialty]
+            candidates = [
+                k for k, s in enumerate(self.specialists) if s.specialty.value == specialty
+            ]
             if not candidates:
                 continue
-            minutes = np.column_stack([t.travel_min[:, s.commune] if s.commune >= 0 else t.pole_travel_min[:, s.pole]
-                                       for s in (self.specialists[k] for k in candidates)])
+            minutes = np.column_stack(
+                [
+                    t.travel_min[:, s.commune] if s.commune >= 0 else t.pole_travel_min[:, s.pole]
+                    for s in (self.specialists[k] for k in candidates)
+                ]
+            )
             sites[:, d] = np.asarray(candidates)[np.argmin(minutes, axis=1)]
         return sites
 
@@ -343,20 +505,48 @@ class TerritoryModel(mesa.Model):
         """Recompute what depends on the set of GPs: search order, APL, distance to the nearest GP."""
         gp = self.gp_arrays()
         t = self.territory
-        self.gp_sorted = gps_by_distance(t.travel_min, gp["commune"]) if len(gp["commune"]) else np.zeros((t.n_communes, 0), np.int32)
+        self.gp_sorted = (
+            gps_by_distance(t.travel_min, gp["commune"])
+            if len(gp["commune"])
+            else np.zeros((t.n_communes, 0), np.int32)
+        )
         self.refresh_apl(gp)
         active = gp["commune"][gp["active"]]
-        self.minutes_to_gp = t.travel_min[:, active].min(axis=1) if active.size else np.full(t.n_communes, np.inf)
+        self.minutes_to_gp = (
+            t.travel_min[:, active].min(axis=1) if active.size else np.full(t.n_communes, np.inf)
+        )
 
-    def add_gp(self, commune: int, age: float, activity: float, fte: float = 1.0, practice: Practice = Practice.SOLO,
-               week: int | None = None, has_nurse: bool = False, cpts: str = "", tele_share: float | None = None) -> int:
+    def add_gp(
+        self,
+        commune: int,
+        age: float,
+        activity: float,
+        fte: float = 1.0,
+        practice: Practice = Practice.SOLO,
+        week: int | None = None,
+        has_nurse: bool = False,
+        cpts: str = "",
+        tele_share: float | None = None,
+    ) -> int:
         """Install a new GP at a commune row; returns the GP's slot."""
         if activity < 0 or fte <= 0:
-            raise ValueError(f"a new GP needs activity >= 0 and fte > 0, got activity={activity}, fte={fte}")
-        gp = GP(self, f"Dr {self.territory.communes['name'].iloc[commune]} (new {len(self.gp_slots) + 1})", commune, fte,
-                activity, age, practice, list_cap=int(round(self.placement_params.list_cap_per_fte * fte)), cpts=cpts,
-                has_nurse=has_nurse, newly_installed=True,
-                tele_share=self.current_tele_share if tele_share is None else tele_share)
+            raise ValueError(
+                f"a new GP needs activity >= 0 and fte > 0, got activity={activity}, fte={fte}"
+            )
+        gp = GP(
+            self,
+            f"Dr {self.territory.communes['name'].iloc[commune]} (new {len(self.gp_slots) + 1})",
+            commune,
+            fte,
+            activity,
+            age,
+            practice,
+            list_cap=int(round(self.placement_params.list_cap_per_fte * fte)),
+            cpts=cpts,
+            has_nurse=has_nurse,
+            newly_installed=True,
+            tele_share=self.current_tele_share if tele_share is None else tele_share,
+        )
         gp.installed_week = self.week if week is None else week
         self.gp_slots.append(gp)
         self._providers_changed()
@@ -392,12 +582,24 @@ class TerritoryModel(mesa.Model):
         """
         suffix = "" if replicate == 0 else f"/replicate-{int(replicate)}"
         self.replicate = int(replicate)
-        self.keys = {name: process_key(self.seed, name + suffix) for name in
-                     ("demography", "newcomer", "onset", "progression", "demand", "access", "events", "policy",
-                      "workforce.leave", "workforce.install")}
+        self.keys = {
+            name: process_key(self.seed, name + suffix)
+            for name in (
+                "demography",
+                "newcomer",
+                "onset",
+                "progression",
+                "demand",
+                "access",
+                "events",
+                "policy",
+                "workforce.leave",
+                "workforce.install",
+            )
+        }
         self.__dict__.pop("_policy_draws", None)
 
-    def start_policy(self, levers=(), replicate: int = 0) -> "TerritoryModel":
+    def start_policy(self, levers=(), replicate: int = 0) -> TerritoryModel:
         """Branch here: the policy horizon starts now (week 0), with these levers and this replicate's draws."""
         self.reseed(replicate)
         self.policy_week0 = self.week
@@ -422,7 +624,9 @@ class TerritoryModel(mesa.Model):
         """Advance one week."""
         w = self.week
         self._policy(w)
-        gp = self.gp_arrays()  # this week's GPs, levers applied (the providers stage takes a new snapshot)
+        gp = (
+            self.gp_arrays()
+        )  # this week's GPs, levers applied (the providers stage takes a new snapshot)
         self._patient_stages(w, gp)
         referrals, used, turned_away = self._access(w, gp)
         self._events(w)
@@ -446,39 +650,109 @@ class TerritoryModel(mesa.Model):
         (``patient_week.py``); with the reference (or ``fused = False``), stage after stage. The result
         is the same.
         """
-        args = (self._demography_args(), self._onset_args(), self._progression_args(gp), self._demand_args())
+        args = (
+            self._demography_args(),
+            self._onset_args(),
+            self._progression_args(gp),
+            self._demand_args(),
+        )
         if self.fused:
             patient_week_kernel(len(self.patients), w, *args)
         else:
-            for kernel, stage_args in zip((self.k.demography_kernel, self.k.onset_kernel, self.k.progression_kernel,
-                                           self.k.demand_kernel), args):
+            for kernel, stage_args in zip(
+                (
+                    self.k.demography_kernel,
+                    self.k.onset_kernel,
+                    self.k.progression_kernel,
+                    self.k.demand_kernel,
+                ),
+                args,
+            ):
                 kernel(w, *stage_args)
 
     def _demography_args(self) -> tuple:
         p, pp = self.patients, self.population_params
-        return (self.keys["demography"], self.keys["newcomer"], p.alive, p.age_weeks, p.sex, p.vulnerable, p.mobility,
-                p.digital, p.stage, p.weeks_since_followup, p.gp, p.enrolled, p.telemonitored, p.pending_routine, self.event,
-                self.death_table, pp.female_share_by_age[0][1], pp.p_vulnerable, np.asarray(pp.mobility_by_age[0][1]),
-                pp.digital_by_age[0][1])
+        return (
+            self.keys["demography"],
+            self.keys["newcomer"],
+            p.alive,
+            p.age_weeks,
+            p.sex,
+            p.vulnerable,
+            p.mobility,
+            p.digital,
+            p.stage,
+            p.weeks_since_followup,
+            p.gp,
+            p.enrolled,
+            p.telemonitored,
+            p.pending_routine,
+            self.event,
+            self.death_table,
+            pp.female_share_by_age[0][1],
+            pp.p_vulnerable,
+            np.asarray(pp.mobility_by_age[0][1]),
+            pp.digital_by_age[0][1],
+        )
 
     def _onset_args(self) -> tuple:
         p = self.patients
-        return (self.keys["onset"], p.alive, p.age_weeks, p.sex, p.stage, p.weeks_since_followup, self.event,
-                self.onset_table, self.dtables["onset_stage2_share"], self.policy.onset_multiplier)
+        return (
+            self.keys["onset"],
+            p.alive,
+            p.age_weeks,
+            p.sex,
+            p.stage,
+            p.weeks_since_followup,
+            self.event,
+            self.onset_table,
+            self.dtables["onset_stage2_share"],
+            self.policy.onset_multiplier,
+        )
 
     def _progression_args(self, gp: dict) -> tuple:
         p, dp, t = self.patients, self.disease_params, self.dtables
-        return (self.keys["progression"], p.alive, p.stage, p.weeks_since_followup, p.enrolled, p.telemonitored, p.gp,
-                gp["has_nurse"], self.ctables["followup_weeks"], t["worsen"] * self.policy.worsen_multiplier, t["regain"],
-                t["complicate"], dp.osteoporosis_diagnosis + self.policy.osteoporosis_screening_per_year,
-                dp.missed_followup_rr, dp.overdue_factor, dp.enrolled_rr, dp.enrolled_regain_rr, dp.nurse_regain_rr,
-                dp.telemonitoring_complication_rr)
+        return (
+            self.keys["progression"],
+            p.alive,
+            p.stage,
+            p.weeks_since_followup,
+            p.enrolled,
+            p.telemonitored,
+            p.gp,
+            gp["has_nurse"],
+            self.ctables["followup_weeks"],
+            t["worsen"] * self.policy.worsen_multiplier,
+            t["regain"],
+            t["complicate"],
+            dp.osteoporosis_diagnosis + self.policy.osteoporosis_screening_per_year,
+            dp.missed_followup_rr,
+            dp.overdue_factor,
+            dp.enrolled_rr,
+            dp.enrolled_regain_rr,
+            dp.nurse_regain_rr,
+            dp.telemonitoring_complication_rr,
+        )
 
     def _demand_args(self) -> tuple:
         p, dp = self.patients, self.disease_params
-        return (self.keys["demand"], p.alive, p.age_weeks, p.stage, p.weeks_since_followup, p.enrolled, p.pending_routine,
-                self.event, self.acute, self.ctables["followup_weeks"], self.dtables["acute_rate"],
-                dp.acute_missed_followup_rr, dp.acute_enrolled_rr, dp.overdue_factor, self.routine_weekly)
+        return (
+            self.keys["demand"],
+            p.alive,
+            p.age_weeks,
+            p.stage,
+            p.weeks_since_followup,
+            p.enrolled,
+            p.pending_routine,
+            self.event,
+            self.acute,
+            self.ctables["followup_weeks"],
+            self.dtables["acute_rate"],
+            dp.acute_missed_followup_rr,
+            dp.acute_enrolled_rr,
+            dp.overdue_factor,
+            self.routine_weekly,
+        )
 
     def _access(self, w: int, gp: dict | None = None):
         p, cp, t = self.patients, self.care_params, self.territory
@@ -488,26 +762,73 @@ class TerritoryModel(mesa.Model):
         start = capacity.copy()
         tele_left = np.ascontiguousarray(weekly * gp["tele_share"])
         pol = self.policy
-        pools = np.array([cp.tele_platform_per_week, pol.booth_visits_per_week, pol.mobile_visits_per_week,
-                          pol.snp_visits_per_week])
+        pools = np.array(
+            [
+                cp.tele_platform_per_week,
+                pol.booth_visits_per_week,
+                pol.mobile_visits_per_week,
+                pol.snp_visits_per_week,
+            ]
+        )
         referrals = np.zeros((t.n_communes, len(DISEASES)), np.int64)
         turned_away = np.zeros(len(weekly), np.int64)
-        self.k.access_kernel(w, self.keys["access"], self.keys["policy"], self.alloc_order, rotation_offset(w, len(p)),
-                             p.alive, self.event, p.commune, p.mobility, p.digital, p.vulnerable, p.age_weeks, p.gp,
-                             p.stage, p.weeks_since_followup, p.pending_routine, self.reach_by_mobility,
-                             self.ctables["followup_weeks"], self.ctables["specialist_referral"], gp["commune"], capacity,
-                             self.gp_sorted, t.travel_min, pools, pol.commune_flags, tele_left, cp.tele_visit_cost,
-                             cp.tele_uptake if pol.tele_uptake is None else pol.tele_uptake,
-                             pol.transport_coverage, pol.nursing_home_coverage, cp.out_of_hours_share, cp.routine_give_up_weeks, referrals,
-                             turned_away, self._asking)
+        self.k.access_kernel(
+            w,
+            self.keys["access"],
+            self.keys["policy"],
+            self.alloc_order,
+            rotation_offset(w, len(p)),
+            p.alive,
+            self.event,
+            p.commune,
+            p.mobility,
+            p.digital,
+            p.vulnerable,
+            p.age_weeks,
+            p.gp,
+            p.stage,
+            p.weeks_since_followup,
+            p.pending_routine,
+            self.reach_by_mobility,
+            self.ctables["followup_weeks"],
+            self.ctables["specialist_referral"],
+            gp["commune"],
+            capacity,
+            self.gp_sorted,
+            t.travel_min,
+            pools,
+            pol.commune_flags,
+            tele_left,
+            cp.tele_visit_cost,
+            cp.tele_uptake if pol.tele_uptake is None else pol.tele_uptake,
+            pol.transport_coverage,
+            pol.nursing_home_coverage,
+            cp.out_of_hours_share,
+            cp.routine_give_up_weeks,
+            referrals,
+            turned_away,
+            self._asking,
+        )
         return referrals, start - capacity, turned_away
 
     def _events(self, w: int) -> None:
         p, dp, t = self.patients, self.disease_params, self.dtables
-        self.k.events_kernel(w, self.keys["events"], p.alive, self.event, self.acute, p.stage, p.weeks_since_followup,
-                      p.telemonitored, p.gp, t["hospitalisation_if_gp"],
-                      dp.hospitalisation_if_emergency_rr * self.policy.emergency_hospitalisation_multiplier,
-                      dp.telemonitoring_hospitalisation_rr, t["death_in_hospital"], dp.hf_hospital_worsen)
+        self.k.events_kernel(
+            w,
+            self.keys["events"],
+            p.alive,
+            self.event,
+            self.acute,
+            p.stage,
+            p.weeks_since_followup,
+            p.telemonitored,
+            p.gp,
+            t["hospitalisation_if_gp"],
+            dp.hospitalisation_if_emergency_rr * self.policy.emergency_hospitalisation_multiplier,
+            dp.telemonitoring_hospitalisation_rr,
+            t["death_in_hospital"],
+            dp.hf_hospital_worsen,
+        )
 
     def _providers(self, w: int, referrals, used, turned_away) -> None:
         workforce.update_workload(self, used, turned_away)
@@ -530,13 +851,19 @@ class TerritoryModel(mesa.Model):
         p = self.patients
         counting = self._count_args()
         if self.fused:
-            counts, utility = tally_kernel(self._count_scratch, self._utility_scratch, *counting, self.utility_decrement)
+            counts, utility = tally_kernel(
+                self._count_scratch, self._utility_scratch, *counting, self.utility_decrement
+            )
         else:
             counts = self.k.count_kernel(self._count_scratch, *counting)
-            utility = indicators.utility_kernel(self._utility_scratch, p.alive, p.stage, p.commune, self.utility_decrement)
+            utility = indicators.utility_kernel(
+                self._utility_scratch, p.alive, p.stage, p.commune, self.utility_decrement
+            )
         costs = accounts.weekly_costs(counts, self._prices())
         cp, share = self.cost_params, self.tele_expertise_share
-        costs[:, accounts.SPECIALIST_VISITS] += referrals.sum(axis=1) * ((1 - share) * cp.specialist_visit_eur + share * cp.tele_expertise_eur)
+        costs[:, accounts.SPECIALIST_VISITS] += referrals.sum(axis=1) * (
+            (1 - share) * cp.specialist_visit_eur + share * cp.tele_expertise_eur
+        )
         costs[:, accounts.COORDINATION] += self.coordination_weekly
         costs[:, accounts.POLICY] += self.policy.cost_per_week_by_commune(self.territory.n_communes)
         self.recorder.record(self, w - self.policy_week0, counts, costs, referrals, utility)
@@ -544,15 +871,37 @@ class TerritoryModel(mesa.Model):
     def _prices(self) -> tuple:
         """Prices of the week (``accounts.weekly_costs``' ``prices``)."""
         cp, ct = self.cost_params, self.costtables
-        return (cp.gp_consultation_eur, cp.teleconsultation_eur, cp.emergency_visit_eur, ct["hospital_stay"],
-                cp.transport_per_stay_eur, ct["drugs_per_year"], ct["other_ambulatory_per_year"] * self.policy.ambulatory_cost_multiplier,
-                ct["other_hospital_per_year"], cp.programme_per_patient_year_eur, cp.telemonitoring_per_patient_year_eur,
-                cp.transport_trip_eur)
+        return (
+            cp.gp_consultation_eur,
+            cp.teleconsultation_eur,
+            cp.emergency_visit_eur,
+            ct["hospital_stay"],
+            cp.transport_per_stay_eur,
+            ct["drugs_per_year"],
+            ct["other_ambulatory_per_year"] * self.policy.ambulatory_cost_multiplier,
+            ct["other_hospital_per_year"],
+            cp.programme_per_patient_year_eur,
+            cp.telemonitoring_per_patient_year_eur,
+            cp.transport_trip_eur,
+        )
 
     def _count_args(self) -> tuple:
         p = self.patients
-        return (p.alive, self.event, self.acute, p.age_weeks, p.sex, p.stage, p.commune, p.vulnerable, p.gp, p.enrolled,
-                p.telemonitored, indicators.FLAG_BITS, indicators.FLAG_INDEX)
+        return (
+            p.alive,
+            self.event,
+            self.acute,
+            p.age_weeks,
+            p.sex,
+            p.stage,
+            p.commune,
+            p.vulnerable,
+            p.gp,
+            p.enrolled,
+            p.telemonitored,
+            indicators.FLAG_BITS,
+            indicators.FLAG_INDEX,
+        )
 
     # ---- a few scalars for Mesa's DataCollector (and batch_run) ---------------------------------
     def _last_counts(self) -> np.ndarray | None:
@@ -577,7 +926,9 @@ class TerritoryModel(mesa.Model):
         if c is None:
             return 0
         C = indicators.C
-        return int(c[C["followup_due"]] - c[C["followup_done"]] + c[C["routine"]] - c[C["routine_done"]])
+        return int(
+            c[C["followup_due"]] - c[C["followup_done"]] + c[C["routine"]] - c[C["routine_done"]]
+        )
 
     @property
     def share_without_gp_now(self) -> float:
@@ -587,7 +938,7 @@ class TerritoryModel(mesa.Model):
             return float(((p.gp < 0) & p.alive).sum() / max(p.alive.sum(), 1))
         return float(c[indicators.WITHOUT_GP] / max(c[indicators.ALIVE], 1))
 
-    def run(self, weeks: int, progress: bool = False) -> "TerritoryModel":
+    def run(self, weeks: int, progress: bool = False) -> TerritoryModel:
         """Advance ``weeks`` weeks, with a progress bar if asked."""
         from tqdm.auto import tqdm
 
@@ -596,7 +947,9 @@ class TerritoryModel(mesa.Model):
                 self.step()
         return self
 
-    def indicators(self, levels=("territory", "zone", "epci", "commune", "vulnerable")) -> pd.DataFrame:
+    def indicators(
+        self, levels=("territory", "zone", "epci", "commune", "vulnerable")
+    ) -> pd.DataFrame:
         """The indicator battery, tidy: ``week, level, unit, indicator, value``."""
         from territoire.model.results import indicator_frame
 

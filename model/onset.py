@@ -19,14 +19,21 @@ from territoire.model.events_codes import ONSET
 from territoire.model.rng import uniform
 
 
-def onset_hazard_table(prevalence: np.ndarray, excess_mortality: np.ndarray, stage_mix: np.ndarray,
-                       rr_hf_if_diabetic: float, max_age_index: int) -> np.ndarray:
+def onset_hazard_table(
+    prevalence: np.ndarray,
+    excess_mortality: np.ndarray,
+    stage_mix: np.ndarray,
+    rr_hf_if_diabetic: float,
+    max_age_index: int,
+) -> np.ndarray:
     """Weekly onset probability, shape (5, 2, ages): the 4 diseases, then heart failure for diabetics."""
     n_d, n_s, n_a = prevalence.shape
     p = np.zeros((n_d, n_s, max_age_index + 1))
     p[:, :, :n_a] = prevalence
     p[:, :, n_a:] = prevalence[:, :, -1:]
-    m = (stage_mix * excess_mortality[:, 1:]).sum(axis=1)  # mean excess mortality of the prevalent, per year
+    m = (stage_mix * excess_mortality[:, 1:]).sum(
+        axis=1
+    )  # mean excess mortality of the prevalent, per year
     rise = np.maximum(np.diff(p, axis=2, append=p[:, :, -1:]), 0.0)
     annual = (rise + p * m[:, None, None]) / np.maximum(1.0 - p, 1e-6)
     out = np.zeros((n_d + 1, n_s, max_age_index + 1))
@@ -38,8 +45,19 @@ def onset_hazard_table(prevalence: np.ndarray, excess_mortality: np.ndarray, sta
 
 
 @njit(cache=True, parallel=True)
-def onset_kernel(week, key, alive, age_weeks, sex, stage, weeks_since, event, onset_table,
-                 onset_stage2_share, onset_multiplier):
+def onset_kernel(
+    week,
+    key,
+    alive,
+    age_weeks,
+    sex,
+    stage,
+    weeks_since,
+    event,
+    onset_table,
+    onset_stage2_share,
+    onset_multiplier,
+):
     """New cases (stage 1, or 2 with ``onset_stage2_share``); ``onset_multiplier`` per disease (prevention levers).
 
     One draw per patient: disease d starts when the draw falls in its own window
@@ -49,13 +67,39 @@ def onset_kernel(week, key, alive, age_weeks, sex, stage, weeks_since, event, on
     """
     n = alive.shape[0]
     for c in prange((n + CHUNK - 1) // CHUNK):
-        onset_chunk(c * CHUNK, min(n, (c + 1) * CHUNK), week, key, alive, age_weeks, sex, stage, weeks_since, event,
-                    onset_table, onset_stage2_share, onset_multiplier)
+        onset_chunk(
+            c * CHUNK,
+            min(n, (c + 1) * CHUNK),
+            week,
+            key,
+            alive,
+            age_weeks,
+            sex,
+            stage,
+            weeks_since,
+            event,
+            onset_table,
+            onset_stage2_share,
+            onset_multiplier,
+        )
 
 
 @njit(cache=True)
-def onset_chunk(lo, hi, week, key, alive, age_weeks, sex, stage, weeks_since, event, onset_table,
-                onset_stage2_share, onset_multiplier):
+def onset_chunk(
+    lo,
+    hi,
+    week,
+    key,
+    alive,
+    age_weeks,
+    sex,
+    stage,
+    weeks_since,
+    event,
+    onset_table,
+    onset_stage2_share,
+    onset_multiplier,
+):
     """Onset for patient slots ``lo`` to ``hi - 1`` (the body of ``onset_kernel``).
 
     The hazard is looked up for everyone and tested once: a branch that is almost never taken costs

@@ -15,20 +15,81 @@ from territoire.model.rng import uniform
 
 
 @njit(cache=True, parallel=True)
-def progression_kernel(week, key, alive, stage, weeks_since, enrolled, telemonitored, gp, gp_has_nurse,
-                       followup_weeks, worsen, regain, complicate, osteoporosis_diagnosis,
-                       missed_rr, overdue_factor, enrolled_rr, enrolled_regain_rr, nurse_regain_rr, telemonitoring_rr):
+def progression_kernel(
+    week,
+    key,
+    alive,
+    stage,
+    weeks_since,
+    enrolled,
+    telemonitored,
+    gp,
+    gp_has_nurse,
+    followup_weeks,
+    worsen,
+    regain,
+    complicate,
+    osteoporosis_diagnosis,
+    missed_rr,
+    overdue_factor,
+    enrolled_rr,
+    enrolled_regain_rr,
+    nurse_regain_rr,
+    telemonitoring_rr,
+):
     n = alive.shape[0]
     for c in prange((n + CHUNK - 1) // CHUNK):
-        progression_chunk(c * CHUNK, min(n, (c + 1) * CHUNK), week, key, alive, stage, weeks_since, enrolled, telemonitored,
-                          gp, gp_has_nurse, followup_weeks, worsen, regain, complicate, osteoporosis_diagnosis,
-                          missed_rr, overdue_factor, enrolled_rr, enrolled_regain_rr, nurse_regain_rr, telemonitoring_rr)
+        progression_chunk(
+            c * CHUNK,
+            min(n, (c + 1) * CHUNK),
+            week,
+            key,
+            alive,
+            stage,
+            weeks_since,
+            enrolled,
+            telemonitored,
+            gp,
+            gp_has_nurse,
+            followup_weeks,
+            worsen,
+            regain,
+            complicate,
+            osteoporosis_diagnosis,
+            missed_rr,
+            overdue_factor,
+            enrolled_rr,
+            enrolled_regain_rr,
+            nurse_regain_rr,
+            telemonitoring_rr,
+        )
 
 
 @njit(cache=True)
-def progression_chunk(lo, hi, week, key, alive, stage, weeks_since, enrolled, telemonitored, gp, gp_has_nurse,
-                      followup_weeks, worsen, regain, complicate, osteoporosis_diagnosis,
-                      missed_rr, overdue_factor, enrolled_rr, enrolled_regain_rr, nurse_regain_rr, telemonitoring_rr):
+def progression_chunk(
+    lo,
+    hi,
+    week,
+    key,
+    alive,
+    stage,
+    weeks_since,
+    enrolled,
+    telemonitored,
+    gp,
+    gp_has_nurse,
+    followup_weeks,
+    worsen,
+    regain,
+    complicate,
+    osteoporosis_diagnosis,
+    missed_rr,
+    overdue_factor,
+    enrolled_rr,
+    enrolled_regain_rr,
+    nurse_regain_rr,
+    telemonitoring_rr,
+):
     """Progression of patient slots ``lo`` to ``hi - 1`` (the body of ``progression_kernel``)."""
     for i in range(lo, hi):
         if not alive[i] or stage_combo(stage, i) == 0:  # ~82 % have none of the four
@@ -52,11 +113,20 @@ def progression_chunk(lo, hi, week, key, alive, stage, weeks_since, enrolled, te
                 if u < worsen[d] * bad / WEEKS_PER_YEAR:
                     stage[i, d] = 2
             else:
-                tele = telemonitoring_rr if (telemonitored[i] and (d == HEART_FAILURE or d == DIABETES)) else 1.0
+                tele = (
+                    telemonitoring_rr
+                    if (telemonitored[i] and (d == HEART_FAILURE or d == DIABETES))
+                    else 1.0
+                )
                 p_complicate = complicate[d] * bad * tele / WEEKS_PER_YEAR
                 p_regain = 0.0
                 if not overdue:
-                    p_regain = regain[d] * (enrolled_regain_rr if enrolled[i] else 1.0) * (nurse_regain_rr if nurse else 1.0) / WEEKS_PER_YEAR
+                    p_regain = (
+                        regain[d]
+                        * (enrolled_regain_rr if enrolled[i] else 1.0)
+                        * (nurse_regain_rr if nurse else 1.0)
+                        / WEEKS_PER_YEAR
+                    )
                 if u < p_complicate:
                     stage[i, d] = 3
                 elif u < p_complicate + p_regain:

@@ -17,7 +17,9 @@ SPECIALTIES = ("endocrinology", "cardiology", "pulmonology", "rheumatology")
 class Recorder:
     """Appends one row of arrays per week; ``stacked()`` gives (weeks, …) arrays."""
 
-    last_totals: np.ndarray | None = None  # the last week's counters summed over the territory (None before any)
+    last_totals: np.ndarray | None = (
+        None  # the last week's counters summed over the territory (None before any)
+    )
 
     def __init__(self, n_communes: int) -> None:
         self.n_communes = n_communes
@@ -30,8 +32,15 @@ class Recorder:
         self.utility: list[np.ndarray] = []  # (communes,) sum of QALY weights of the living
         self.providers: dict[str, list[float]] = {}
 
-    def record(self, model: "TerritoryModel", week: int, counts: np.ndarray, costs: np.ndarray, referrals: np.ndarray,
-               utility: np.ndarray) -> None:
+    def record(
+        self,
+        model: TerritoryModel,
+        week: int,
+        counts: np.ndarray,
+        costs: np.ndarray,
+        referrals: np.ndarray,
+        utility: np.ndarray,
+    ) -> None:
         self.weeks.append(week)
         self.counts.append(counts.astype(np.int32))
         self.last_totals = self.counts[-1].sum(axis=(0, 1))
@@ -49,7 +58,9 @@ class Recorder:
             "gp_capacity_per_week": float(sum(t.weekly_capacity[active].tolist())),
             "gp_workload": float(np.mean(workload)) if workload.size else 0.0,
             "gp_aged_60_plus": float((t.age[active] >= 60).sum()),
-            "coordinated_share": 100.0 * float(np.mean([g.coordinated for g in model.gps])) if workload.size else 0.0,
+            "coordinated_share": 100.0 * float(np.mean([g.coordinated for g in model.gps]))
+            if workload.size
+            else 0.0,
             "gp_with_nurse": float(t.has_nurse[active].sum()),
         }
         row["specialist_referrals_left"] = float(sum(spec.left for spec in model.specialists))
@@ -57,7 +68,9 @@ class Recorder:
             key = f"waiting_weeks_{spec.specialty.value}"
             row[key] = max(row.get(key, 0.0), float(spec.waiting_weeks))
         for name, value in row.items():
-            if name not in self.providers:  # NaN before the week it starts (a specialty whose first site opens mid-run)
+            if (
+                name not in self.providers
+            ):  # NaN before the week it starts (a specialty whose first site opens mid-run)
                 self.providers[name] = [float("nan")] * (len(self.weeks) - 1)
             self.providers[name].append(value)
 
@@ -81,5 +94,7 @@ class Recorder:
         if not self.counts:
             return np.zeros(self.n_communes)
         c = np.stack(self.counts[-weeks:]).sum(axis=(0, 2))
-        unmet = (c[:, ind.C["followup_due"]] - c[:, ind.C["followup_done"]]) + (c[:, ind.C["routine"]] - c[:, ind.C["routine_done"]])
+        unmet = (c[:, ind.C["followup_due"]] - c[:, ind.C["followup_done"]]) + (
+            c[:, ind.C["routine"]] - c[:, ind.C["routine_done"]]
+        )
         return unmet / np.maximum(population, 1)

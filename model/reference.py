@@ -14,17 +14,58 @@ from territoire.agents.patients import DIABETES, HEART_FAILURE, NO_GP, OSTEOPORO
 from territoire.agents.providers import WEEKS_OF_ACTIVITY
 from territoire.model import accounts as acc
 from territoire.model.access import (
-    BOOTH, MOBILE, MOBILE_TEAM_VISITS, NEAR_BOOTH, NURSING_HOME_AGE_WEEKS, NURSING_HOME_SLOT, OUT_OF_HOURS_SLOT, REFERRAL_SLOT, SNP,
-    SNP_COVERED, TELE, TELE_SLOT, TRANSPORT_SLOT,
+    BOOTH,
+    MOBILE,
+    MOBILE_TEAM_VISITS,
+    NEAR_BOOTH,
+    NURSING_HOME_AGE_WEEKS,
+    NURSING_HOME_SLOT,
+    OUT_OF_HOURS_SLOT,
+    REFERRAL_SLOT,
+    SNP,
+    SNP_COVERED,
+    TELE,
+    TELE_SLOT,
+    TRANSPORT_SLOT,
 )
 from territoire.model.demand import NO_EPISODE, ROUTINE_SLOT
 from territoire.model.events_codes import (
-    ARRIVED, BOOTH_VISIT, DIED, FOLLOWUP, FOLLOWUP_DONE, FOLLOWUP_TELE, GAVE_UP, HOSPITALISED, MOBILE_VISIT, ONSET,
-    OTHER_GP, ROUTINE, ROUTINE_DONE, ROUTINE_TELE, SNP_VISIT, TRANSPORTED, URGENT, URGENT_ED, URGENT_GP, URGENT_TELE,
+    ARRIVED,
+    BOOTH_VISIT,
+    DIED,
+    FOLLOWUP,
+    FOLLOWUP_DONE,
+    FOLLOWUP_TELE,
+    GAVE_UP,
+    HOSPITALISED,
+    MOBILE_VISIT,
+    ONSET,
+    OTHER_GP,
+    ROUTINE,
+    ROUTINE_DONE,
+    ROUTINE_TELE,
+    SNP_VISIT,
+    TRANSPORTED,
+    URGENT,
+    URGENT_ED,
+    URGENT_GP,
+    URGENT_TELE,
 )
 from territoire.model.indicators import (
-    ADULTS, AGED_40, ALIVE, COMPLICATED0, DEATHS_WITH0, DIED_ENROLLED, DIED_TELEMONITORED, ENROLLED, HOSPITALISED0, PREVALENT0,
-    TELEMONITORED, TREATED0, WITHOUT_GP, WOMEN_50,
+    ADULTS,
+    AGED_40,
+    ALIVE,
+    COMPLICATED0,
+    DEATHS_WITH0,
+    DIED_ENROLLED,
+    DIED_TELEMONITORED,
+    ENROLLED,
+    HOSPITALISED0,
+    PREVALENT0,
+    TELEMONITORED,
+    TREATED0,
+    WITHOUT_GP,
+    WOMEN_50,
 )
 from territoire.model.rng import uniform_np
 from territoire.model.workforce import OVERLOAD_MEMORY_WEEKS
@@ -36,9 +77,29 @@ def _draw(key, slots, week, slot):
     return uniform_np(key, slots, week, slot)
 
 
-def demography_kernel(week, key, key_newcomer, alive, age_weeks, sex, vulnerable, mobility, digital, stage,
-                      weeks_since, gp, enrolled, telemonitored, pending_routine, event,
-                      death_table, p_female, p_vulnerable, newcomer_mobility, newcomer_digital):
+def demography_kernel(
+    week,
+    key,
+    key_newcomer,
+    alive,
+    age_weeks,
+    sex,
+    vulnerable,
+    mobility,
+    digital,
+    stage,
+    weeks_since,
+    gp,
+    enrolled,
+    telemonitored,
+    pending_routine,
+    event,
+    death_table,
+    p_female,
+    p_vulnerable,
+    newcomer_mobility,
+    newcomer_digital,
+):
     everyone = np.arange(alive.size)
     new = ~alive
     slots = everyone[new]
@@ -48,7 +109,9 @@ def demography_kernel(week, key, key_newcomer, alive, age_weeks, sex, vulnerable
     sex[new] = _draw(key_newcomer, slots, week, 0) < p_female
     vulnerable[new] = _draw(key_newcomer, slots, week, 1) < p_vulnerable
     u = _draw(key_newcomer, slots, week, 2)
-    mobility[new] = np.where(u < newcomer_mobility[0], 0, np.where(u < newcomer_mobility[0] + newcomer_mobility[1], 1, 2))
+    mobility[new] = np.where(
+        u < newcomer_mobility[0], 0, np.where(u < newcomer_mobility[0] + newcomer_mobility[1], 1, 2)
+    )
     digital[new] = _draw(key_newcomer, slots, week, 3) < newcomer_digital
     stage[new] = 0
     weeks_since[new] = 0
@@ -68,8 +131,19 @@ def demography_kernel(week, key, key_newcomer, alive, age_weeks, sex, vulnerable
     event[:] = ev | np.where(dies, DIED, 0)
 
 
-def onset_kernel(week, key, alive, age_weeks, sex, stage, weeks_since, event, onset_table, onset_stage2_share,
-                 onset_multiplier):
+def onset_kernel(
+    week,
+    key,
+    alive,
+    age_weeks,
+    sex,
+    stage,
+    weeks_since,
+    event,
+    onset_table,
+    onset_stage2_share,
+    onset_multiplier,
+):
     everyone = np.arange(alive.size)
     age = np.minimum(age_weeks // WEEKS_PER_YEAR, onset_table.shape[2] - 1)
     u = _draw(key, everyone, week, 0)
@@ -77,20 +151,47 @@ def onset_kernel(week, key, alive, age_weeks, sex, stage, weeks_since, event, on
     for d in range(N_DISEASES):
         row = np.full(alive.size, d)
         if d == HEART_FAILURE:
-            row = np.where(stage[:, DIABETES] > 0, N_DISEASES, d)  # diabetics have their own HF hazard row
+            row = np.where(
+                stage[:, DIABETES] > 0, N_DISEASES, d
+            )  # diabetics have their own HF hazard row
         hazard = np.minimum(onset_table[row, sex, age] * onset_multiplier[d], 1.0 / N_DISEASES)
-        new_case = alive & (window == d) & (stage[:, d] == 0) & (u - d * (1.0 / N_DISEASES) < hazard)
+        new_case = (
+            alive & (window == d) & (stage[:, d] == 0) & (u - d * (1.0 / N_DISEASES) < hazard)
+        )
         uncontrolled = _draw(key, everyone, week, 1 + d) < onset_stage2_share[d]
         stage[new_case, d] = np.where(uncontrolled[new_case], 2, 1)
         weeks_since[new_case, d] = 0
         event[new_case] |= ONSET
 
 
-def progression_kernel(week, key, alive, stage, weeks_since, enrolled, telemonitored, gp, gp_has_nurse,
-                       followup_weeks, worsen, regain, complicate, osteoporosis_diagnosis,
-                       missed_rr, overdue_factor, enrolled_rr, enrolled_regain_rr, nurse_regain_rr, telemonitoring_rr):
+def progression_kernel(
+    week,
+    key,
+    alive,
+    stage,
+    weeks_since,
+    enrolled,
+    telemonitored,
+    gp,
+    gp_has_nurse,
+    followup_weeks,
+    worsen,
+    regain,
+    complicate,
+    osteoporosis_diagnosis,
+    missed_rr,
+    overdue_factor,
+    enrolled_rr,
+    enrolled_regain_rr,
+    nurse_regain_rr,
+    telemonitoring_rr,
+):
     everyone = np.arange(alive.size)
-    nurse = (gp != NO_GP) & gp_has_nurse[np.maximum(gp, 0)] if gp_has_nurse.size else np.zeros(alive.size, bool)
+    nurse = (
+        (gp != NO_GP) & gp_has_nurse[np.maximum(gp, 0)]
+        if gp_has_nurse.size
+        else np.zeros(alive.size, bool)
+    )
     for d in range(N_DISEASES):
         s = stage[:, d].copy()
         u = _draw(key, everyone, week, d)
@@ -106,8 +207,14 @@ def progression_kernel(week, key, alive, stage, weeks_since, enrolled, telemonit
         worsens = alive & (s == 1) & (u < worsen[d] * bad / WEEKS_PER_YEAR)
         tele = telemonitored & (d in (HEART_FAILURE, DIABETES))
         p_complicate = complicate[d] * bad * np.where(tele, telemonitoring_rr, 1.0) / WEEKS_PER_YEAR
-        p_regain = np.where(overdue, 0.0, regain[d] * np.where(enrolled, enrolled_regain_rr, 1.0)
-                            * np.where(nurse, nurse_regain_rr, 1.0) / WEEKS_PER_YEAR)
+        p_regain = np.where(
+            overdue,
+            0.0,
+            regain[d]
+            * np.where(enrolled, enrolled_regain_rr, 1.0)
+            * np.where(nurse, nurse_regain_rr, 1.0)
+            / WEEKS_PER_YEAR,
+        )
         complicates = alive & (s == 2) & (u < p_complicate)
         regains = alive & (s == 2) & ~complicates & (u < p_complicate + p_regain)
         stage[worsens, d] = 2
@@ -115,8 +222,24 @@ def progression_kernel(week, key, alive, stage, weeks_since, enrolled, telemonit
         stage[regains, d] = 1
 
 
-def demand_kernel(week, key, alive, age_weeks, stage, weeks_since, enrolled, pending_routine, event, acute,
-                  followup_weeks, acute_rate, acute_missed_rr, acute_enrolled_rr, overdue_factor, routine_weekly_by_age):
+def demand_kernel(
+    week,
+    key,
+    alive,
+    age_weeks,
+    stage,
+    weeks_since,
+    enrolled,
+    pending_routine,
+    event,
+    acute,
+    followup_weeks,
+    acute_rate,
+    acute_missed_rr,
+    acute_enrolled_rr,
+    overdue_factor,
+    routine_weekly_by_age,
+):
     everyone = np.arange(alive.size)
     acute[:] = NO_EPISODE
     for d in range(N_DISEASES):
@@ -126,8 +249,17 @@ def demand_kernel(week, key, alive, age_weeks, stage, weeks_since, enrolled, pen
         weeks_since[planned & (weeks_since[:, d] < 32767), d] += 1
         event[planned & (weeks_since[:, d] >= fu)] |= FOLLOWUP
         overdue = (fu > 0) & (weeks_since[:, d] > overdue_factor * fu)
-        rate = acute_rate[d, s] * np.where(overdue, acute_missed_rr, 1.0) * np.where(enrolled, acute_enrolled_rr, 1.0)
-        episode = alive & (s > 0) & (acute == NO_EPISODE) & (_draw(key, everyone, week, d) < rate / WEEKS_PER_YEAR)
+        rate = (
+            acute_rate[d, s]
+            * np.where(overdue, acute_missed_rr, 1.0)
+            * np.where(enrolled, acute_enrolled_rr, 1.0)
+        )
+        episode = (
+            alive
+            & (s > 0)
+            & (acute == NO_EPISODE)
+            & (_draw(key, everyone, week, d) < rate / WEEKS_PER_YEAR)
+        )
         acute[episode] = d  # one episode a week at most: the first disease in order
         event[episode] |= URGENT
     age = np.minimum(age_weeks // WEEKS_PER_YEAR, routine_weekly_by_age.shape[0] - 1)
@@ -135,11 +267,43 @@ def demand_kernel(week, key, alive, age_weeks, stage, weeks_since, enrolled, pen
     event[alive & ((pending_routine > 0) | new_need)] |= ROUTINE
 
 
-def access_kernel(week, key, key_policy, order, offset, alive, event, commune, mobility, digital, vulnerable, age_weeks,
-                  gp, stage, weeks_since, pending_routine, reach_by_mobility, followup_weeks, referral, gp_commune,
-                  gp_capacity, gp_sorted, travel_min, pools, commune_flags, tele_left, tele_visit_cost, tele_uptake,
-                  transport_coverage, nursing_home_coverage, out_of_hours_share, give_up_weeks, referrals, turned_away,
-                  asking):
+def access_kernel(
+    week,
+    key,
+    key_policy,
+    order,
+    offset,
+    alive,
+    event,
+    commune,
+    mobility,
+    digital,
+    vulnerable,
+    age_weeks,
+    gp,
+    stage,
+    weeks_since,
+    pending_routine,
+    reach_by_mobility,
+    followup_weeks,
+    referral,
+    gp_commune,
+    gp_capacity,
+    gp_sorted,
+    travel_min,
+    pools,
+    commune_flags,
+    tele_left,
+    tele_visit_cost,
+    tele_uptake,
+    transport_coverage,
+    nursing_home_coverage,
+    out_of_hours_share,
+    give_up_weeks,
+    referrals,
+    turned_away,
+    asking,
+):
     """Plain Python: the order of service matters, so this one is a loop, patient after patient.
     (``asking`` is the numba kernel's scratch space, unused here.)"""
 
@@ -177,8 +341,12 @@ def access_kernel(week, key, key_policy, order, offset, alive, event, commune, m
             if not alive[i] or not event[i] & kind:
                 continue
             own_reach = reach_by_mobility[mobility[i]]
-            carried = mobility[i] > 0 and draw(i, TRANSPORT_SLOT, key_policy, 0) < transport_coverage
-            closed = kind == URGENT and draw(i, OUT_OF_HOURS_SLOT) < out_of_hours_share  # practices closed
+            carried = (
+                mobility[i] > 0 and draw(i, TRANSPORT_SLOT, key_policy, 0) < transport_coverage
+            )
+            closed = (
+                kind == URGENT and draw(i, OUT_OF_HOURS_SLOT) < out_of_hours_share
+            )  # practices closed
             g = NO_GP if closed else find_gp(i, reach_by_mobility[0] if carried else own_reach)
             if g != NO_GP and g != gp[i]:
                 event[i] |= OTHER_GP
@@ -191,8 +359,11 @@ def access_kernel(week, key, key_policy, order, offset, alive, event, commune, m
                 elif flags & SNP_COVERED and pools[SNP] >= 1.0:
                     pools[SNP] -= 1.0
                     event[i] |= URGENT_GP | SNP_VISIT
-                elif (mobility[i] == 2 and age_weeks[i] >= NURSING_HOME_AGE_WEEKS
-                      and draw(i, NURSING_HOME_SLOT, key_policy, 0) < nursing_home_coverage):
+                elif (
+                    mobility[i] == 2
+                    and age_weeks[i] >= NURSING_HOME_AGE_WEEKS
+                    and draw(i, NURSING_HOME_SLOT, key_policy, 0) < nursing_home_coverage
+                ):
                     event[i] |= URGENT_GP | URGENT_TELE
                 else:
                     event[i] |= URGENT_ED
@@ -209,7 +380,12 @@ def access_kernel(week, key, key_policy, order, offset, alive, event, commune, m
                     pools[BOOTH] -= 1.0
                     tele = True
                     event[i] |= BOOTH_VISIT
-                elif not tele and flags & MOBILE_TEAM_VISITS and (vulnerable[i] or mobility[i] > 0) and pools[MOBILE] >= 1.0:
+                elif (
+                    not tele
+                    and flags & MOBILE_TEAM_VISITS
+                    and (vulnerable[i] or mobility[i] > 0)
+                    and pools[MOBILE] >= 1.0
+                ):
                     pools[MOBILE] -= 1.0
                     g = -2  # seen in person by the mobile team
                     event[i] |= MOBILE_VISIT
@@ -232,8 +408,22 @@ def access_kernel(week, key, key_policy, order, offset, alive, event, commune, m
                 pending_routine[i] += 1
 
 
-def events_kernel(week, key, alive, event, acute, stage, weeks_since, telemonitored, gp,
-                  hospitalisation_if_gp, emergency_rr, telemonitoring_rr, death_in_hospital, hf_hospital_worsen):
+def events_kernel(
+    week,
+    key,
+    alive,
+    event,
+    acute,
+    stage,
+    weeks_since,
+    telemonitored,
+    gp,
+    hospitalisation_if_gp,
+    emergency_rr,
+    telemonitoring_rr,
+    death_in_hospital,
+    hf_hospital_worsen,
+):
     everyone = np.arange(alive.size)
     episode = alive & (event & URGENT != 0)
     d = np.where(episode, acute, 0).astype(np.int64)
@@ -246,7 +436,12 @@ def events_kernel(week, key, alive, event, acute, stage, weeks_since, telemonito
     admitted = episode & (_draw(key, everyone, week, 0) < np.minimum(p, 0.95))
     event[admitted] |= HOSPITALISED
     weeks_since[admitted, d[admitted]] = 0
-    worse = admitted & (d == HEART_FAILURE) & (s < 3) & (_draw(key, everyone, week, 2) < hf_hospital_worsen)
+    worse = (
+        admitted
+        & (d == HEART_FAILURE)
+        & (s < 3)
+        & (_draw(key, everyone, week, 2) < hf_hospital_worsen)
+    )
     stage[worse, HEART_FAILURE] = s[worse] + 1
     dies = admitted & (_draw(key, everyone, week, 1) < death_in_hospital[d])
     alive[dies] = False
@@ -254,9 +449,27 @@ def events_kernel(week, key, alive, event, acute, stage, weeks_since, telemonito
     event[dies] |= DIED
 
 
-def accounts_kernel(partial, alive, event, acute, stage, commune, enrolled, telemonitored,
-                    gp_eur, tele_eur, emergency_eur, hospital_stay_eur, transport_eur, drugs_year, ambulatory_year,
-                    other_hospital_year, programme_year, telemonitoring_year, transport_trip_eur):
+def accounts_kernel(
+    partial,
+    alive,
+    event,
+    acute,
+    stage,
+    commune,
+    enrolled,
+    telemonitored,
+    gp_eur,
+    tele_eur,
+    emergency_eur,
+    hospital_stay_eur,
+    transport_eur,
+    drugs_year,
+    ambulatory_year,
+    other_hospital_year,
+    programme_year,
+    telemonitoring_year,
+    transport_trip_eur,
+):
     """The week's per-patient cost items (communes, items), billed patient by patient: what
     ``accounts.weekly_costs`` computes from the counts (the tests compare). ``partial``: its shape only."""
     counted = alive | (event & DIED != 0)
@@ -264,12 +477,18 @@ def accounts_kernel(partial, alive, event, acute, stage, commune, enrolled, tele
     ev = event
 
     def add(item, mask, amount):
-        np.add.at(out, (commune[counted & mask], item), np.broadcast_to(amount, mask.shape)[counted & mask])
+        np.add.at(
+            out,
+            (commune[counted & mask], item),
+            np.broadcast_to(amount, mask.shape)[counted & mask],
+        )
 
-    visits = (((ev & URGENT_GP != 0) & (ev & URGENT_TELE == 0)).astype(float)
-              + ((ev & FOLLOWUP_DONE != 0) & (ev & FOLLOWUP_TELE == 0))
-              + ((ev & ROUTINE_DONE != 0) & (ev & ROUTINE_TELE == 0))
-              - (ev & MOBILE_VISIT != 0))  # mobile-team visits are paid by the team's budget
+    visits = (
+        ((ev & URGENT_GP != 0) & (ev & URGENT_TELE == 0)).astype(float)
+        + ((ev & FOLLOWUP_DONE != 0) & (ev & FOLLOWUP_TELE == 0))
+        + ((ev & ROUTINE_DONE != 0) & (ev & ROUTINE_TELE == 0))
+        - (ev & MOBILE_VISIT != 0)
+    )  # mobile-team visits are paid by the team's budget
     add(acc.GP_VISITS, np.ones(alive.size, bool), visits * gp_eur)
     tele = (ev & FOLLOWUP_TELE != 0) * 1.0 + (ev & ROUTINE_TELE != 0) + (ev & URGENT_TELE != 0)
     add(acc.TELECONSULTATIONS, np.ones(alive.size, bool), tele * tele_eur)
@@ -290,8 +509,22 @@ def accounts_kernel(partial, alive, event, acute, stage, commune, enrolled, tele
     return out
 
 
-def count_kernel(partial, alive, event, acute, age_weeks, sex, stage, commune, vulnerable, gp, enrolled, telemonitored,
-                 flag_bits, flag_index):
+def count_kernel(
+    partial,
+    alive,
+    event,
+    acute,
+    age_weeks,
+    sex,
+    stage,
+    commune,
+    vulnerable,
+    gp,
+    enrolled,
+    telemonitored,
+    flag_bits,
+    flag_index,
+):
     out = np.zeros(partial.shape[1:], np.int64)
     died = event & DIED != 0
     seen = alive | died
@@ -317,7 +550,9 @@ def count_kernel(partial, alive, event, acute, age_weeks, sex, stage, commune, v
     for d in range(N_DISEASES):
         count(PREVALENT0 + d, living & (stage[:, d] > 0))
         count(COMPLICATED0 + d, living & (stage[:, d] == 3))
-        count(TREATED0 + d, (stage[:, d] > 0) & ~((d == OSTEOPOROSIS) & (stage[:, d] == 2)))  # the living and the dead
+        count(
+            TREATED0 + d, (stage[:, d] > 0) & ~((d == OSTEOPOROSIS) & (stage[:, d] == 2))
+        )  # the living and the dead
     count(DIED_ENROLLED, died & enrolled)
     count(DIED_TELEMONITORED, died & telemonitored)
     return out
@@ -336,8 +571,20 @@ def workload_kernel(active, activity_per_year, used, turned_away, workload, week
     weeks_worked[working] += 1
 
 
-def departures_kernel(week, key, active, age, newly_installed, installed_week, workload, retirement_from_age,
-                      retirement_per_year, retirement_multiplier, overload_threshold, overload_departure_per_week):
+def departures_kernel(
+    week,
+    key,
+    active,
+    age,
+    newly_installed,
+    installed_week,
+    workload,
+    retirement_from_age,
+    retirement_per_year,
+    retirement_multiplier,
+    overload_threshold,
+    overload_departure_per_week,
+):
     """Active GPs age a week; each stops with the yearly retirement probability of the last age band
     they have reached (÷ 52, × the multiplier), plus the overload departure if overloaded."""
     age[active] += 1.0 / WEEKS_PER_YEAR

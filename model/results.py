@@ -21,7 +21,11 @@ if TYPE_CHECKING:
     from territoire.model.model import TerritoryModel
 
 LEVELS = ("territory", "zone", "epci", "commune", "vulnerable")
-TEXT_COLUMNS = ("level", "unit", "indicator")  # categorical: a few hundred distinct strings over millions of rows
+TEXT_COLUMNS = (
+    "level",
+    "unit",
+    "indicator",
+)  # categorical: a few hundred distinct strings over millions of rows
 
 #: indicator → (measurement unit, one-line meaning). The README's table is generated from this.
 INDICATORS: dict[str, tuple[str, str]] = {
@@ -29,51 +33,113 @@ INDICATORS: dict[str, tuple[str, str]] = {
     "deaths": ("persons/week", "deaths of the week (background, disease, in hospital)"),
     "arrivals": ("persons/week", "newcomers (births, arrivals) filling the places of the dead"),
     "share_without_gp": ("%", "inhabitants without a médecin traitant"),
-    "demand": ("visits/week", "GP visits asked for: acute episodes, chronic follow-ups due, routine needs"),
-    "unmet_demand": ("visits/week", "follow-ups and routine visits asked for but not obtained (GP or teleconsultation)"),
+    "demand": (
+        "visits/week",
+        "GP visits asked for: acute episodes, chronic follow-ups due, routine needs",
+    ),
+    "unmet_demand": (
+        "visits/week",
+        "follow-ups and routine visits asked for but not obtained (GP or teleconsultation)",
+    ),
     "unmet_share": ("%", "unmet demand ÷ follow-up and routine demand"),
-    "gave_up": ("persons/week", "routine needs given up after waiting 4 weeks (renoncement aux soins)"),
-    "emergency_visits": ("visits/week", "acute episodes that found no GP within reach and went to SAS / the emergency department"),
-    "teleconsultations": ("visits/week", "visits done as teleconsultations (at home, in a pharmacy booth, in a nursing home)"),
+    "gave_up": (
+        "persons/week",
+        "routine needs given up after waiting 4 weeks (renoncement aux soins)",
+    ),
+    "emergency_visits": (
+        "visits/week",
+        "acute episodes that found no GP within reach and went to SAS / the emergency department",
+    ),
+    "teleconsultations": (
+        "visits/week",
+        "visits done as teleconsultations (at home, in a pharmacy booth, in a nursing home)",
+    ),
     "booth_visits": ("visits/week", "teleconsultations in pharmacy booths"),
     "mobile_team_visits": ("visits/week", "visits of the mobile aller-vers team"),
-    "unscheduled_care_visits": ("visits/week", "acute episodes seen in the CPTS unscheduled-care rota"),
+    "unscheduled_care_visits": (
+        "visits/week",
+        "acute episodes seen in the CPTS unscheduled-care rota",
+    ),
     "transport_trips": ("trips/week", "GP visits reached thanks to on-demand transport"),
-    "seen_by_other_gp": ("visits/week", "visits obtained from a GP other than the médecin traitant"),
-    "followup_on_time": ("%", "chronic follow-ups done in the week they fell due or later, ÷ follow-ups due"),
+    "seen_by_other_gp": (
+        "visits/week",
+        "visits obtained from a GP other than the médecin traitant",
+    ),
+    "followup_on_time": (
+        "%",
+        "chronic follow-ups done in the week they fell due or later, ÷ follow-ups due",
+    ),
     "hospitalisations": ("stays/week", "hospital stays after an acute episode"),
-    "avoidable_hospitalisations": ("stays/week", "potentially avoidable stays: diabetes, heart failure, COPD"),
-    "hospitalisations_per_1000": ("stays/1000/year", "hospital stays per 1,000 inhabitants per year"),
-    **{f"hospitalisations_{d}": ("stays/week", f"hospital stays for {d.replace('_', ' ')}") for d in DISEASES},
+    "avoidable_hospitalisations": (
+        "stays/week",
+        "potentially avoidable stays: diabetes, heart failure, COPD",
+    ),
+    "hospitalisations_per_1000": (
+        "stays/1000/year",
+        "hospital stays per 1,000 inhabitants per year",
+    ),
+    **{
+        f"hospitalisations_{d}": ("stays/week", f"hospital stays for {d.replace('_', ' ')}")
+        for d in DISEASES
+    },
     "prevalence_diabetes": ("% of population", "treated diabetes"),
     "prevalence_heart_failure": ("% of adults", "heart failure"),
     "prevalence_copd": ("% of 40+", "treated COPD"),
     "prevalence_osteoporosis": ("% of population", "densitometric osteoporosis, treated or not"),
-    **{f"complicated_share_{d}": ("% of patients", f"{d.replace('_', ' ')} patients at stage 3 (complicated)") for d in DISEASES},
-    **{f"deaths_with_{d}": ("persons/week", f"deaths of people with {d.replace('_', ' ')}") for d in DISEASES},
-    "quality_adjusted_population": ("QALY/year", "inhabitants weighted by health utility (1 minus disease-stage decrements): QALYs lived per year"),
+    **{
+        f"complicated_share_{d}": (
+            "% of patients",
+            f"{d.replace('_', ' ')} patients at stage 3 (complicated)",
+        )
+        for d in DISEASES
+    },
+    **{
+        f"deaths_with_{d}": ("persons/week", f"deaths of people with {d.replace('_', ' ')}")
+        for d in DISEASES
+    },
+    "quality_adjusted_population": (
+        "QALY/year",
+        "inhabitants weighted by health utility (1 minus disease-stage decrements): QALYs lived per year",
+    ),
     "programme_reached": ("persons", "patients enrolled in the coordinated care programme"),
     "telemonitored": ("persons", "patients under telemonitoring"),
-    "apl": ("visits/std inhabitant/year", "APL to GPs (DREES method), standardised-population-weighted"),
+    "apl": (
+        "visits/std inhabitant/year",
+        "APL to GPs (DREES method), standardised-population-weighted",
+    ),
     "share_over_20_min": ("%", "inhabitants more than 20 min by road from the nearest GP"),
     "share_over_30_min": ("%", "inhabitants more than 30 min by road from the nearest GP"),
     "cost_total": ("EUR/week", "all cost items"),
     "cost_per_inhabitant": ("EUR/year", "all cost items per inhabitant, annualised"),
-    **{f"cost_{item}": ("EUR/week", f"cost item: {item.replace('_', ' ')}") for item in accounts.ITEMS},
+    **{
+        f"cost_{item}": ("EUR/week", f"cost item: {item.replace('_', ' ')}")
+        for item in accounts.ITEMS
+    },
     "gp_count": ("GPs", "active GPs (territory only)"),
     "gp_fte": ("FTE", "full-time equivalents of active GPs (territory only)"),
     "gp_capacity_per_week": ("visits/week", "GP consultations offered per week (territory only)"),
-    "gp_workload": ("ratio", "mean (visits given + requests turned away) ÷ capacity over ~26 weeks (territory only)"),
+    "gp_workload": (
+        "ratio",
+        "mean (visits given + requests turned away) ÷ capacity over ~26 weeks (territory only)",
+    ),
     "gp_aged_60_plus": ("GPs", "active GPs aged 60 or more (territory only)"),
     "coordinated_share": ("%", "GPs in coordinated practice, MSP or CPTS (territory only)"),
     "gp_with_nurse": ("GPs", "GPs working with an ASALEE-type practice nurse (territory only)"),
-    "specialist_referrals_left": ("referrals/week", "specialist referrals that left a queue (went elsewhere or gave up; territory only)"),
-    **{f"waiting_weeks_{s}": ("weeks", f"waiting time for {s} (longest site queue ÷ its weekly capacity for referrals; territory only)")
-       for s in ("endocrinology", "cardiology", "pulmonology", "rheumatology")},
+    "specialist_referrals_left": (
+        "referrals/week",
+        "specialist referrals that left a queue (went elsewhere or gave up; territory only)",
+    ),
+    **{
+        f"waiting_weeks_{s}": (
+            "weeks",
+            f"waiting time for {s} (longest site queue ÷ its weekly capacity for referrals; territory only)",
+        )
+        for s in ("endocrinology", "cardiology", "pulmonology", "rheumatology")
+    },
 }
 
 
-def _membership(model: "TerritoryModel", level: str) -> tuple[list[str], np.ndarray | None]:
+def _membership(model: TerritoryModel, level: str) -> tuple[list[str], np.ndarray | None]:
     """The level's units and its membership matrix (units × communes); ``None`` for the communes themselves."""
     t = model.territory
     n = t.n_communes
@@ -83,7 +149,9 @@ def _membership(model: "TerritoryModel", level: str) -> tuple[list[str], np.ndar
         return ["ZIP", "ZAC"], np.vstack([t.is_zip, ~t.is_zip]).astype(float)
     if level == "epci":
         idx = t.epci_index
-        return [t.epci_names[c] for c in t.epci_codes], (idx[None, :] == np.arange(len(t.epci_codes))[:, None]).astype(float)
+        return [t.epci_names[c] for c in t.epci_codes], (
+            idx[None, :] == np.arange(len(t.epci_codes))[:, None]
+        ).astype(float)
     if level == "commune":
         return t.codes, None  # an identity product would cost more than every other level together
     raise ValueError(f"unknown level {level!r}; allowed: {', '.join(LEVELS)}")
@@ -96,36 +164,61 @@ def _unit_sums(m: np.ndarray | None, x: np.ndarray) -> np.ndarray:
     return m @ x if x.ndim == 3 else x @ m.T
 
 
-def _derive(a: np.ndarray, costs: np.ndarray | None, apl: np.ndarray, over20: np.ndarray, over30: np.ndarray) -> dict[str, np.ndarray]:
+def _derive(
+    a: np.ndarray, costs: np.ndarray | None, apl: np.ndarray, over20: np.ndarray, over30: np.ndarray
+) -> dict[str, np.ndarray]:
     """Indicators from summed counters ``a`` (weeks, units, counters) and costs (weeks, units, items)."""
+
     def k(name):
         return a[..., C[name]].astype(float)
 
     def pct(num, den):
-        return np.divide(100.0 * num, den, out=np.full(np.broadcast(num, den).shape, np.nan), where=den > 0)
+        return np.divide(
+            100.0 * num, den, out=np.full(np.broadcast(num, den).shape, np.nan), where=den > 0
+        )
 
     alive = k("alive")
-    fu_due, fu_done, rt, rt_done = k("followup_due"), k("followup_done"), k("routine"), k("routine_done")
+    fu_due, fu_done, rt, rt_done = (
+        k("followup_due"),
+        k("followup_done"),
+        k("routine"),
+        k("routine_done"),
+    )
     unmet = (fu_due - fu_done) + (rt - rt_done)
     hosp = k("hospitalised")
     out = {
-        "population": alive, "deaths": k("deaths"), "arrivals": k("arrivals"),
+        "population": alive,
+        "deaths": k("deaths"),
+        "arrivals": k("arrivals"),
         "share_without_gp": pct(k("without_gp"), alive),
-        "demand": k("urgent") + fu_due + rt, "unmet_demand": unmet, "unmet_share": pct(unmet, fu_due + rt),
-        "gave_up": k("gave_up"), "emergency_visits": k("emergency"),
-        "teleconsultations": k("followup_tele") + k("routine_tele") + k("urgent_tele"), "seen_by_other_gp": k("other_gp"),
-        "booth_visits": k("booth_visits"), "mobile_team_visits": k("mobile_visits"),
-        "unscheduled_care_visits": k("snp_visits"), "transport_trips": k("transported"),
+        "demand": k("urgent") + fu_due + rt,
+        "unmet_demand": unmet,
+        "unmet_share": pct(unmet, fu_due + rt),
+        "gave_up": k("gave_up"),
+        "emergency_visits": k("emergency"),
+        "teleconsultations": k("followup_tele") + k("routine_tele") + k("urgent_tele"),
+        "seen_by_other_gp": k("other_gp"),
+        "booth_visits": k("booth_visits"),
+        "mobile_team_visits": k("mobile_visits"),
+        "unscheduled_care_visits": k("snp_visits"),
+        "transport_trips": k("transported"),
         "followup_on_time": pct(fu_done, fu_due),
         "hospitalisations": hosp,
-        "avoidable_hospitalisations": k("hospitalised_diabetes") + k("hospitalised_heart_failure") + k("hospitalised_copd"),
-        "hospitalisations_per_1000": np.divide(hosp * 52_000.0, alive, out=np.full(alive.shape, np.nan), where=alive > 0),
+        "avoidable_hospitalisations": k("hospitalised_diabetes")
+        + k("hospitalised_heart_failure")
+        + k("hospitalised_copd"),
+        "hospitalisations_per_1000": np.divide(
+            hosp * 52_000.0, alive, out=np.full(alive.shape, np.nan), where=alive > 0
+        ),
         "prevalence_diabetes": pct(k("prevalent_diabetes"), alive),
         "prevalence_heart_failure": pct(k("prevalent_heart_failure"), k("adults")),
         "prevalence_copd": pct(k("prevalent_copd"), k("aged_40_plus")),
         "prevalence_osteoporosis": pct(k("prevalent_osteoporosis"), alive),
-        "programme_reached": k("enrolled"), "telemonitored": k("telemonitored"),
-        "apl": apl, "share_over_20_min": over20, "share_over_30_min": over30,
+        "programme_reached": k("enrolled"),
+        "telemonitored": k("telemonitored"),
+        "apl": apl,
+        "share_over_20_min": over20,
+        "share_over_30_min": over30,
     }
     for d in DISEASES:
         out[f"hospitalisations_{d}"] = k(f"hospitalised_{d}")
@@ -134,7 +227,9 @@ def _derive(a: np.ndarray, costs: np.ndarray | None, apl: np.ndarray, over20: np
     if costs is not None:
         total = costs.sum(axis=-1)
         out["cost_total"] = total
-        out["cost_per_inhabitant"] = np.divide(total * 52.0, alive, out=np.full(alive.shape, np.nan), where=alive > 0)
+        out["cost_per_inhabitant"] = np.divide(
+            total * 52.0, alive, out=np.full(alive.shape, np.nan), where=alive > 0
+        )
         for j, item in enumerate(accounts.ITEMS):
             out[f"cost_{item}"] = costs[..., j]
     return out
@@ -163,17 +258,24 @@ def _codes(parts: list[dict], column: str) -> tuple[np.ndarray, list[str]]:
     """A text column of millions of rows as (codes, labels), built from the parts' own codes (a few hundred distinct strings)."""
     categories = list(dict.fromkeys(label for part in parts for label in part[column][1]))
     index = {label: k for k, label in enumerate(categories)}
-    codes = [np.array([index[label] for label in labels], np.int32)[local] for local, labels in (part[column] for part in parts)]
+    codes = [
+        np.array([index[label] for label in labels], np.int32)[local]
+        for local, labels in (part[column] for part in parts)
+    ]
     return np.concatenate(codes), categories
 
 
 def indicator_frame_of(parts: list[dict]) -> pd.DataFrame:
     """The tidy DataFrame of parts from ``indicator_parts``."""
-    return pd.DataFrame({
-        "week": np.concatenate([part["week"] for part in parts]),
-        **{column: pd.Categorical.from_codes(*_codes(parts, column)) for column in TEXT_COLUMNS},
-        "value": np.concatenate([part["value"] for part in parts]),
-    })
+    return pd.DataFrame(
+        {
+            "week": np.concatenate([part["week"] for part in parts]),
+            **{
+                column: pd.Categorical.from_codes(*_codes(parts, column)) for column in TEXT_COLUMNS
+            },
+            "value": np.concatenate([part["value"] for part in parts]),
+        }
+    )
 
 
 def arrow_table(part: dict):
@@ -181,25 +283,36 @@ def arrow_table(part: dict):
     columns as ``indicator_frame``, without pandas and without copying the part's arrays."""
     import pyarrow as pa
 
-    columns = {"week": part["week"], **{c: pa.DictionaryArray.from_arrays(*part[c]) for c in TEXT_COLUMNS}, "value": part["value"]}
+    columns = {
+        "week": part["week"],
+        **{c: pa.DictionaryArray.from_arrays(*part[c]) for c in TEXT_COLUMNS},
+        "value": part["value"],
+    }
     return pa.table(columns)
 
 
-def indicator_frame(model: "TerritoryModel", levels=LEVELS) -> pd.DataFrame:
+def indicator_frame(model: TerritoryModel, levels=LEVELS) -> pd.DataFrame:
     """The indicator battery, tidy: ``week, level, unit, indicator, value`` (text columns categorical)."""
     return indicator_frame_of(list(indicator_parts(model, levels)))
 
 
-def indicator_parts(model: "TerritoryModel", levels=LEVELS, max_rows: int | None = None) -> Iterator[dict]:
+def indicator_parts(
+    model: TerritoryModel, levels=LEVELS, max_rows: int | None = None
+) -> Iterator[dict]:
     """The battery one level at a time, in the order of ``levels``: flat columns, each text column as
     (codes, labels), a level's rows cut by weeks into parts of at most ``max_rows`` rows if given.
     For writing part by part (``arrow_table``) without assembling millions of rows."""
     rec = model.recorder.stacked()
     weeks, counts, costs = rec["week"], rec["counts"], rec["costs"]
     alive_c = counts[..., C["alive"]].astype(float)  # weeks, communes, vulnerable
-    far20, far30 = (rec["minutes_to_gp"] > 20).astype(float), (rec["minutes_to_gp"] > 30).astype(float)
+    far20, far30 = (
+        (rec["minutes_to_gp"] > 20).astype(float),
+        (rec["minutes_to_gp"] > 30).astype(float),
+    )
     std = model.std_population
-    by_commune = counts.sum(axis=2, dtype=np.float64)  # weeks, communes, counters (both vulnerability classes)
+    by_commune = counts.sum(
+        axis=2, dtype=np.float64
+    )  # weeks, communes, counters (both vulnerability classes)
     alive_w = alive_c.sum(axis=2)  # weeks, communes
     for level in levels:
         if level == "vulnerable":
@@ -207,7 +320,9 @@ def indicator_parts(model: "TerritoryModel", levels=LEVELS, max_rows: int | None
             pop = alive_c.sum(axis=1)
             over20 = 100 * np.einsum("wcv,wc->wv", alive_c, far20) / np.maximum(pop, 1)
             over30 = 100 * np.einsum("wcv,wc->wv", alive_c, far30) / np.maximum(pop, 1)
-            apl = np.einsum("wcv,wc->wv", alive_c, rec["apl"]) / np.maximum(pop, 1)  # population-weighted
+            apl = np.einsum("wcv,wc->wv", alive_c, rec["apl"]) / np.maximum(
+                pop, 1
+            )  # population-weighted
             values = _derive(a[:, ::-1], None, apl[:, ::-1], over20[:, ::-1], over30[:, ::-1])
             yield from _tidy_parts(weeks, level, ["vulnerable", "not_vulnerable"], values, max_rows)
             continue
@@ -215,7 +330,12 @@ def indicator_parts(model: "TerritoryModel", levels=LEVELS, max_rows: int | None
         a = _unit_sums(m, by_commune)  # weeks, units, counters
         pop = _unit_sums(m, alive_w)
         weight = _unit_sums(m, std[None, :])
-        apl = np.divide(_unit_sums(m, rec["apl"] * std), weight, out=np.full((len(weeks), len(units)), np.nan), where=weight > 0)
+        apl = np.divide(
+            _unit_sums(m, rec["apl"] * std),
+            weight,
+            out=np.full((len(weeks), len(units)), np.nan),
+            where=weight > 0,
+        )
         over20 = 100 * _unit_sums(m, alive_w * far20) / np.maximum(pop, 1)
         over30 = 100 * _unit_sums(m, alive_w * far30) / np.maximum(pop, 1)
         values = _derive(a, _unit_sums(m, costs), apl, over20, over30)
@@ -226,7 +346,13 @@ def indicator_parts(model: "TerritoryModel", levels=LEVELS, max_rows: int | None
         yield from _tidy_parts(weeks, level, units, values, max_rows)
 
 
-def _tidy_parts(weeks: np.ndarray, level: str, units: list[str], values: dict[str, np.ndarray], max_rows: int | None) -> Iterator[dict]:
+def _tidy_parts(
+    weeks: np.ndarray,
+    level: str,
+    units: list[str],
+    values: dict[str, np.ndarray],
+    max_rows: int | None,
+) -> Iterator[dict]:
     """``_tidy`` of the level, in runs of whole weeks of at most ``max_rows`` rows (one part if None)."""
     rows_per_week = len(units) * len(values)
     step = len(weeks) if max_rows is None else max(1, max_rows // rows_per_week)

@@ -52,6 +52,7 @@ def uniform(key, patient, week, slot):
 def uniform_np(key: np.uint64, patient: np.ndarray, week: int, slot: int) -> np.ndarray:
     """The same draws as ``uniform`` in plain numpy (for the readable reference and for tests)."""
     with np.errstate(over="ignore"):
+
         def mix(x):
             z = x + _GOLDEN
             z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
@@ -61,4 +62,3 @@ def uniform_np(key: np.uint64, patient: np.ndarray, week: int, slot: int) -> np.
         h = mix(np.uint64(key) ^ np.asarray(patient, dtype=np.uint64))
         h = mix(h ^ (np.uint64(week) << np.uint64(8)) ^ np.uint64(slot))
         return (h >> np.uint64(11)).astype(np.float64) * (1.0 / 9007199254740992.0)
-

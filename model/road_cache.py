@@ -23,8 +23,9 @@ import hashlib
 import os
 import pickle
 import warnings
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -40,15 +41,15 @@ _BUILDER = Path(__file__).with_name("territory.py")  # the code the network is b
 class PickledGraph:
     """A road graph kept as its pickle until first asked for (``graph()``), and pickled as those bytes."""
 
-    def __init__(self, data: bytes, graph: "nx.Graph | None" = None) -> None:
+    def __init__(self, data: bytes, graph: nx.Graph | None = None) -> None:
         self.data = data
         self._graph = graph
 
     @classmethod
-    def of(cls, graph: "nx.Graph") -> "PickledGraph":
+    def of(cls, graph: nx.Graph) -> PickledGraph:
         return cls(pickle.dumps(graph, protocol=pickle.HIGHEST_PROTOCOL), graph)
 
-    def graph(self) -> "nx.Graph":
+    def graph(self) -> nx.Graph:
         if self._graph is None:
             self._graph = pickle.loads(self.data)
         return self._graph
@@ -60,7 +61,9 @@ class PickledGraph:
         self.data, self._graph = state["data"], None
 
 
-Network = tuple[PickledGraph, np.ndarray, np.ndarray]  # graph, commune × commune minutes, commune × pole minutes
+Network = tuple[
+    PickledGraph, np.ndarray, np.ndarray
+]  # graph, commune × commune minutes, commune × pole minutes
 
 
 def cache_root() -> Path:
@@ -71,12 +74,14 @@ def cache_root() -> Path:
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "territoire"
 
 
-def network_key(communes: "pd.DataFrame", poles: "pd.DataFrame", params) -> str:
+def network_key(communes: pd.DataFrame, poles: pd.DataFrame, params) -> str:
     """Hash of everything the network is built from."""
     h = hashlib.sha256(f"road network {FORMAT}|{params!r}".encode())
     h.update(_BUILDER.read_bytes())
-    for table, text, numbers in ((communes, ("insee", "name"), ("lat", "lon")),
-                                 (poles, ("pole", "name"), ("lat", "lon", "connect_k"))):
+    for table, text, numbers in (
+        (communes, ("insee", "name"), ("lat", "lon")),
+        (poles, ("pole", "name"), ("lat", "lon", "connect_k")),
+    ):
         for column in text:
             h.update("\x1f".join(map(str, table[column])).encode() + b"\x1e")
         for column in numbers:
@@ -84,7 +89,9 @@ def network_key(communes: "pd.DataFrame", poles: "pd.DataFrame", params) -> str:
     return h.hexdigest()[:40]
 
 
-def cached_network(communes: "pd.DataFrame", poles: "pd.DataFrame", params, build: Callable[[], Network]) -> Network:
+def cached_network(
+    communes: pd.DataFrame, poles: pd.DataFrame, params, build: Callable[[], Network]
+) -> Network:
     """``build()``'s network for these communes, poles and parameters: from the cache if it holds it,
     else built and stored."""
     folder = cache_root() / "road-networks"
@@ -104,12 +111,19 @@ def _read(path: Path, n_communes: int, n_poles: int) -> Network | None:
             graph_data, digest, n_nodes, travel, pole_travel = pickle.load(f)
         if hashlib.sha256(graph_data).hexdigest() != digest:
             raise ValueError("its graph does not match its digest")
-        if travel.shape != (n_communes, n_communes) or pole_travel.shape != (n_communes, n_poles) \
-                or n_nodes != n_communes + n_poles:
+        if (
+            travel.shape != (n_communes, n_communes)
+            or pole_travel.shape != (n_communes, n_poles)
+            or n_nodes != n_communes + n_poles
+        ):
             raise ValueError("its matrices do not fit the territory")
-    except Exception as exc:  # a truncated, corrupt or foreign file: whatever it raises, build again
-        warnings.warn(f"road-network cache: {path} is unreadable ({type(exc).__name__}: {exc}); building it again",
-                      stacklevel=3)
+    except (
+        Exception
+    ) as exc:  # a truncated, corrupt or foreign file: whatever it raises, build again
+        warnings.warn(
+            f"road-network cache: {path} is unreadable ({type(exc).__name__}: {exc}); building it again",
+            stacklevel=3,
+        )
         return None
     try:
         os.utime(path)  # most recently used: evicted last
@@ -123,7 +137,13 @@ def _write(path: Path, network: Network) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         graph, travel, pole_travel = network
-        entry = (graph.data, hashlib.sha256(graph.data).hexdigest(), graph.graph().number_of_nodes(), travel, pole_travel)
+        entry = (
+            graph.data,
+            hashlib.sha256(graph.data).hexdigest(),
+            graph.graph().number_of_nodes(),
+            travel,
+            pole_travel,
+        )
         with tmp.open("wb") as f:
             pickle.dump(entry, f, protocol=pickle.HIGHEST_PROTOCOL)
         tmp.replace(path)
@@ -132,7 +152,9 @@ def _write(path: Path, network: Network) -> None:
     except OSError as exc:
         with contextlib.suppress(OSError):  # nothing to remove, or a folder we cannot touch
             tmp.unlink(missing_ok=True)
-        warnings.warn(f"road-network cache: cannot write {path} ({exc}); going on without it", stacklevel=3)
+        warnings.warn(
+            f"road-network cache: cannot write {path} ({exc}); going on without it", stacklevel=3
+        )
 
 
 def _last_used(path: Path) -> float:

@@ -18,13 +18,34 @@ from territoire.model.chunks import block_range, sum_blocks
 from territoire.model.demography import stage_combo
 from territoire.model.events_codes import DIED
 from territoire.model.indicators import (
-    count_events, count_living, count_stages, counter_row, healthy_utility, utility_by_combo,
+    count_events,
+    count_living,
+    count_stages,
+    counter_row,
+    healthy_utility,
+    utility_by_combo,
 )
 
 
 @njit(cache=True, parallel=True)
-def tally_kernel(count_partial, utility_partial, alive, event, acute, age_weeks, sex, stage, commune, vulnerable, gp,
-                 enrolled, telemonitored, flag_bits, flag_index, decrement):
+def tally_kernel(
+    count_partial,
+    utility_partial,
+    alive,
+    event,
+    acute,
+    age_weeks,
+    sex,
+    stage,
+    commune,
+    vulnerable,
+    gp,
+    enrolled,
+    telemonitored,
+    flag_bits,
+    flag_index,
+    decrement,
+):
     """(counters, utilities) of the week, as the two stage kernels return them.
 
     The partial arrays are their scratch arrays (same number of blocks); then come ``count_kernel``'s
@@ -36,7 +57,11 @@ def tally_kernel(count_partial, utility_partial, alive, event, acute, age_weeks,
     from a table. That is 4 additions instead of 12, and no per-patient utility loop: the pass took
     ~25 % less time.
     """
-    n_blocks, n_communes, n_columns = count_partial.shape[0], count_partial.shape[1], count_partial.shape[3]
+    n_blocks, n_communes, n_columns = (
+        count_partial.shape[0],
+        count_partial.shape[1],
+        count_partial.shape[3],
+    )
     healthy_weight = healthy_utility(decrement)
     utility_of_combo = utility_by_combo(decrement)
     for b in prange(n_blocks):
@@ -45,7 +70,9 @@ def tally_kernel(count_partial, utility_partial, alive, event, acute, age_weeks,
         utilities = utility_partial[b]
         utilities[:] = 0.0
         healthy = np.zeros(n_communes, np.int64)
-        stages = np.zeros((n_communes * 2, 16), np.int64)  # per counter row: patients by disease × 4 + stage
+        stages = np.zeros(
+            (n_communes * 2, 16), np.int64
+        )  # per counter row: patients by disease × 4 + stage
         lo, hi = block_range(b, n_blocks, alive.shape[0])
         for i in range(lo, hi):
             ev = event[i]
@@ -54,7 +81,18 @@ def tally_kernel(count_partial, utility_partial, alive, event, acute, age_weeks,
             k = commune[i]
             row = counter_row(k, vulnerable[i], n_columns)
             if ev != 0:
-                count_events(counters, row, i, ev, acute, stage, enrolled, telemonitored, flag_bits, flag_index)
+                count_events(
+                    counters,
+                    row,
+                    i,
+                    ev,
+                    acute,
+                    stage,
+                    enrolled,
+                    telemonitored,
+                    flag_bits,
+                    flag_index,
+                )
                 if ev & DIED:
                     continue
             count_living(counters, row, i, age_weeks, sex, gp, enrolled, telemonitored)

@@ -22,7 +22,16 @@ if TYPE_CHECKING:
 
 EARTH_RADIUS_KM = 6371.0088  # mean Earth radius (IUGG)
 
-REQUIRED_COLUMNS = ("insee", "name", "epci", "epci_name", "lat", "lon", "population", "age_std_ratio")
+REQUIRED_COLUMNS = (
+    "insee",
+    "name",
+    "epci",
+    "epci_name",
+    "lat",
+    "lon",
+    "population",
+    "age_std_ratio",
+)
 
 #: SIREN of the CC de l'Alsace Bossue: the seeds' priority intervention zone (ZIP, 45 communes).
 ALSACE_BOSSUE_SIREN = "200067841"
@@ -34,7 +43,9 @@ class NetworkParams:
 
     detour_factor: float = 1.343  # source: mean road/straight-line ratio, 300 European regions, doi 10.1177/23998083231168870
     rural_speed_kmh: float = 60.0  # assumption: between 36 km/h door-to-door (EMP 2019) and ~80 km/h observed on 80/90 roads
-    intra_commune_speed_kmh: float = 30.0  # assumption: village streets, for the time to reach a GP inside one's own commune
+    intra_commune_speed_kmh: float = (
+        30.0  # assumption: village streets, for the time to reach a GP inside one's own commune
+    )
 
     def __post_init__(self) -> None:
         for name in ("detour_factor", "rural_speed_kmh", "intra_commune_speed_kmh"):
@@ -42,13 +53,20 @@ class NetworkParams:
             if not value > 0:
                 raise ValueError(f"NetworkParams.{name} must be > 0, got {value!r}")
         if self.detour_factor < 1:
-            raise ValueError(f"NetworkParams.detour_factor must be >= 1 (roads are never shorter than a straight line), got {self.detour_factor}")
+            raise ValueError(
+                f"NetworkParams.detour_factor must be >= 1 (roads are never shorter than a straight line), got {self.detour_factor}"
+            )
 
 
 def haversine_km(lat1, lon1, lat2, lon2):
     """Great-circle distance in km between points given in degrees (numpy broadcasting)."""
-    lat1, lon1, lat2, lon2 = (np.radians(np.asarray(x, dtype=float)) for x in (lat1, lon1, lat2, lon2))
-    a = np.sin((lat2 - lat1) / 2) ** 2 + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
+    lat1, lon1, lat2, lon2 = (
+        np.radians(np.asarray(x, dtype=float)) for x in (lat1, lon1, lat2, lon2)
+    )
+    a = (
+        np.sin((lat2 - lat1) / 2) ** 2
+        + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
+    )
     return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
 
 
@@ -57,7 +75,9 @@ def road_minutes(km, params: NetworkParams):
     return np.asarray(km) * params.detour_factor / params.rural_speed_kmh * 60.0
 
 
-def build_road_network(communes: pd.DataFrame, poles: pd.DataFrame, params: NetworkParams) -> nx.Graph:
+def build_road_network(
+    communes: pd.DataFrame, poles: pd.DataFrame, params: NetworkParams
+) -> nx.Graph:
     """Communes joined to their Delaunay neighbours; each pole joined to its ``connect_k`` nearest communes.
 
     Nodes are INSEE codes (communes) and ``pole:<id>`` (poles); edges carry ``km`` and ``minutes``.
@@ -75,7 +95,9 @@ def build_road_network(communes: pd.DataFrame, poles: pd.DataFrame, params: Netw
         graph.add_edge(a, b, km=float(km), minutes=float(road_minutes(km, params)))
 
     if len(codes) >= 3:
-        from scipy.spatial import Delaunay  # imported here, 0.2 s: a network read from the cache needs none of scipy
+        from scipy.spatial import (
+            Delaunay,
+        )  # imported here, 0.2 s: a network read from the cache needs none of scipy
 
         # Equirectangular projection around the centre is accurate to <0.1 % over a territory this size.
         lat0 = np.radians(lat.mean())
@@ -111,12 +133,17 @@ def shortest_minutes(graph: nx.Graph, sources: list[str], targets: list[str]) ->
     return np.ascontiguousarray(minutes[:, [index[t] for t in targets]])
 
 
-def road_network(communes: pd.DataFrame, poles: pd.DataFrame, params: NetworkParams) -> tuple[PickledGraph, np.ndarray, np.ndarray]:
+def road_network(
+    communes: pd.DataFrame, poles: pd.DataFrame, params: NetworkParams
+) -> tuple[PickledGraph, np.ndarray, np.ndarray]:
     """The road network and its shortest-path minutes, commune × commune (diagonal 0) and commune × pole."""
     graph = build_road_network(communes, poles, params)
     codes = communes["insee"].tolist()
-    return (PickledGraph.of(graph), shortest_minutes(graph, codes, codes),
-            shortest_minutes(graph, codes, [f"pole:{p}" for p in poles["pole"]]))
+    return (
+        PickledGraph.of(graph),
+        shortest_minutes(graph, codes, codes),
+        shortest_minutes(graph, codes, [f"pole:{p}" for p in poles["pole"]]),
+    )
 
 
 def load_poles(path: Path | None = None) -> pd.DataFrame:
@@ -127,7 +154,9 @@ def validate_communes(df: pd.DataFrame, source: str) -> pd.DataFrame:
     """Check a commune table; raise ``ValueError`` naming the column or the commune code."""
     missing = [c for c in REQUIRED_COLUMNS if c not in df.columns]
     if missing:
-        raise ValueError(f"{source}: missing column(s) {', '.join(missing)}; required: {', '.join(REQUIRED_COLUMNS)}")
+        raise ValueError(
+            f"{source}: missing column(s) {', '.join(missing)}; required: {', '.join(REQUIRED_COLUMNS)}"
+        )
     if df.empty:
         raise ValueError(f"{source}: no commune selected")
     df = df.copy()
@@ -143,7 +172,9 @@ def validate_communes(df: pd.DataFrame, source: str) -> pd.DataFrame:
     pop = pd.to_numeric(df["population"], errors="coerce")
     bad = df.loc[pop.isna() | (pop < 0), "insee"].tolist()
     if bad:
-        raise ValueError(f"{source}: commune(s) with a missing or negative population: {', '.join(bad)}")
+        raise ValueError(
+            f"{source}: commune(s) with a missing or negative population: {', '.join(bad)}"
+        )
     df["population"] = pop.astype(np.int64)
     ratio = pd.to_numeric(df["age_std_ratio"], errors="coerce")
     # The DREES ratio is missing for a few uninhabited or recent communes: the national mean (1.0) is used.
@@ -180,21 +211,31 @@ class Territory:
         poles: pd.DataFrame | None = None,
         params: NetworkParams | None = None,
         source: str = "communes table",
-    ) -> "Territory":
+    ) -> Territory:
         params = params or NetworkParams()
         communes = validate_communes(communes, source)
         poles = load_poles() if poles is None else poles
         communes["zone"] = np.where(communes["epci"].isin(priority_epcis), "ZIP", "ZAC")
-        road_graph, travel, pole_travel = cached_network(communes, poles, params, lambda: road_network(communes, poles, params))
-        area = communes["area_km2"].fillna(communes["area_km2"].median() if communes["area_km2"].notna().any() else 10.0)
+        road_graph, travel, pole_travel = cached_network(
+            communes, poles, params, lambda: road_network(communes, poles, params)
+        )
+        area = communes["area_km2"].fillna(
+            communes["area_km2"].median() if communes["area_km2"].notna().any() else 10.0
+        )
         radius_km = np.sqrt(area.to_numpy(float) / np.pi)
-        np.fill_diagonal(travel, 0.5 * radius_km * params.detour_factor / params.intra_commune_speed_kmh * 60.0)
-        return cls(name, communes, poles.reset_index(drop=True), road_graph, travel, pole_travel, params)
+        np.fill_diagonal(
+            travel, 0.5 * radius_km * params.detour_factor / params.intra_commune_speed_kmh * 60.0
+        )
+        return cls(
+            name, communes, poles.reset_index(drop=True), road_graph, travel, pole_travel, params
+        )
 
     @classmethod
-    def default(cls, params: NetworkParams | None = None) -> "Territory":
+    def default(cls, params: NetworkParams | None = None) -> Territory:
         """The embedded territory: PETR du Pays de Saverne, Plaine et Plateau + CC de la Mossig et du Vignoble."""
-        communes = pd.read_csv(data_path("communes.csv"), dtype={"insee": str, "epci": str, "postal_codes": str})
+        communes = pd.read_csv(
+            data_path("communes.csv"), dtype={"insee": str, "epci": str, "postal_codes": str}
+        )
         return cls.from_communes(
             communes,
             name="Pays de Saverne, Plaine et Plateau + Mossig et Vignoble",

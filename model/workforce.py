@@ -21,12 +21,14 @@ if TYPE_CHECKING:
 OVERLOAD_MEMORY_WEEKS = 26.0  # GP workload is averaged over about half a year
 
 
-def update_workload(model: "TerritoryModel", used: np.ndarray, turned_away: np.ndarray) -> None:
+def update_workload(model: TerritoryModel, used: np.ndarray, turned_away: np.ndarray) -> None:
     """Exponential average of (consultations given + requests turned away) ÷ capacity for each GP."""
     t = model.gp_table
     if len(used) != t.n or len(turned_away) != t.n:
         raise ValueError(f"workload of {t.n} GPs from {len(used)} and {len(turned_away)} figures")
-    model.k.workload_kernel(t.active, t.activity_per_year, used, turned_away, t.workload, t.weeks_worked)
+    model.k.workload_kernel(
+        t.active, t.activity_per_year, used, turned_away, t.workload, t.weeks_worked
+    )
 
 
 @njit(cache=True)
@@ -45,21 +47,44 @@ def workload_kernel(active, activity_per_year, used, turned_away, workload, week
         weeks_worked[g] += 1
 
 
-def retire_and_leave(model: "TerritoryModel", week: int) -> list[int]:
+def retire_and_leave(model: TerritoryModel, week: int) -> list[int]:
     """GPs who stop this week (retirement or overload); returns their slots."""
     params, t = model.workforce_params, model.gp_table
     starts, yearly = np.array(params.retirement_by_age, np.float64).reshape(-1, 2).T.copy()
-    gone = model.k.departures_kernel(week, model.keys["workforce.leave"], t.active, t.age, t.newly_installed, t.installed_week,
-                                     t.workload, starts, yearly, model.policy.retirement_multiplier, params.overload_threshold,
-                                     params.overload_departure_per_year / WEEKS_PER_YEAR).tolist()
+    gone = model.k.departures_kernel(
+        week,
+        model.keys["workforce.leave"],
+        t.active,
+        t.age,
+        t.newly_installed,
+        t.installed_week,
+        t.workload,
+        starts,
+        yearly,
+        model.policy.retirement_multiplier,
+        params.overload_threshold,
+        params.overload_departure_per_year / WEEKS_PER_YEAR,
+    ).tolist()
     for g in gone:
         model.deactivate_gp(g)
     return gone
 
 
 @njit(cache=True)
-def departures_kernel(week, key, active, age, newly_installed, installed_week, workload, retirement_from_age,
-                      retirement_per_year, retirement_multiplier, overload_threshold, overload_departure_per_week):
+def departures_kernel(
+    week,
+    key,
+    active,
+    age,
+    newly_installed,
+    installed_week,
+    workload,
+    retirement_from_age,
+    retirement_per_year,
+    retirement_multiplier,
+    overload_threshold,
+    overload_departure_per_week,
+):
     """Active GPs age a week (and stop counting as newly installed after a year); each stops with the
     weekly probability of retiring at their age (``retirement_per_year`` from each of
     ``retirement_from_age``, ×``retirement_multiplier``), plus ``overload_departure_per_week`` if
@@ -85,7 +110,7 @@ def departures_kernel(week, key, active, age, newly_installed, installed_week, w
     return gone[:n_gone]
 
 
-def install_new_gps(model: "TerritoryModel", week: int) -> list[int]:
+def install_new_gps(model: TerritoryModel, week: int) -> list[int]:
     """Baseline installations: ``installations_per_year`` on average, at the most attractive bourg."""
     params = model.workforce_params
     u = uniform(model.keys["workforce.install"], 0, week, 0)
@@ -97,32 +122,59 @@ def install_new_gps(model: "TerritoryModel", week: int) -> list[int]:
     pull = need * np.where(msp, params.msp_attractiveness, 1.0)
     commune = int(bourgs[np.argmax(pull)])
     practice = Practice.MSP if msp[np.argmax(pull)] else Practice.SOLO
-    return [model.add_gp(commune, age=params.new_gp_age, activity=params.new_gp_activity, fte=1.0, practice=practice, week=week)]
+    return [
+        model.add_gp(
+            commune,
+            age=params.new_gp_age,
+            activity=params.new_gp_activity,
+            fte=1.0,
+            practice=practice,
+            week=week,
+        )
+    ]
 
 
-def find_medecins_traitants(model: "TerritoryModel", gp: dict | None = None) -> int:
+def find_medecins_traitants(model: TerritoryModel, gp: dict | None = None) -> int:
     """Patients without a médecin traitant who needed care this week look for one who accepts them,
     in the fixed service order."""
     p = model.patients
     if not model.gp_slots:
         return 0
     gp = model.gp_arrays() if gp is None else gp
-    listed, seekers = lists_and_seekers(p.gp, p.alive, model.event, DEMAND, model.alloc_rank, len(gp["commune"]), model._seekers)
+    listed, seekers = lists_and_seekers(
+        p.gp, p.alive, model.event, DEMAND, model.alloc_rank, len(gp["commune"]), model._seekers
+    )
     free = np.where(gp["active"], np.maximum(gp["list_cap"] - listed, 0), 0).astype(np.int64)
     if not free.any():  # every list is full (common in an under-served territory)
         return 0
-    return int(assign_gps(seekers, p.commune, p.mobility, model.reach_by_mobility, p.gp, model.gp_sorted, gp["commune"],
-                          free, model.territory.travel_min, p.alive, model.event, 0))
+    return int(
+        assign_gps(
+            seekers,
+            p.commune,
+            p.mobility,
+            model.reach_by_mobility,
+            p.gp,
+            model.gp_sorted,
+            gp["commune"],
+            free,
+            model.territory.travel_min,
+            p.alive,
+            model.event,
+            0,
+        )
+    )
 
 
-def serve_specialists(model: "TerritoryModel", referrals: np.ndarray) -> None:
+def serve_specialists(model: TerritoryModel, referrals: np.ndarray) -> None:
     """Referrals join the queue of the nearest site of their specialty, less the share answered by
     tele-expertise; each site serves its capacity for them, then a share of those waiting leave."""
     n_specialists = len(model.specialists)
     joining = np.zeros(n_specialists)
     for d, sites in enumerate(model.referral_sites.T):
         has_site = sites >= 0  # -1: no specialist of that specialty in or near the territory
-        joining += np.bincount(sites[has_site], weights=referrals[has_site, d], minlength=n_specialists)
+        joining += np.bincount(
+            sites[has_site], weights=referrals[has_site, d], minlength=n_specialists
+        )
     joining *= 1.0 - model.tele_expertise_share
     leave = model.care_params.referral_leave_per_week
     for spec, arriving in zip(model.specialists, joining.tolist()):

@@ -31,7 +31,12 @@ from pathlib import Path
 import numpy as np
 
 from territoire.model.road_cache import cache_root
-from territoire.scenarios.checkpoint import CheckpointError, CheckpointKey, load_checkpoint, save_checkpoint
+from territoire.scenarios.checkpoint import (
+    CheckpointError,
+    CheckpointKey,
+    load_checkpoint,
+    save_checkpoint,
+)
 
 MAX_ENTRIES = 8  # the embedded territory's entry is ~6 MB
 _PACKAGES = ("territoire", "territoire.model", "territoire.agents", "territoire.scenarios")
@@ -48,11 +53,17 @@ def code_fingerprint() -> str:
     """Hash of the package's code and data files and of the library versions the results depend on."""
     import numba
 
-    h = hashlib.sha256(f"{sys.version}|{platform.machine()}|numpy {np.__version__}|numba {numba.__version__}".encode())
+    h = hashlib.sha256(
+        f"{sys.version}|{platform.machine()}|numpy {np.__version__}|numba {numba.__version__}".encode()
+    )
     for package in _PACKAGES:
         for folder in importlib.import_module(package).__path__:
             root = Path(folder)
-            for path in sorted(p for p in root.rglob("*") if p.suffix in _INPUT_SUFFIXES and "__pycache__" not in p.parts):
+            for path in sorted(
+                p
+                for p in root.rglob("*")
+                if p.suffix in _INPUT_SUFFIXES and "__pycache__" not in p.parts
+            ):
                 h.update(f"{package}/{path.relative_to(root).as_posix()}".encode())
                 h.update(path.read_bytes())
     return h.hexdigest()
@@ -76,7 +87,9 @@ def burn_in_key(scenario, territory, providers) -> str:
     h = hashlib.sha256(repr(CheckpointKey.of(scenario)).encode())
     h.update(code_fingerprint().encode())
     h.update(territory_fingerprint(territory))
-    if providers is not None and Path(providers).is_file():  # a missing file: the model's build reports it
+    if (
+        providers is not None and Path(providers).is_file()
+    ):  # a missing file: the model's build reports it
         h.update(Path(providers).read_bytes())
     return h.hexdigest()[:40]
 
@@ -117,7 +130,9 @@ class BurnInCache:
             save_checkpoint(model, CheckpointKey.of(scenario), path)
             self._evict()
         except OSError as exc:
-            warnings.warn(f"burn-in cache: cannot write {path} ({exc}); going on without it", stacklevel=2)
+            warnings.warn(
+                f"burn-in cache: cannot write {path} ({exc}); going on without it", stacklevel=2
+            )
             return None
         self.stored.append(path)
         return path

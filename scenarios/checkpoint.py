@@ -31,16 +31,30 @@ class CheckpointKey:
     territory: tuple  # sorted (key, value) pairs of the scenario's territory overrides
 
     @classmethod
-    def of(cls, scenario) -> "CheckpointKey":
-        return cls(scenario.seed, int(round(scenario.burn_in_years * WEEKS_PER_YEAR)), tuple(sorted(scenario.territory.items())))
+    def of(cls, scenario) -> CheckpointKey:
+        return cls(
+            scenario.seed,
+            int(round(scenario.burn_in_years * WEEKS_PER_YEAR)),
+            tuple(sorted(scenario.territory.items())),
+        )
 
 
 def save_checkpoint(model, key: CheckpointKey, path: str | Path) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    payload = {"format": FORMAT, "format_version": FORMAT_VERSION, "code_version": __version__, "key": key,
-               "territory": model.territory.name, "week": model.week, "patients": len(model.patients), "model": model}
-    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")  # processes writing the same checkpoint never share a file
+    payload = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "code_version": __version__,
+        "key": key,
+        "territory": model.territory.name,
+        "week": model.week,
+        "patients": len(model.patients),
+        "model": model,
+    }
+    tmp = path.with_name(
+        f"{path.name}.{os.getpid()}.tmp"
+    )  # processes writing the same checkpoint never share a file
     with open(tmp, "wb") as fh:
         pickle.dump(payload, fh, protocol=pickle.HIGHEST_PROTOCOL)
     tmp.replace(path)  # a crash never leaves a half-written checkpoint under the final name
@@ -55,11 +69,15 @@ def read_checkpoint(path: str | Path) -> dict:
         with open(path, "rb") as fh:
             payload = pickle.load(fh)
     except Exception as exc:  # any unpickling failure means the same thing to the user
-        raise CheckpointError(f"{path} is not a readable territoire checkpoint ({type(exc).__name__}: {exc})") from exc
+        raise CheckpointError(
+            f"{path} is not a readable territoire checkpoint ({type(exc).__name__}: {exc})"
+        ) from exc
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
         raise CheckpointError(f"{path} is not a territoire checkpoint")
     if payload.get("format_version") != FORMAT_VERSION:
-        raise CheckpointError(f"{path}: checkpoint format {payload.get('format_version')}, this version reads {FORMAT_VERSION}")
+        raise CheckpointError(
+            f"{path}: checkpoint format {payload.get('format_version')}, this version reads {FORMAT_VERSION}"
+        )
     return payload
 
 
@@ -69,7 +87,9 @@ def load_checkpoint(path: str | Path, scenario=None):
     if scenario is not None:
         want, have = CheckpointKey.of(scenario), payload["key"]
         if want != have:
-            raise CheckpointError(f"{path} was made with seed {have.seed}, burn-in {have.burn_in_weeks} weeks, territory "
-                                  f"{dict(have.territory) or 'default'}; scenario {scenario.name!r} asks seed {want.seed}, "
-                                  f"burn-in {want.burn_in_weeks} weeks, territory {dict(want.territory) or 'default'}")
+            raise CheckpointError(
+                f"{path} was made with seed {have.seed}, burn-in {have.burn_in_weeks} weeks, territory "
+                f"{dict(have.territory) or 'default'}; scenario {scenario.name!r} asks seed {want.seed}, "
+                f"burn-in {want.burn_in_weeks} weeks, territory {dict(want.territory) or 'default'}"
+            )
     return payload["model"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 from pathlib import Path
 
@@ -19,12 +19,12 @@ def data_path(name: str) -> Path:
     return path
 
 
-@lru_cache(maxsize=None)
+@cache
 def _apl_method() -> pd.DataFrame:
     return pd.read_csv(data_path("apl_method.csv"))
 
 
-def apl_age_weights(year: int = 2023) -> "pd.Series":
+def apl_age_weights(year: int = 2023) -> pd.Series:
     """DREES relative GP consumption by 5-year age band (19 bands: 0-4 … 90+), in band order."""
     table = _apl_method()
     rows = table[table["table"] == "age_weight_gp_consumption"]
@@ -40,11 +40,15 @@ def apl_targets(year: int = 2023) -> pd.DataFrame:
 def epci_apl_targets(year: int = 2023) -> dict[str, float]:
     """EPCI name → DREES APL (mean weighted by standardised population)."""
     t = apl_targets(year)
-    rows = t[t["scope"].str.startswith("CC ") & (t["metric"] == "APL mean weighted by standardised pop")]
+    rows = t[
+        t["scope"].str.startswith("CC ") & (t["metric"] == "APL mean weighted by standardised pop")
+    ]
     return dict(zip(rows["scope"], rows["value"].astype(float)))
 
 
 def bassin_de_vie_apl() -> dict[str, float]:
     """CartoSanté APL 2023 by bassin de vie, keyed by the bassin's centre commune INSEE code."""
-    t = pd.read_csv(data_path("cartosante_apl_bv2023_bas_rhin.csv"), dtype={"bv_or_canton_ville_code": str})
+    t = pd.read_csv(
+        data_path("cartosante_apl_bv2023_bas_rhin.csv"), dtype={"bv_or_canton_ville_code": str}
+    )
     return dict(zip(t["bv_or_canton_ville_code"], t["apl_mg_2023"].astype(float)))

@@ -16,18 +16,23 @@ def model_inputs(scenario: Scenario):
     from territoire.model.model import _default_territory
     from territoire.model.params import WorkforceParams
     from territoire.model.territory import NetworkParams, Territory
-
     from territoire.scenarios.territories import load_territory_file
 
     t = scenario.territory
-    network = NetworkParams(rural_speed_kmh=t["rural_speed_kmh"]) if "rural_speed_kmh" in t else None
+    network = (
+        NetworkParams(rural_speed_kmh=t["rural_speed_kmh"]) if "rural_speed_kmh" in t else None
+    )
     providers = t.get("providers")
     if "file" in t:
         territory, file_providers = load_territory_file(t["file"], network)
         providers = providers or file_providers
     else:
         territory = Territory.default(network) if network else _default_territory()
-    workforce = WorkforceParams(installations_per_year=t["installations_per_year"]) if "installations_per_year" in t else None
+    workforce = (
+        WorkforceParams(installations_per_year=t["installations_per_year"])
+        if "installations_per_year" in t
+        else None
+    )
     return territory, providers, workforce
 
 
@@ -36,7 +41,9 @@ def build_model(scenario: Scenario, inputs=None):
     from territoire.model.model import TerritoryModel
 
     territory, providers, workforce = inputs or model_inputs(scenario)
-    return TerritoryModel(seed=scenario.seed, territory=territory, providers=providers, workforce_params=workforce)
+    return TerritoryModel(
+        seed=scenario.seed, territory=territory, providers=providers, workforce_params=workforce
+    )
 
 
 def burned_in(scenario: Scenario, progress: bool = False, cache: BurnInCache | None = None):
@@ -69,13 +76,26 @@ def branch(start_model, scenario: Scenario, replicate: int = 0, copy: bool = Tru
     (``copy=False``: the model itself, for a caller that has no other use for it)."""
     from territoire.scenarios.levers import Lever
 
-    model = pickle.loads(pickle.dumps(start_model, protocol=pickle.HIGHEST_PROTOCOL)) if copy else start_model
-    levers = [Lever(lv.type, lv.start_week, lv.ramp_weeks, dict(lv.params)) for lv in scenario.levers]
+    model = (
+        pickle.loads(pickle.dumps(start_model, protocol=pickle.HIGHEST_PROTOCOL))
+        if copy
+        else start_model
+    )
+    levers = [
+        Lever(lv.type, lv.start_week, lv.ramp_weeks, dict(lv.params)) for lv in scenario.levers
+    ]
     return model.start_policy(levers, replicate)
 
 
-def run_scenario(scenario: Scenario | str, replicate: int = 0, years: float | None = None, checkpoint: str | Path | None = None,
-                 start_model=None, progress: bool = False, cache: BurnInCache | None = None):
+def run_scenario(
+    scenario: Scenario | str,
+    replicate: int = 0,
+    years: float | None = None,
+    checkpoint: str | Path | None = None,
+    start_model=None,
+    progress: bool = False,
+    cache: BurnInCache | None = None,
+):
     """Run one scenario (a ``Scenario``, a built-in name or a TOML path) over its horizon; returns the model.
 
     The burn-in comes from ``start_model`` or a ``checkpoint`` file if given, else from the burn-in
@@ -85,7 +105,11 @@ def run_scenario(scenario: Scenario | str, replicate: int = 0, years: float | No
         scenario = load_scenario(scenario)
     own = start_model is None  # loaded or simulated here: nobody else holds it, no copy needed
     if own:
-        start_model = load_checkpoint(checkpoint, scenario) if checkpoint else burned_in(scenario, progress, cache)
+        start_model = (
+            load_checkpoint(checkpoint, scenario)
+            if checkpoint
+            else burned_in(scenario, progress, cache)
+        )
     model = branch(start_model, scenario, replicate, copy=not own)
     weeks = int(round((years if years is not None else scenario.years) * WEEKS_PER_YEAR))
     return model.run(weeks, progress=progress)

@@ -62,9 +62,21 @@ class Scenario:
     def to_dict(self) -> dict:
         """The scenario fully resolved (every default filled in), as plain data."""
         return {
-            "name": self.name, "description": dict(self.description), "seed": self.seed, "years": self.years,
-            "burn_in_years": self.burn_in_years, "territory": dict(self.territory),
-            "levers": [{"type": lv.type, "start_week": lv.start_week, "ramp_weeks": lv.ramp_weeks, **lv.params} for lv in self.levers],
+            "name": self.name,
+            "description": dict(self.description),
+            "seed": self.seed,
+            "years": self.years,
+            "burn_in_years": self.burn_in_years,
+            "territory": dict(self.territory),
+            "levers": [
+                {
+                    "type": lv.type,
+                    "start_week": lv.start_week,
+                    "ramp_weeks": lv.ramp_weeks,
+                    **lv.params,
+                }
+                for lv in self.levers
+            ],
         }
 
     def to_toml(self) -> str:
@@ -76,14 +88,22 @@ def _fail(source: str, key: str, message: str) -> ScenarioError:
 
 
 def _number(source, key, value, kind, low=None, high=None):
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or (kind == "int" and not isinstance(value, int)):
-        raise _fail(source, key, f"must be {'an integer' if kind == 'int' else 'a number'}, got {value!r}")
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        or (kind == "int" and not isinstance(value, int))
+    ):
+        raise _fail(
+            source, key, f"must be {'an integer' if kind == 'int' else 'a number'}, got {value!r}"
+        )
     if (low is not None and value < low) or (high is not None and value > high):
         raise _fail(source, key, f"must be within [{low:g}, {high:g}], got {value!r}")
     return value
 
 
-def _param(source: str, key: str, spec: Param, value: Any, commune_codes: set[str], epci_codes: set[str]):
+def _param(
+    source: str, key: str, spec: Param, value: Any, commune_codes: set[str], epci_codes: set[str]
+):
     if spec.kind in ("float", "int"):
         value = _number(source, key, value, spec.kind, spec.low, spec.high)
         return float(value) if spec.kind == "float" else int(value)
@@ -104,13 +124,19 @@ def _param(source: str, key: str, spec: Param, value: Any, commune_codes: set[st
         for v in value:
             if spec.kind == "diseases" and v not in allowed:
                 raise _fail(source, key, f"unknown disease {v!r}; allowed: {', '.join(allowed)}")
-            if spec.kind == "communes" and v not in commune_codes and not (spec.name == "covers" and v in epci_codes):
+            if (
+                spec.kind == "communes"
+                and v not in commune_codes
+                and not (spec.name == "covers" and v in epci_codes)
+            ):
                 raise _fail(source, key, f"unknown commune code {v!r} (not in the territory)")
         return list(value)
     raise AssertionError(spec.kind)
 
 
-def parse_scenario(data: dict, source: str, commune_codes: set[str], epci_codes: set[str] = frozenset()) -> Scenario:
+def parse_scenario(
+    data: dict, source: str, commune_codes: set[str], epci_codes: set[str] = frozenset()
+) -> Scenario:
     """Validate a scenario given as a dict (from TOML); every default filled in."""
     if not isinstance(data, dict):
         raise _fail(source, "(top)", "a scenario must be a table of keys")
@@ -123,7 +149,9 @@ def parse_scenario(data: dict, source: str, commune_codes: set[str], epci_codes:
     desc = data.get("description", {})
     if isinstance(desc, str):
         desc = {"fr": desc, "en": desc}
-    if not isinstance(desc, dict) or any(k not in ("fr", "en") or not isinstance(v, str) for k, v in desc.items()):
+    if not isinstance(desc, dict) or any(
+        k not in ("fr", "en") or not isinstance(v, str) for k, v in desc.items()
+    ):
         raise _fail(source, "description", "must be a table with 'fr' and 'en' strings")
     seed = _number(source, "seed", data.get("seed", 42), "int", 0, 2**63 - 1)
     years = _number(source, "years", data.get("years", 10.0), "float", 1 / WEEKS_PER_YEAR, 100)
@@ -133,14 +161,18 @@ def parse_scenario(data: dict, source: str, commune_codes: set[str], epci_codes:
         raise _fail(source, "territory", "must be a table")
     for k, v in territory.items():
         if k not in TERRITORY_KEYS:
-            raise _fail(source, f"territory.{k}", f"unknown key; allowed: {', '.join(TERRITORY_KEYS)}")
+            raise _fail(
+                source, f"territory.{k}", f"unknown key; allowed: {', '.join(TERRITORY_KEYS)}"
+            )
         if k == "rural_speed_kmh":
             _number(source, f"territory.{k}", v, "float", 10, 130)
         elif k == "installations_per_year":
             _number(source, f"territory.{k}", v, "float", 0, 100)
         elif k == "file":
             if not isinstance(v, str):
-                raise _fail(source, f"territory.{k}", f"must be a territory name or file, got {v!r}")
+                raise _fail(
+                    source, f"territory.{k}", f"must be a territory name or file, got {v!r}"
+                )
             base = Path(source).parent if source not in ("<memory>",) else Path(".")
             if v.endswith(".toml") and not Path(v).is_absolute():
                 territory = {**territory, k: str(base / v)}
@@ -163,16 +195,26 @@ def parse_scenario(data: dict, source: str, commune_codes: set[str], epci_codes:
             raise _fail(source, where, "must be a table")
         kind = raw.get("type")
         if kind not in LEVERS:
-            raise _fail(source, f"{where}.type", f"unknown lever {kind!r}; allowed: {', '.join(LEVERS)}")
+            raise _fail(
+                source, f"{where}.type", f"unknown lever {kind!r}; allowed: {', '.join(LEVERS)}"
+            )
         spec = LEVERS[kind]
         where = f"{where} ({kind})"
         allowed = {*LEVER_KEYS, *(p.name for p in spec.params)}
         unknown = [k for k in raw if k not in allowed]
         if unknown:
-            raise _fail(source, f"{where}.{unknown[0]}", f"unknown key; allowed: {', '.join(sorted(allowed))}")
+            raise _fail(
+                source,
+                f"{where}.{unknown[0]}",
+                f"unknown key; allowed: {', '.join(sorted(allowed))}",
+            )
         start = _number(source, f"{where}.start_week", raw.get("start_week", 0), "int", 0, None)
         if start >= horizon:
-            raise _fail(source, f"{where}.start_week", f"starts at week {start}, after the horizon of {horizon} weeks ({years:g} years)")
+            raise _fail(
+                source,
+                f"{where}.start_week",
+                f"starts at week {start}, after the horizon of {horizon} weeks ({years:g} years)",
+            )
         ramp = _number(source, f"{where}.ramp_weeks", raw.get("ramp_weeks", 0), "int", 0, None)
         params = {}
         for p in spec.params:
@@ -181,10 +223,20 @@ def parse_scenario(data: dict, source: str, commune_codes: set[str], epci_codes:
                     raise _fail(source, f"{where}.{p.name}", f"required ({p.doc})")
                 params[p.name] = list(p.default) if isinstance(p.default, list) else p.default
                 continue
-            params[p.name] = _param(source, f"{where}.{p.name}", p, raw[p.name], commune_codes, epci_codes)
+            params[p.name] = _param(
+                source, f"{where}.{p.name}", p, raw[p.name], commune_codes, epci_codes
+            )
         levers.append(Lever(kind, int(start), int(ramp), params))
-    return Scenario(name.strip(), {"fr": desc.get("fr", ""), "en": desc.get("en", "")}, int(seed), float(years),
-                    float(burn_in), dict(territory), levers, source)
+    return Scenario(
+        name.strip(),
+        {"fr": desc.get("fr", ""), "en": desc.get("en", "")},
+        int(seed),
+        float(years),
+        float(burn_in),
+        dict(territory),
+        levers,
+        source,
+    )
 
 
 def builtin_names() -> list[str]:
@@ -199,7 +251,9 @@ def scenario_path(name_or_path: str | Path) -> Path:
     builtin = BUILTIN_DIR / f"{name_or_path}.toml"
     if builtin.exists():
         return builtin
-    raise ScenarioError(f"{name_or_path}: no such scenario file or built-in scenario; built-in: {', '.join(builtin_names())}")
+    raise ScenarioError(
+        f"{name_or_path}: no such scenario file or built-in scenario; built-in: {', '.join(builtin_names())}"
+    )
 
 
 def load_scenario(name_or_path: str | Path, territory=None) -> Scenario:
@@ -214,7 +268,11 @@ def load_scenario(name_or_path: str | Path, territory=None) -> Scenario:
     except UnicodeDecodeError as exc:
         raise ScenarioError(f"{path}: not a UTF-8 text file") from exc
     if territory is None:
-        file = (data.get("territory") or {}).get("file") if isinstance(data.get("territory"), dict) else None
+        file = (
+            (data.get("territory") or {}).get("file")
+            if isinstance(data.get("territory"), dict)
+            else None
+        )
         if isinstance(file, str):
             from territoire.scenarios.territories import load_territory_file
 
@@ -227,6 +285,7 @@ def load_scenario(name_or_path: str | Path, territory=None) -> Scenario:
 
 def dumps_toml(data: dict) -> str:
     """A small TOML writer for resolved scenarios (tables, arrays of tables, scalars, lists of scalars)."""
+
     def scalar(v):
         if isinstance(v, bool):
             return "true" if v else "false"
@@ -236,7 +295,12 @@ def dumps_toml(data: dict) -> str:
             return "[" + ", ".join(scalar(x) for x in v) + "]"
         return '"' + str(v).replace("\\", "\\\\").replace('"', '\\"') + '"'
 
-    lines = [f"{k} = {scalar(v)}" for k, v in data.items() if not isinstance(v, (dict, list)) or (isinstance(v, list) and not v or isinstance(v, list) and not isinstance(v[0], dict))]
+    lines = [
+        f"{k} = {scalar(v)}"
+        for k, v in data.items()
+        if not isinstance(v, (dict, list))
+        or (isinstance(v, list) and not v or isinstance(v, list) and not isinstance(v[0], dict))
+    ]
     for k, v in data.items():
         if isinstance(v, dict):
             lines += ["", f"[{k}]"] + [f"{kk} = {scalar(vv)}" for kk, vv in v.items()]

@@ -43,8 +43,18 @@ from territoire.scenarios.datafiles import data_path
 from territoire.scenarios.schema import dumps_toml
 
 BUILTIN_TERRITORIES_DIR = Path(__file__).resolve().parent / "territories"
-TERRITORY_KEYS = ("name", "epcis", "communes", "communes_file", "priority_epcis", "providers", "poles")
-POLE_SEARCH_KM = 60.0  # assumption: external poles are sought within 60 km of the territory's centre
+TERRITORY_KEYS = (
+    "name",
+    "epcis",
+    "communes",
+    "communes_file",
+    "priority_epcis",
+    "providers",
+    "poles",
+)
+POLE_SEARCH_KM = (
+    60.0  # assumption: external poles are sought within 60 km of the territory's centre
+)
 N_POLES = 3
 
 
@@ -70,7 +80,9 @@ def select_communes(epcis=(), communes=(), source: str = "selection") -> pd.Data
         raise TerritoryError(f"{source}: unknown commune code {', '.join(unknown)}")
     chosen = table[table["epci"].isin(epcis) | table["insee"].isin(communes)].copy()
     if chosen.empty:
-        raise TerritoryError(f"{source}: the selection is empty (give --epci, --communes or --file)")
+        raise TerritoryError(
+            f"{source}: the selection is empty (give --epci, --communes or --file)"
+        )
     no_coords = chosen.loc[chosen["lat"].isna() | chosen["lon"].isna(), "insee"].tolist()
     if no_coords:
         raise TerritoryError(f"{source}: commune(s) without coordinates: {', '.join(no_coords)}")
@@ -98,25 +110,67 @@ def automatic_poles(communes: pd.DataFrame) -> pd.DataFrame:
     """The most populous communes outside the territory within POLE_SEARCH_KM of its centre (assumption)."""
     table = national_communes()
     lat0, lon0 = float(communes["lat"].mean()), float(communes["lon"].mean())
-    outside = table[~table["insee"].isin(communes["insee"]) & table["lat"].notna() & table["population"].notna()].copy()
+    outside = table[
+        ~table["insee"].isin(communes["insee"]) & table["lat"].notna() & table["population"].notna()
+    ].copy()
     outside["km"] = haversine_km(lat0, lon0, outside["lat"].to_numpy(), outside["lon"].to_numpy())
-    near = outside[outside["km"] <= POLE_SEARCH_KM].sort_values("population", ascending=False).head(N_POLES)
+    near = (
+        outside[outside["km"] <= POLE_SEARCH_KM]
+        .sort_values("population", ascending=False)
+        .head(N_POLES)
+    )
     rows = []
     for k, r in enumerate(near.itertuples(index=False)):
-        ascii_name = unicodedata.normalize("NFKD", r.name).encode("ascii", "ignore").decode().lower()
+        ascii_name = (
+            unicodedata.normalize("NFKD", r.name).encode("ascii", "ignore").decode().lower()
+        )
         slug = re.sub(r"[^a-z0-9]+", "-", ascii_name).strip("-") or r.insee
-        rows.append({"pole": slug, "name": r.name, "insee": r.insee, "lat": float(r.lat), "lon": float(r.lon),
-                     "hospital": f"Centre hospitalier de {r.name}", "specialists": 1 if k == 0 else 0, "connect_k": 3,
-                     "why": f"assumption: among the {N_POLES} most populous communes within {POLE_SEARCH_KM:g} km"})
-    return pd.DataFrame(rows, columns=["pole", "name", "insee", "lat", "lon", "hospital", "specialists", "connect_k", "why"])
+        rows.append(
+            {
+                "pole": slug,
+                "name": r.name,
+                "insee": r.insee,
+                "lat": float(r.lat),
+                "lon": float(r.lon),
+                "hospital": f"Centre hospitalier de {r.name}",
+                "specialists": 1 if k == 0 else 0,
+                "connect_k": 3,
+                "why": f"assumption: among the {N_POLES} most populous communes within {POLE_SEARCH_KM:g} km",
+            }
+        )
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "pole",
+            "name",
+            "insee",
+            "lat",
+            "lon",
+            "hospital",
+            "specialists",
+            "connect_k",
+            "why",
+        ],
+    )
 
 
-def build_territory_spec(name: str, epcis=(), communes=(), communes_file: str | None = None, priority_epcis=(),
-                         providers: str | None = None) -> dict:
+def build_territory_spec(
+    name: str,
+    epcis=(),
+    communes=(),
+    communes_file: str | None = None,
+    priority_epcis=(),
+    providers: str | None = None,
+) -> dict:
     """A territory file's content: the selection, resolved and checked, with its poles."""
     if communes_file:
         table = read_communes_file(communes_file)
-        Territory.from_communes(table, name=name, poles=automatic_poles(table) if "lat" in table else None, source=str(communes_file))
+        Territory.from_communes(
+            table,
+            name=name,
+            poles=automatic_poles(table) if "lat" in table else None,
+            source=str(communes_file),
+        )
     else:
         table = select_communes(epcis, communes)
     spec = {"name": name}
@@ -150,10 +204,14 @@ def territory_path(name_or_path: str | Path) -> Path:
     builtin = BUILTIN_TERRITORIES_DIR / f"{name_or_path}.toml"
     if builtin.exists():
         return builtin
-    raise TerritoryError(f"{name_or_path}: no such territory file or built-in territory; built-in: {', '.join(builtin_territories())}")
+    raise TerritoryError(
+        f"{name_or_path}: no such territory file or built-in territory; built-in: {', '.join(builtin_territories())}"
+    )
 
 
-def load_territory_file(name_or_path: str | Path, params: NetworkParams | None = None) -> tuple[Territory, str | None]:
+def load_territory_file(
+    name_or_path: str | Path, params: NetworkParams | None = None
+) -> tuple[Territory, str | None]:
     """The territory of a file (or built-in name), and its providers file if it names one."""
     if str(name_or_path) in ("saverne", "default"):
         from territoire.model.model import _default_territory
@@ -167,7 +225,9 @@ def load_territory_file(name_or_path: str | Path, params: NetworkParams | None =
         raise TerritoryError(f"{source}: not valid TOML ({exc})") from exc
     unknown = [k for k in data if k not in TERRITORY_KEYS]
     if unknown:
-        raise TerritoryError(f"{source}: {unknown[0]}: unknown key; allowed: {', '.join(TERRITORY_KEYS)}")
+        raise TerritoryError(
+            f"{source}: {unknown[0]}: unknown key; allowed: {', '.join(TERRITORY_KEYS)}"
+        )
     name = data.get("name")
     if not isinstance(name, str) or not name:
         raise TerritoryError(f"{source}: name: a non-empty string is required")
@@ -186,6 +246,12 @@ def load_territory_file(name_or_path: str | Path, params: NetworkParams | None =
         providers = str(p if p.is_absolute() else base / p)
         if not Path(providers).exists():
             raise TerritoryError(f"{source}: providers: file {providers} does not exist")
-    territory = Territory.from_communes(table, name=name, priority_epcis=tuple(data.get("priority_epcis", [])),
-                                        poles=poles, params=params, source=source)
+    territory = Territory.from_communes(
+        table,
+        name=name,
+        priority_epcis=tuple(data.get("priority_epcis", [])),
+        poles=poles,
+        params=params,
+        source=source,
+    )
     return territory, providers

@@ -43,7 +43,9 @@ class _StandIn(types.ModuleType):
     """A module that imports the real one named like it for any name asked of it."""
 
     def __getattr__(self, name: str):
-        if name.startswith("__"):  # the import system probes __path__, __spec__…: a plain module has none
+        if name.startswith(
+            "__"
+        ):  # the import system probes __path__, __spec__…: a plain module has none
             raise AttributeError(name)
         return getattr(_real_module(self.__name__), name)
 
@@ -56,10 +58,15 @@ def import_mesa() -> types.ModuleType:
         return mesa
     stand_ins = {}
     if DEFERRED not in sys.modules and importlib.util.find_spec("scipy") is not None:
-        stand_ins[DEFERRED] = _StandIn(DEFERRED, "stand-in for scipy.spatial.distance while Mesa is imported (territoire.mesa_import)")
+        stand_ins[DEFERRED] = _StandIn(
+            DEFERRED,
+            "stand-in for scipy.spatial.distance while Mesa is imported (territoire.mesa_import)",
+        )
         stand_ins[DEFERRED].cdist = cdist
     if NETWORKX not in sys.modules and importlib.util.find_spec(NETWORKX) is not None:
-        stand_ins[NETWORKX] = _StandIn(NETWORKX, "stand-in for networkx while Mesa is imported (territoire.mesa_import)")
+        stand_ins[NETWORKX] = _StandIn(
+            NETWORKX, "stand-in for networkx while Mesa is imported (territoire.mesa_import)"
+        )
     sys.modules.update(stand_ins)
     try:
         import mesa
@@ -67,6 +74,8 @@ def import_mesa() -> types.ModuleType:
         for name, stand_in in stand_ins.items():
             if sys.modules.get(name) is stand_in:
                 del sys.modules[name]
-                if name == DEFERRED and "scipy.spatial" in sys.modules:  # imported meanwhile, it may hold the stand-in
+                if (
+                    name == DEFERRED and "scipy.spatial" in sys.modules
+                ):  # imported meanwhile, it may hold the stand-in
                     sys.modules["scipy.spatial"].distance = _real_module(DEFERRED)
     return mesa

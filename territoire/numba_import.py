@@ -34,7 +34,7 @@ def import_numba() -> None:
 
     ensure_blas = getattr(linalg, "ensure_blas", None)
     if ensure_blas is None:  # another numba: import as usual
-        import numba.np.arraymath  # noqa: F401
+        import numba.np.arraymath
 
         return
     linalg.ensure_blas = _cython_blas_installed

@@ -37,5 +37,8 @@ def model(territory) -> TerritoryModel:
 def small_territory(territory) -> Territory:
     """The Alsace Bossue alone (45 communes, 23,844 inhabitants): fast enough for many runs."""
     c = territory.communes
-    return Territory.from_communes(c[c["epci"] == ALSACE_BOSSUE_SIREN].drop(columns=["zone"]), name="Alsace Bossue",
-                                   priority_epcis=(ALSACE_BOSSUE_SIREN,))
+    return Territory.from_communes(
+        c[c["epci"] == ALSACE_BOSSUE_SIREN].drop(columns=["zone"]),
+        name="Alsace Bossue",
+        priority_epcis=(ALSACE_BOSSUE_SIREN,),
+    )

@@ -8,14 +8,20 @@ from territoire.scenarios.datafiles import epci_apl_targets
 
 
 def test_distance_decay_bands():
-    np.testing.assert_allclose(distance_decay([0, 9.99, 10, 14.9, 15, 19.9, 20, 45]),
-                               [1, 1, 2 / 3, 2 / 3, 1 / 3, 1 / 3, 0, 0])
+    np.testing.assert_allclose(
+        distance_decay([0, 9.99, 10, 14.9, 15, 19.9, 20, 45]),
+        [1, 1, 2 / 3, 2 / 3, 1 / 3, 1 / 3, 0, 0],
+    )
 
 
 def test_counted_activity_rule():
-    np.testing.assert_allclose(counted_activity([100, 250, 251, 3_600, 3_601, 5_000, 6_000, 9_000]),
-                               [0, 0, 3_600, 3_600, 3_601, 5_000, 6_000, 6_000])
-    np.testing.assert_allclose(counted_activity([100, 4_000], newly_installed=[True, False]), [5_400, 4_000])
+    np.testing.assert_allclose(
+        counted_activity([100, 250, 251, 3_600, 3_601, 5_000, 6_000, 9_000]),
+        [0, 0, 3_600, 3_600, 3_601, 5_000, 6_000, 6_000],
+    )
+    np.testing.assert_allclose(
+        counted_activity([100, 4_000], newly_installed=[True, False]), [5_400, 4_000]
+    )
 
 
 def test_apl_reproduces_a_hand_computed_example_exactly():
@@ -37,9 +43,18 @@ def test_adding_a_gp_never_lowers_any_commune_apl(model):
     gp = model.gp_arrays()
     before = model.apl
     t = model.territory
-    for code in ("67191", "67002", "67437"):  # a bourg with an MSP, a small village, the sub-prefecture
+    for code in (
+        "67191",
+        "67002",
+        "67437",
+    ):  # a bourg with an MSP, a small village, the sub-prefecture
         c = t.commune_index(code)
-        after = apl_by_commune(t.travel_min, model.std_population, np.append(gp["commune"], c), np.append(gp["activity"], 4_800.0))
+        after = apl_by_commune(
+            t.travel_min,
+            model.std_population,
+            np.append(gp["commune"], c),
+            np.append(gp["activity"], 4_800.0),
+        )
         assert (after >= before - 1e-12).all()
         assert after[c] > before[c]
 

@@ -20,7 +20,9 @@ def test_scaled_territories_are_valid(territory, n):
     assert t.n_communes == 142 and int(t.population.sum()) == n and (t.population >= 1).all()
     np.testing.assert_allclose(t.travel_min, territory.travel_min)  # same roads, denser population
     share = t.population / n
-    np.testing.assert_allclose(share, territory.population / territory.population.sum(), atol=3e-3)  # rounding to whole people
+    np.testing.assert_allclose(
+        share, territory.population / territory.population.sum(), atol=3e-3
+    )  # rounding to whole people
 
 
 def test_scaled_territory_refuses_fewer_people_than_communes():
@@ -44,8 +46,13 @@ print(h.hexdigest())
 def test_synthetic_territory_results_are_identical_on_one_and_two_threads():
     digests = set()
     for threads in ("1", "2"):
-        out = subprocess.run([sys.executable, "-c", DIGEST.format(root=str(ROOT))], capture_output=True, text=True,
-                             env={**os.environ, "NUMBA_NUM_THREADS": threads}, timeout=600)
+        out = subprocess.run(
+            [sys.executable, "-c", DIGEST.format(root=str(ROOT))],
+            capture_output=True,
+            text=True,
+            env={**os.environ, "NUMBA_NUM_THREADS": threads},
+            timeout=600,
+        )
         assert out.returncode == 0, out.stderr
         digests.add(out.stdout.strip())
     assert len(digests) == 1

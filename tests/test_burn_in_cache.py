@@ -18,7 +18,9 @@ BURN_IN_YEARS = 0.1  # 5 weeks: the cache logic does not depend on the length
 
 
 def _scenario(**territory):
-    scenario = parse_scenario({"name": "t", "years": 1, "burn_in_years": BURN_IN_YEARS, "seed": 5}, "<test>", set())
+    scenario = parse_scenario(
+        {"name": "t", "years": 1, "burn_in_years": BURN_IN_YEARS, "seed": 5}, "<test>", set()
+    )
     scenario.territory.update(territory)
     return scenario
 
@@ -47,8 +49,18 @@ def test_the_key_follows_seed_burn_in_territory_providers_and_code(tmp_path, mon
     seed.seed = 6
     longer = _scenario()
     longer.burn_in_years = 0.2
-    assert len({base, _key(seed), _key(longer), _key(_scenario(rural_speed_kmh=60.0)),
-                _key(_scenario(installations_per_year=0.0))}) == 5
+    assert (
+        len(
+            {
+                base,
+                _key(seed),
+                _key(longer),
+                _key(_scenario(rural_speed_kmh=60.0)),
+                _key(_scenario(installations_per_year=0.0)),
+            }
+        )
+        == 5
+    )
     # the same providers file name with other contents is another key
     from territoire.model.model import TerritoryModel
 
@@ -68,7 +80,9 @@ def test_a_corrupt_entry_is_reported_simulated_again_and_replaced(tmp_path):
     scenario = _scenario()
     cache.path(_key(scenario)).parent.mkdir(parents=True, exist_ok=True)
     cache.path(_key(scenario)).write_bytes(b"half a file")
-    with pytest.warns(UserWarning, match="not a readable territoire checkpoint.*simulating the burn-in again"):
+    with pytest.warns(
+        UserWarning, match="not a readable territoire checkpoint.*simulating the burn-in again"
+    ):
         model = burned_in(scenario, cache=cache)
     assert cache.stored == [cache.path(_key(scenario))] and not cache.loaded
     again = BurnInCache(tmp_path)
@@ -97,9 +111,26 @@ def test_cli_run_uses_the_cache_and_says_so(tmp_path):
     env_cache = tmp_path / "cache"
 
     def run(out, *extra):
-        result = subprocess.run([sys.executable, "-m", "territoire.cli", "run", "--years", "0.2", "--burn-in-years", str(BURN_IN_YEARS),
-                                 "--out", str(tmp_path / out), "--quiet", *extra], capture_output=True, text=True, timeout=600,
-                                env={**os.environ, "TERRITOIRE_CACHE_DIR": str(env_cache)})
+        result = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "territoire.cli",
+                "run",
+                "--years",
+                "0.2",
+                "--burn-in-years",
+                str(BURN_IN_YEARS),
+                "--out",
+                str(tmp_path / out),
+                "--quiet",
+                *extra,
+            ],
+            capture_output=True,
+            text=True,
+            timeout=600,
+            env={**os.environ, "TERRITOIRE_CACHE_DIR": str(env_cache)},
+        )
         assert result.returncode == 0, result.stderr
         return result.stdout
 

@@ -6,7 +6,9 @@ import pandas as pd
 
 
 def _run(*args):
-    return subprocess.run([sys.executable, "-m", "territoire.cli", *args], capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "territoire.cli", *args], capture_output=True, text=True, timeout=300
+    )
 
 
 def test_every_verb_has_help():
@@ -52,9 +54,24 @@ def test_readme_explains_every_indicator():
 def test_output_cut_short_by_the_reader_is_no_traceback(tmp_path):
     # `territoire run ... | head -1`: the reader closes the pipe after one line; the results are
     # written all the same and the command ends without a BrokenPipeError traceback.
-    proc = subprocess.Popen([sys.executable, "-m", "territoire.cli", "run", "--years", "0.1", "--burn-in-years", "0",
-                             "--quiet", "--out", str(tmp_path)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            env={**os.environ, "PYTHONUNBUFFERED": "1"})  # the first line arrives before the summary is made
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "territoire.cli",
+            "run",
+            "--years",
+            "0.1",
+            "--burn-in-years",
+            "0",
+            "--quiet",
+            "--out",
+            str(tmp_path),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )  # the first line arrives before the summary is made
     proc.stdout.readline()
     proc.stdout.close()
     stderr = proc.stderr.read().decode()
@@ -69,16 +86,34 @@ def test_ctrl_c_ends_the_command_with_one_line_and_no_traceback(tmp_path):
 
     # SIGINT back to its default in the command: a shell's background jobs (CI runners, `make … &`)
     # inherit it ignored, and Python then never raises KeyboardInterrupt
-    proc = subprocess.Popen([sys.executable, "-m", "territoire.cli", "run", "--years", "10", "--no-cache", "--out", str(tmp_path)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
-                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "territoire.cli",
+            "run",
+            "--years",
+            "10",
+            "--no-cache",
+            "--out",
+            str(tmp_path),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
     first = proc.stderr.read(1)  # the burn-in's progress bar has started: the command is running
     time.sleep(0.5)
-    os.killpg(proc.pid, signal.SIGINT)  # what the terminal does on Ctrl-C: the whole foreground group
+    os.killpg(
+        proc.pid, signal.SIGINT
+    )  # what the terminal does on Ctrl-C: the whole foreground group
     _, stderr = proc.communicate(timeout=120)
     stderr = first + stderr
     assert proc.returncode == 130, stderr
-    assert "territoire: interrupted" in stderr.decode() and "Traceback" not in stderr.decode(), stderr
+    assert "territoire: interrupted" in stderr.decode() and "Traceback" not in stderr.decode(), (
+        stderr
+    )
     assert not (tmp_path / "indicators.parquet").exists()
 
 
@@ -91,7 +126,9 @@ def test_ctrl_c_inside_a_numba_kernel_counts_as_an_interruption():
         try:
             raise KeyboardInterrupt
         except KeyboardInterrupt as interrupt:
-            raise SystemError("CPUDispatcher(...) returned a result with an exception set") from interrupt
+            raise SystemError(
+                "CPUDispatcher(...) returned a result with an exception set"
+            ) from interrupt
     except SystemError as exc:
         assert _interrupted(exc)
     assert not _interrupted(SystemError("something else")) and _interrupted(KeyboardInterrupt())

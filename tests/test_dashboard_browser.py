@@ -7,7 +7,6 @@ Chromium is absent outside CI; in CI (CI=true) its absence is a failure.
 
 import os
 import re
-import shutil
 import socket
 import subprocess
 import sys
@@ -18,11 +17,22 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync"]
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 if not Path(CHROMIUM).exists() and not os.environ.get("CI"):
-    pytest.skip("Debian chromium is not installed (apt-get install chromium chromium-driver)", allow_module_level=True)
+    pytest.skip(
+        "Debian chromium is not installed (apt-get install chromium chromium-driver)",
+        allow_module_level=True,
+    )
 
 
 def _free_port() -> int:
@@ -33,14 +43,39 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    cache = Path(os.environ.get("TERRITOIRE_SOLARA_ASSETS", Path.home() / ".cache" / "territoire-solara-assets"))
-    subprocess.run(["bash", str(ROOT / "scripts" / "solara_assets.sh"), str(cache)], check=True, capture_output=True, timeout=600)
+    cache = Path(
+        os.environ.get(
+            "TERRITOIRE_SOLARA_ASSETS", Path.home() / ".cache" / "territoire-solara-assets"
+        )
+    )
+    subprocess.run(
+        ["bash", str(ROOT / "scripts" / "solara_assets.sh"), str(cache)],
+        check=True,
+        capture_output=True,
+        timeout=600,
+    )
     port = _free_port()
     log = tmp_path_factory.mktemp("server") / "solara.log"
     env = {**os.environ, "SOLARA_ASSETS_PROXY_CACHE_DIR": str(cache)}
     with open(log, "w") as fh:
-        proc = subprocess.Popen([sys.executable, "-m", "solara", "run", str(ROOT / "app.py"), "--port", str(port), "--host",
-                                 "127.0.0.1", "--no-open"], stdout=fh, stderr=subprocess.STDOUT, env=env, cwd=ROOT)
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "solara",
+                "run",
+                str(ROOT / "app.py"),
+                "--port",
+                str(port),
+                "--host",
+                "127.0.0.1",
+                "--no-open",
+            ],
+            stdout=fh,
+            stderr=subprocess.STDOUT,
+            env=env,
+            cwd=ROOT,
+        )
     deadline = time.time() + 120
     while time.time() < deadline:
         try:
@@ -55,10 +90,13 @@ def server(tmp_path_factory):
 
 def _map_digest(page) -> str:
     """A digest of the SVG map's markup (colours, rings and tooltips change with the model)."""
-    return page.eval_on_selector(".territory-map svg", """e => {
+    return page.eval_on_selector(
+        ".territory-map svg",
+        """e => {
         const text = e.outerHTML; let h = 0;
         for (let k = 0; k < text.length; k++) { h = (h * 31 + text.charCodeAt(k)) >>> 0; }
-        return text.length + ':' + h; }""")
+        return text.length + ':' + h; }""",
+    )
 
 
 def _week(page) -> int:
@@ -73,15 +111,21 @@ def test_dashboard_in_a_real_browser(server, tmp_path):
     shots = tmp_path / "screenshots"
     shots.mkdir()
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)  # Playwright gives it a fresh, empty profile
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM, args=FLAGS
+        )  # Playwright gives it a fresh, empty profile
         page = browser.new_page(viewport={"width": 1400, "height": 1600}, accept_downloads=True)
         errors = []
         page.on("pageerror", lambda e: errors.append(str(e)))
         page.goto(url)
-        page.wait_for_selector(".territory-map svg circle", timeout=120_000)  # blank page: times out and fails
+        page.wait_for_selector(
+            ".territory-map svg circle", timeout=120_000
+        )  # blank page: times out and fails
         page.screenshot(path=shots / "1-loaded.png", full_page=True)
         assert "territoire" in page.title() or page.get_by_text("territoire").count() > 0
-        assert page.locator(".territory-map svg circle[id^='c-']").count() > 100  # one circle a commune
+        assert (
+            page.locator(".territory-map svg circle[id^='c-']").count() > 100
+        )  # one circle a commune
 
         # Hover a commune: its tooltip names it and gives its figures. Click it: it becomes the chosen
         # commune (ringed, its figures beside the map), and the new GPs can be placed there.
@@ -91,31 +135,52 @@ def test_dashboard_in_a_real_browser(server, tmp_path):
         assert "population" in tooltip and "APL" in tooltip
         circle.hover()
         circle.click()
-        page.wait_for_function("n => document.querySelector('.commune-info h3')?.innerText === n", arg=name, timeout=30_000)
+        page.wait_for_function(
+            "n => document.querySelector('.commune-info h3')?.innerText === n",
+            arg=name,
+            timeout=30_000,
+        )
         page.wait_for_selector(".territory-map svg circle.highlight", timeout=30_000)
         page.locator(".place-button").click()
-        page.wait_for_function("n => document.body.innerText.includes('Placer les nouveaux MG ici: ' + n)", arg=name, timeout=60_000)
-        page.wait_for_function("() => /semaine 0 sur/.test(document.body.innerText)", timeout=60_000)
+        page.wait_for_function(
+            "n => document.body.innerText.includes('Placer les nouveaux MG ici: ' + n)",
+            arg=name,
+            timeout=60_000,
+        )
+        page.wait_for_function(
+            "() => /semaine 0 sur/.test(document.body.innerText)", timeout=60_000
+        )
         page.wait_for_selector(".territory-map svg circle", timeout=60_000)
         page.wait_for_timeout(1500)  # the rebuilt future's map is redrawn in a background thread
         first_map = _map_digest(page)
 
         page.get_by_role("button", name=re.compile("Pas|Step")).click()
-        page.wait_for_function("() => /semaine 1 sur|week 1 of/.test(document.body.innerText)", timeout=60_000)
+        page.wait_for_function(
+            "() => /semaine 1 sur|week 1 of/.test(document.body.innerText)", timeout=60_000
+        )
         page.get_by_role("button", name=re.compile("Lecture|Play")).click()
-        page.wait_for_function("() => { const m = document.body.innerText.match(/semaine (\\d+) sur/); return m && +m[1] >= 9; }", timeout=60_000)
+        page.wait_for_function(
+            "() => { const m = document.body.innerText.match(/semaine (\\d+) sur/); return m && +m[1] >= 9; }",
+            timeout=60_000,
+        )
         page.get_by_role("button", name=re.compile("Pause")).click()
         assert _week(page) >= 9
         page.screenshot(path=shots / "2-played.png", full_page=True)
 
         page.get_by_text("on-demand transport").click()  # a lever: the model is rebuilt with it
-        page.wait_for_function("() => /semaine 0 sur/.test(document.body.innerText)", timeout=60_000)
+        page.wait_for_function(
+            "() => /semaine 0 sur/.test(document.body.innerText)", timeout=60_000
+        )
         page.get_by_role("button", name=re.compile("horizon")).click()
-        page.wait_for_function("() => /semaine 520 sur/.test(document.body.innerText)", timeout=180_000)
+        page.wait_for_function(
+            "() => /semaine 520 sur/.test(document.body.innerText)", timeout=180_000
+        )
         page.wait_for_timeout(1500)
         page.screenshot(path=shots / "3-lever-run.png", full_page=True)
         tiles = page.locator(".aims").inner_text()
-        assert "mieux" in tiles or "moins bien" in tiles  # the quadruple-aim tiles show a difference
+        assert (
+            "mieux" in tiles or "moins bien" in tiles
+        )  # the quadruple-aim tiles show a difference
         last_map = _map_digest(page)
         assert last_map != first_map  # the map changed
 
@@ -124,7 +189,9 @@ def test_dashboard_in_a_real_browser(server, tmp_path):
         page.get_by_role("button", name=re.compile("Français")).click()
 
         page.get_by_role("tab", name=re.compile("Atelier")).click()
-        page.get_by_role("button", name=re.compile("Lancer")).click()  # baseline and telemedecine are ticked
+        page.get_by_role(
+            "button", name=re.compile("Lancer")
+        ).click()  # baseline and telemedecine are ticked
         page.wait_for_selector(".workshop-charts", timeout=240_000)
         assert page.locator(".workshop-map").count() == 2
         page.screenshot(path=shots / "4-workshop.png", full_page=True)

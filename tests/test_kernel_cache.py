@@ -12,11 +12,17 @@ def test_a_changed_source_drops_numbas_cache_and_nothing_else(tmp_path):
     sources.mkdir()
     (sources / "helpers.py").write_text("WEEKS = 52\n")
     assert drop_stale_kernel_cache(cache, [sources])  # no stamp yet: files of unknown origin go
-    for name in ("tally.tally_kernel-22.py311.nbi", "tally.tally_kernel-22.py311.1.nbc", "tally.cpython-311.pyc"):
+    for name in (
+        "tally.tally_kernel-22.py311.nbi",
+        "tally.tally_kernel-22.py311.1.nbc",
+        "tally.cpython-311.pyc",
+    ):
         (cache / name).write_bytes(b"x")
     assert not drop_stale_kernel_cache(cache, [sources])  # same sources: the cache stays
     assert len(list(cache.glob("*.nb?"))) == 2
-    (sources / "helpers.py").write_text("WEEKS = 53\n")  # a helper or constant in another file changes
+    (sources / "helpers.py").write_text(
+        "WEEKS = 53\n"
+    )  # a helper or constant in another file changes
     assert drop_stale_kernel_cache(cache, [sources])
     assert not list(cache.glob("*.nb?")) and (cache / "tally.cpython-311.pyc").exists()
     assert not drop_stale_kernel_cache(cache, [sources])

@@ -9,7 +9,9 @@ import sys
 
 
 def _run(script: str) -> str:
-    return subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout.strip()
+    return subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    ).stdout.strip()
 
 
 def test_mesa_comes_without_scipy_spatial_and_its_cdist_still_works():

@@ -25,7 +25,9 @@ def test_a_kernel_loads_without_scipy_linalg_and_linear_algebra_still_compiles()
         "dot = njit(lambda a, b: np.dot(a, b))\n"  # numba's own check runs now, and imports scipy.linalg
         "print(dot(np.arange(3.0), np.arange(3.0)), 'scipy.linalg' in sys.modules)\n"
     )
-    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    ).stdout
     assert out.split() == ["False", "True", "5.0", "True"]
 
 

@@ -6,13 +6,17 @@ from territoire.model.model import TerritoryModel
 
 
 def _pop(territory, seed):
-    return synthesise_population(territory.population, territory.communes["age_std_ratio"].to_numpy(), seed)
+    return synthesise_population(
+        territory.population, territory.communes["age_std_ratio"].to_numpy(), seed
+    )
 
 
 def test_one_record_per_inhabitant_in_each_commune(model, territory):
     p = model.patients
     assert len(p) == 110_467
-    np.testing.assert_array_equal(np.bincount(p.commune, minlength=territory.n_communes), territory.population)
+    np.testing.assert_array_equal(
+        np.bincount(p.commune, minlength=territory.n_communes), territory.population
+    )
     assert p.alive.all()
     assert p.stage.dtype == np.int8 and p.commune.dtype == np.int16 and p.gp.dtype == np.int32
 
@@ -39,11 +43,19 @@ def test_initial_prevalence_totals_are_within_the_stated_bands(model):
     age = p.age_years
     # Targets (epi_cost_reference.csv); bands cover sampling noise (binomial sd ~0.07 points for
     # diabetes over 110,467 people) and the finite-sample age mix.
-    assert (p.stage[:, 0] > 0).mean() * 100 == pytest.approx(5.3, abs=0.4)  # treated diabetes, % of population
-    assert (p.stage[age >= 18, 1] > 0).mean() * 100 == pytest.approx(2.6, abs=0.25)  # HF, % of adults
-    assert (p.stage[age >= 40, 2] > 0).mean() * 100 == pytest.approx(3.8, abs=0.35)  # treated COPD, % of 40+
+    assert (p.stage[:, 0] > 0).mean() * 100 == pytest.approx(
+        5.3, abs=0.4
+    )  # treated diabetes, % of population
+    assert (p.stage[age >= 18, 1] > 0).mean() * 100 == pytest.approx(
+        2.6, abs=0.25
+    )  # HF, % of adults
+    assert (p.stage[age >= 40, 2] > 0).mean() * 100 == pytest.approx(
+        3.8, abs=0.35
+    )  # treated COPD, % of 40+
     women50 = (age >= 50) & (p.sex == 1)
-    assert (p.stage[women50, 3] > 0).mean() * 100 == pytest.approx(40, abs=5)  # densitometric osteoporosis
+    assert (p.stage[women50, 3] > 0).mean() * 100 == pytest.approx(
+        40, abs=5
+    )  # densitometric osteoporosis
     assert (p.stage[age < 18, 1] == 0).all() and (p.stage[age < 40, 2] == 0).all()
 
 
@@ -65,7 +77,10 @@ def test_medecin_traitant_within_reach_and_list_caps(model):
 
 
 def test_models_with_same_seed_are_identical(territory):
-    a, b = TerritoryModel(seed=11, territory=territory), TerritoryModel(seed=11, territory=territory)
+    a, b = (
+        TerritoryModel(seed=11, territory=territory),
+        TerritoryModel(seed=11, territory=territory),
+    )
     assert a.patients.equals(b.patients)
     assert a.provider_table.equals(b.provider_table)
     np.testing.assert_array_equal(a.apl, b.apl)

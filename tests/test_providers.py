@@ -48,7 +48,10 @@ HEADER = "type,name,commune,fte,activity,age,practice\n"
         ("gp,Dr X,67437,1,-5,50,solo\n", r"row 2 .*activity .* >= 0"),
         ("gp,Dr X,67437,0,4000,50,solo\n", r"row 2 .*fte"),
         ("gp,Dr X,67437,1,4000,12,solo\n", r"row 2 .*age"),
-        ("gp,Dr X,67437,1,4000,50,solo\ndentist,Dr Y,67437,1,4000,50,\n", r"row 3 .*unknown type 'dentist'"),
+        (
+            "gp,Dr X,67437,1,4000,50,solo\ndentist,Dr Y,67437,1,4000,50,\n",
+            r"row 3 .*unknown type 'dentist'",
+        ),
         ("gp,Dr X,67437,1,lots,50,solo\n", r"row 2 .*activity must be a number"),
         ("gp,Dr X,67437,1,4000,50,hut\n", r"row 2 .*unknown practice 'hut'"),
         ("gp,Dr X,pole:strasbourg,1,4000,50,solo\n", r"row 2 .*must be in a commune"),
@@ -61,7 +64,11 @@ def test_bad_providers_file_gives_a_clear_error_naming_the_row(tmp_path, territo
 
 def test_unknown_column_and_missing_file(tmp_path, territory):
     with pytest.raises(ProvidersFileError, match="unknown column"):
-        TerritoryModel(seed=1, territory=territory, providers=_write(tmp_path, "type,name,commune,colour\ngp,a,67437,red\n"))
+        TerritoryModel(
+            seed=1,
+            territory=territory,
+            providers=_write(tmp_path, "type,name,commune,colour\ngp,a,67437,red\n"),
+        )
     with pytest.raises(ProvidersFileError, match="does not exist"):
         TerritoryModel(seed=1, territory=territory, providers=tmp_path / "nope.csv")
 
@@ -70,7 +77,9 @@ def test_providers_file_round_trips(tmp_path, model, territory):
     path = tmp_path / "providers.csv"
     write_providers_csv(model.provider_table, path)
     again = TerritoryModel(seed=model.seed, territory=territory, providers=path)
-    assert Counter(type(a).__name__ for a in again.agents) == Counter(type(a).__name__ for a in model.agents)
+    assert Counter(type(a).__name__ for a in again.agents) == Counter(
+        type(a).__name__ for a in model.agents
+    )
     np.testing.assert_allclose(again.apl, model.apl)
     np.testing.assert_array_equal(again.patients.gp, model.patients.gp)
 
@@ -116,8 +125,20 @@ def test_medecin_traitant_search_equals_a_plain_scan():
                     expected_gp[p], expected_free[g] = g, expected_free[g] - 1
                     break
         got_gp, got_free = patient_gp.copy(), free.copy()
-        assign_gps(order, commune, mobility, reach, got_gp, sorted_gps, gp_commune, got_free, travel, alive,
-                   np.zeros(n, np.uint32), 0)
+        assign_gps(
+            order,
+            commune,
+            mobility,
+            reach,
+            got_gp,
+            sorted_gps,
+            gp_commune,
+            got_free,
+            travel,
+            alive,
+            np.zeros(n, np.uint32),
+            0,
+        )
         np.testing.assert_array_equal(got_gp, expected_gp, err_msg=f"case {case}")
         np.testing.assert_array_equal(got_free, expected_free, err_msg=f"case {case}")
 
@@ -134,9 +155,13 @@ def test_list_sizes_and_seekers_equal_a_plain_count_and_walk_of_the_service_orde
         patient_gp = np.where(rng.random(n) < 0.7, rng.integers(0, n_gp, n), -1).astype(np.int32)
         event = rng.integers(0, 8, n).astype(np.uint32)
         order = rng.permutation(n).astype(np.int32)
-        sizes, seekers = lists_and_seekers(patient_gp, alive, event, 2, service_rank(order), n_gp, np.empty(n, np.int32))
+        sizes, seekers = lists_and_seekers(
+            patient_gp, alive, event, 2, service_rank(order), n_gp, np.empty(n, np.int32)
+        )
         listed = alive & (patient_gp >= 0)
-        np.testing.assert_array_equal(sizes, np.bincount(patient_gp[listed], minlength=n_gp), err_msg=f"case {case}")
+        np.testing.assert_array_equal(
+            sizes, np.bincount(patient_gp[listed], minlength=n_gp), err_msg=f"case {case}"
+        )
         looking = alive & (patient_gp < 0) & ((event & 2) != 0)
         np.testing.assert_array_equal(seekers, order[looking[order]], err_msg=f"case {case}")
 
@@ -148,15 +173,23 @@ def test_gp_agents_are_views_of_the_gp_table(territory):
     t = m.gp_table
     assert (t.workload[5], t.has_nurse[5], t.age[5]) == (1.25, True, 61.5)
     t.activity_per_year[5] = 4_000.0
-    assert gp.activity_per_year == 4_000.0 and type(gp.activity_per_year) is float and type(gp.active) is bool
+    assert (
+        gp.activity_per_year == 4_000.0
+        and type(gp.activity_per_year) is float
+        and type(gp.active) is bool
+    )
     first = m.gp_slots[0].age
     for _ in range(80):  # beyond the table's first 64 slots: it grows, keeping every value
         m.add_gp(commune=3, age=35.0, activity=4_500.0)
     assert t.n == len(m.gp_slots) and [g.slot for g in m.gp_slots] == list(range(t.n))
-    assert m.gp_slots[0].age == first and m.gp_slots[5].workload == 1.25 and m.gp_slots[-1].age == 35.0
+    assert (
+        m.gp_slots[0].age == first and m.gp_slots[5].workload == 1.25 and m.gp_slots[-1].age == 35.0
+    )
     arrays = m.gp_arrays()
     np.testing.assert_array_equal(arrays["commune"], [g.commune for g in m.gp_slots])
-    np.testing.assert_array_equal(arrays["activity"], [g.activity_per_year if g.active else 0.0 for g in m.gp_slots])
+    np.testing.assert_array_equal(
+        arrays["activity"], [g.activity_per_year if g.active else 0.0 for g in m.gp_slots]
+    )
 
 
 def test_the_gp_stage_kernels_equal_their_readable_reference():
@@ -170,9 +203,12 @@ def test_the_gp_stage_kernels_equal_their_readable_reference():
     rng = np.random.default_rng(7)
     n = 300
     columns = {
-        "active": rng.random(n) < 0.9, "activity_per_year": np.where(rng.random(n) < 0.05, 0.0, rng.uniform(2e3, 6e3, n)),
-        "workload": np.zeros(n), "weeks_worked": np.where(rng.random(n) < 0.5, 0, 30).astype(np.int64),
-        "age": rng.uniform(30.0, 72.0, n), "newly_installed": rng.random(n) < 0.3,
+        "active": rng.random(n) < 0.9,
+        "activity_per_year": np.where(rng.random(n) < 0.05, 0.0, rng.uniform(2e3, 6e3, n)),
+        "workload": np.zeros(n),
+        "weeks_worked": np.where(rng.random(n) < 0.5, 0, 30).astype(np.int64),
+        "age": rng.uniform(30.0, 72.0, n),
+        "newly_installed": rng.random(n) < 0.3,
         "installed_week": rng.integers(-60, 0, n).astype(np.int64),
     }
     fast = {k: v.copy() for k, v in columns.items()}
@@ -185,12 +221,39 @@ def test_the_gp_stage_kernels_equal_their_readable_reference():
         turned_away = rng.integers(0, 40, n).astype(np.int64)
         gone = []
         for k, t in ((workforce, fast), (reference, slow)):
-            k.workload_kernel(t["active"], t["activity_per_year"], used, turned_away, t["workload"], t["weeks_worked"])
-            gone.append(list(k.departures_kernel(week, key, t["active"], t["age"], t["newly_installed"], t["installed_week"],
-                                                 t["workload"], starts, per_year, 1.5, 1.5, 0.3 / 52)))
+            k.workload_kernel(
+                t["active"],
+                t["activity_per_year"],
+                used,
+                turned_away,
+                t["workload"],
+                t["weeks_worked"],
+            )
+            gone.append(
+                list(
+                    k.departures_kernel(
+                        week,
+                        key,
+                        t["active"],
+                        t["age"],
+                        t["newly_installed"],
+                        t["installed_week"],
+                        t["workload"],
+                        starts,
+                        per_year,
+                        1.5,
+                        1.5,
+                        0.3 / 52,
+                    )
+                )
+            )
             t["active"][gone[-1]] = False
         assert gone[0] == gone[1], f"week {week}"
         for name in columns:
             np.testing.assert_array_equal(fast[name], slow[name], err_msg=f"{name}, week {week}")
         departures += len(gone[0])
-    assert departures > 50 and (fast["workload"] > 1.5).any() and not fast["newly_installed"][fast["active"]].any()
+    assert (
+        departures > 50
+        and (fast["workload"] > 1.5).any()
+        and not fast["newly_installed"][fast["active"]].any()
+    )

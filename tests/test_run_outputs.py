@@ -18,7 +18,10 @@ def ran(small_territory):
 
 
 def _panels():
-    return [Panel(f"panel {k}", "years", (Line([0.0, 0.5, 1.0], [k, k + 1.0, k - 0.5], "-", "ZIP"),)) for k in range(4)]
+    return [
+        Panel(f"panel {k}", "years", (Line([0.0, 0.5, 1.0], [k, k + 1.0, k - 0.5], "-", "ZIP"),))
+        for k in range(4)
+    ]
 
 
 def test_helper_process_draws_the_same_png_as_this_process(tmp_path):
@@ -70,8 +73,9 @@ def test_ctrl_c_at_the_terminal_does_not_reach_the_helper():
 
 
 @pytest.mark.parametrize("row_group_rows", [single.ROW_GROUP_ROWS, 5_000])
-def test_parquet_has_row_groups_of_one_level_and_a_run_of_weeks_each_and_equals_the_indicators(ran, tmp_path, monkeypatch,
-                                                                                                row_group_rows):
+def test_parquet_has_row_groups_of_one_level_and_a_run_of_weeks_each_and_equals_the_indicators(
+    ran, tmp_path, monkeypatch, row_group_rows
+):
     # One level per row group, its weeks in runs (min/max statistics on `level` and `week`): DuckDB and
     # Arrow skip the others when a query asks for one level or some weeks. The same rows as
     # indicators(), in the same order, however the levels are cut.
@@ -82,8 +86,15 @@ def test_parquet_has_row_groups_of_one_level_and_a_run_of_weeks_each_and_equals_
     level_column, week_column = meta.schema.names.index("level"), meta.schema.names.index("week")
     levels, runs = [], []
     for g in range(meta.num_row_groups):
-        level, week = meta.row_group(g).column(level_column).statistics, meta.row_group(g).column(week_column).statistics
-        assert level.has_min_max and level.min == level.max and meta.row_group(g).num_rows <= row_group_rows
+        level, week = (
+            meta.row_group(g).column(level_column).statistics,
+            meta.row_group(g).column(week_column).statistics,
+        )
+        assert (
+            level.has_min_max
+            and level.min == level.max
+            and meta.row_group(g).num_rows <= row_group_rows
+        )
         levels.append(level.min)
         runs.append((level.min, week.min, week.max))
     assert list(dict.fromkeys(levels)) == list(LEVELS)
@@ -91,7 +102,9 @@ def test_parquet_has_row_groups_of_one_level_and_a_run_of_weeks_each_and_equals_
         assert len(runs) > 2 * len(LEVELS)  # the levels were cut
         for (l1, _, end), (l2, start, _) in zip(runs, runs[1:]):
             assert l1 != l2 or start == end + 1  # within a level, consecutive runs of weeks
-    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "indicators.parquet"), ran.indicators())
+    pd.testing.assert_frame_equal(
+        pd.read_parquet(tmp_path / "indicators.parquet"), ran.indicators()
+    )
 
 
 def test_a_failure_while_computing_levels_leaves_no_parquet_file(ran, tmp_path, monkeypatch):

@@ -10,11 +10,22 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from territoire.experiments.economics import discount_factors, discounted_sum, icer, mean_interval, shared_savings
+from territoire.experiments.economics import (
+    discount_factors,
+    discounted_sum,
+    icer,
+    mean_interval,
+    shared_savings,
+)
 from territoire.model.indicators import C
 from territoire.model.model import TerritoryModel
 from territoire.model.params import WorkforceParams
-from territoire.scenarios.checkpoint import CheckpointError, CheckpointKey, load_checkpoint, save_checkpoint
+from territoire.scenarios.checkpoint import (
+    CheckpointError,
+    CheckpointKey,
+    load_checkpoint,
+    save_checkpoint,
+)
 from territoire.scenarios.levers import LEVERS
 from territoire.scenarios.run import branch, run_scenario
 from territoire.scenarios.schema import ScenarioError, builtin_names, load_scenario, parse_scenario
@@ -30,24 +41,60 @@ def _write(tmp_path, text, name="s.toml"):
 GOOD = 'name = "x"\nyears = 2\n'
 
 
-@pytest.mark.parametrize("body, message", [
-    (GOOD + "colour = 3\n", r"colour: unknown key; allowed: name, description"),
-    (GOOD + '[[levers]]\ntype = "magic"\n', r"levers\[1\]\.type: unknown lever 'magic'; allowed: teleconsultation"),
-    (GOOD + '[[levers]]\ntype = "teleconsultation"\nspeed = 3\n', r"levers\[1\] \(teleconsultation\)\.speed: unknown key; allowed: "),
-    (GOOD + '[[levers]]\ntype = "teleconsultation"\nuptake = "high"\n', r"\.uptake: must be a number, got 'high'"),
-    (GOOD + '[[levers]]\ntype = "teleconsultation"\nuptake = 1.5\n', r"\.uptake: must be within \[0, 1\], got 1.5"),
-    (GOOD + '[[levers]]\ntype = "new_gps"\ncommune = "99999"\n', r"\.commune: unknown commune code '99999'"),
-    (GOOD + '[[levers]]\ntype = "pharmacy_booths"\ncommunes = ["67434", "12345"]\n', r"\.communes: unknown commune code '12345'"),
-    (GOOD + '[[levers]]\ntype = "teleconsultation"\nstart_week = 200\n', r"\.start_week: starts at week 200, after the horizon of 104 weeks"),
-    (GOOD + '[[levers]]\ntype = "new_gps"\n', r"\.commune: required"),
-    (GOOD + '[[levers]]\ntype = "telemonitoring"\ndiseases = ["asthma"]\n', r"\.diseases: unknown disease 'asthma'"),
-    (GOOD + '[[levers]]\ntype = "new_gps"\ncommune = "67434"\ncount = 2.5\n', r"\.count: must be an integer"),
-    (GOOD + "seed = -1\n", r"seed: must be within"),
-    ('years = 2\n', r"name: a non-empty string is required"),
-    (GOOD + "[territory]\nspeed = 3\n", r"territory\.speed: unknown key; allowed: file, rural_speed_kmh"),
-    (GOOD + '[territory]\nproviders = "nope.csv"\n', r"territory\.providers: providers file .*nope.csv does not exist"),
-    ('name = "x"\nyears = = 2\n', r"not valid TOML"),
-])
+@pytest.mark.parametrize(
+    "body, message",
+    [
+        (GOOD + "colour = 3\n", r"colour: unknown key; allowed: name, description"),
+        (
+            GOOD + '[[levers]]\ntype = "magic"\n',
+            r"levers\[1\]\.type: unknown lever 'magic'; allowed: teleconsultation",
+        ),
+        (
+            GOOD + '[[levers]]\ntype = "teleconsultation"\nspeed = 3\n',
+            r"levers\[1\] \(teleconsultation\)\.speed: unknown key; allowed: ",
+        ),
+        (
+            GOOD + '[[levers]]\ntype = "teleconsultation"\nuptake = "high"\n',
+            r"\.uptake: must be a number, got 'high'",
+        ),
+        (
+            GOOD + '[[levers]]\ntype = "teleconsultation"\nuptake = 1.5\n',
+            r"\.uptake: must be within \[0, 1\], got 1.5",
+        ),
+        (
+            GOOD + '[[levers]]\ntype = "new_gps"\ncommune = "99999"\n',
+            r"\.commune: unknown commune code '99999'",
+        ),
+        (
+            GOOD + '[[levers]]\ntype = "pharmacy_booths"\ncommunes = ["67434", "12345"]\n',
+            r"\.communes: unknown commune code '12345'",
+        ),
+        (
+            GOOD + '[[levers]]\ntype = "teleconsultation"\nstart_week = 200\n',
+            r"\.start_week: starts at week 200, after the horizon of 104 weeks",
+        ),
+        (GOOD + '[[levers]]\ntype = "new_gps"\n', r"\.commune: required"),
+        (
+            GOOD + '[[levers]]\ntype = "telemonitoring"\ndiseases = ["asthma"]\n',
+            r"\.diseases: unknown disease 'asthma'",
+        ),
+        (
+            GOOD + '[[levers]]\ntype = "new_gps"\ncommune = "67434"\ncount = 2.5\n',
+            r"\.count: must be an integer",
+        ),
+        (GOOD + "seed = -1\n", r"seed: must be within"),
+        ("years = 2\n", r"name: a non-empty string is required"),
+        (
+            GOOD + "[territory]\nspeed = 3\n",
+            r"territory\.speed: unknown key; allowed: file, rural_speed_kmh",
+        ),
+        (
+            GOOD + '[territory]\nproviders = "nope.csv"\n',
+            r"territory\.providers: providers file .*nope.csv does not exist",
+        ),
+        ('name = "x"\nyears = = 2\n', r"not valid TOML"),
+    ],
+)
 def test_each_kind_of_bad_scenario_file_gives_its_clear_error(tmp_path, body, message):
     path = _write(tmp_path, body)
     with pytest.raises(ScenarioError, match=message) as err:
@@ -62,36 +109,66 @@ def test_unknown_scenario_name_lists_the_builtins():
 
 def test_bad_scenario_on_the_command_line_is_one_line_without_traceback(tmp_path):
     path = _write(tmp_path, GOOD + '[[levers]]\ntype = "teleconsultation"\nuptake = 7\n')
-    out = subprocess.run([sys.executable, "-m", "territoire.cli", "run", "--scenario", str(path), "--quiet"],
-                         capture_output=True, text=True, timeout=300)
+    out = subprocess.run(
+        [sys.executable, "-m", "territoire.cli", "run", "--scenario", str(path), "--quiet"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert out.returncode == 2
     assert "uptake: must be within [0, 1], got 7" in out.stderr and "Traceback" not in out.stderr
 
 
 def test_builtins_load_and_show_resolved(tmp_path):
-    assert set(builtin_names()) >= {"baseline", "telemedecine", "coordination", "installations", "mobilite", "territoire-2030"}
+    assert set(builtin_names()) >= {
+        "baseline",
+        "telemedecine",
+        "coordination",
+        "installations",
+        "mobilite",
+        "territoire-2030",
+    }
     for name in builtin_names():
         s = load_scenario(name)
         assert s.description["fr"] and s.description["en"]
-        again = load_scenario(_write(tmp_path, s.to_toml(), f"{name}.toml"))  # the resolved form round-trips
+        again = load_scenario(
+            _write(tmp_path, s.to_toml(), f"{name}.toml")
+        )  # the resolved form round-trips
         assert again.to_dict() == s.to_dict()
-    out = subprocess.run([sys.executable, "-m", "territoire.cli", "scenario", "show", "telemedecine"],
-                         capture_output=True, text=True, timeout=120)
-    assert out.returncode == 0 and "gp_offer_share = 0.15" in out.stdout and "reach_min = 10.0" in out.stdout
+    out = subprocess.run(
+        [sys.executable, "-m", "territoire.cli", "scenario", "show", "telemedecine"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert (
+        out.returncode == 0
+        and "gp_offer_share = 0.15" in out.stdout
+        and "reach_min = 10.0" in out.stdout
+    )
 
 
 # ---- levers: each changes the mechanism it names -----------------------------------------------
 @pytest.fixture(scope="module")
 def shortage(small_territory):
     """The Alsace Bossue alone with its GPs at 40 % of their activity: demand exceeds capacity."""
-    m = TerritoryModel(seed=12, territory=small_territory, workforce_params=WorkforceParams(installations_per_year=0))
+    m = TerritoryModel(
+        seed=12,
+        territory=small_territory,
+        workforce_params=WorkforceParams(installations_per_year=0),
+    )
     for g in m.gps:
         g.activity_per_year *= 0.4
     return m.run(8)
 
 
 def _run(start, levers, weeks=39, replicate=0):
-    scenario = parse_scenario({"name": "t", "years": 2, "levers": levers}, "<test>", set(start.territory.codes), set(start.territory.epci_codes))
+    scenario = parse_scenario(
+        {"name": "t", "years": 2, "levers": levers},
+        "<test>",
+        set(start.territory.codes),
+        set(start.territory.epci_codes),
+    )
     return branch(start, scenario, replicate).run(weeks)
 
 
@@ -100,7 +177,9 @@ def _total(model, counter):
 
 
 def _unmet(model):
-    return (_total(model, "followup_due") - _total(model, "followup_done")) + (_total(model, "routine") - _total(model, "routine_done"))
+    return (_total(model, "followup_due") - _total(model, "followup_done")) + (
+        _total(model, "routine") - _total(model, "routine_done")
+    )
 
 
 @pytest.fixture(scope="module")
@@ -123,34 +202,115 @@ def _cost(model, item):
 # Each check compares the lever with the same territory, seed and replicate without it (common random
 # numbers), so any difference is the lever's. Tolerance: strict inequalities of totals over 39 weeks.
 LEVER_CHECKS = {
-    "teleconsultation": ({"gp_offer_share": 0.3, "uptake": 0.8},
-                         lambda on, off: _total(on, "followup_tele") + _total(on, "routine_tele") > _total(off, "followup_tele") + _total(off, "routine_tele") and _unmet(on) < _unmet(off)),
-    "pharmacy_booths": ({"communes": ["67434", "67105"], "visits_per_booth_week": 40},
-                        lambda on, off: _total(on, "booth_visits") > 0 and _unmet(on) < _unmet(off)),
-    "telemonitoring": ({"coverage": 1.0}, lambda on, off: on.patients.telemonitored.sum() > 0 and _total(on, "hospitalised_heart_failure") < _total(off, "hospitalised_heart_failure")),
-    "tele_expertise": ({"share": 0.5}, lambda on, off: _cost(on, "specialist_visits") < _cost(off, "specialist_visits")),
-    "nursing_home_telemedicine": ({"coverage": 1.0}, lambda on, off: _total(on, "urgent_tele") > 0 and _total(on, "emergency") < _total(off, "emergency")),
-    "cpts": ({"unscheduled_slots_per_week": 30}, lambda on, off: _total(on, "snp_visits") > 0 and _total(on, "emergency") < _total(off, "emergency")
-             and on.recorder.providers["coordinated_share"][-1] > off.recorder.providers["coordinated_share"][-1]),
-    "msp": ({"commune": "67105", "new_gps": 2}, lambda on, off: len(on.msps) == len(off.msps) + 1 and len(on.gps) > len(off.gps) and _unmet(on) < _unmet(off)),
-    "practice_nurses": ({"nurses": 5}, lambda on, off: sum(g.has_nurse for g in on.gps) == 5 and _unmet(on) < _unmet(off)),
-    "programme": ({"enrolment": 1.0}, lambda on, off: on.patients.enrolled.sum() > 1_000 and _total(on, "urgent") < _total(off, "urgent")),
-    "pharmacist_followup": ({"coverage": 1.0, "worsening_reduction": 0.5},
-                            lambda on, off: (on.patients.stage[:, :3] == 2).sum() < (off.patients.stage[:, :3] == 2).sum()),
-    "shared_record": ({"coverage": 1.0}, lambda on, off: _cost(on, "ambulatory_diabetes") < _cost(off, "ambulatory_diabetes")
-                      and _total(on, "hospitalised") <= _total(off, "hospitalised")),
-    "new_gps": ({"commune": "67095", "count": 2}, lambda on, off: len(on.gps) > len(off.gps)
-                and on.apl[on.territory.commune_index("67095")] > off.apl[off.territory.commune_index("67095")]),
-    "specialist_outreach": ({"specialty": "cardiology", "site": "67434", "days_per_week": 2},
-                            lambda on, off: _cardiology(on) > _cardiology(off) and _cost(on, "levers") > 0),
-    "retirement_wave": ({"multiplier": 5.0}, lambda on, off: sum(not g.active for g in on.gp_slots) > sum(not g.active for g in off.gp_slots)),
-    "on_demand_transport": ({"coverage": 1.0}, lambda on, off: _total(on, "transported") > 0 and _unmet(on) < _unmet(off)),
-    "mobile_team": ({"visits_per_week": 60}, lambda on, off: _total(on, "mobile_visits") > 0 and _unmet(on) < _unmet(off)),
-    "physical_activity": ({"coverage": 1.0, "diabetes_onset_reduction": 0.8},
-                          lambda on, off: (on.patients.stage[:, 0] > 0).sum() < (off.patients.stage[:, 0] > 0).sum()),
-    "screening": ({"coverage": 1.0, "diseases": ["osteoporosis"]},
-                  lambda on, off: (on.patients.stage[:, 3] == 1).sum() > (off.patients.stage[:, 3] == 1).sum()),
-    "shared_savings": ({"share_returned": 0.7}, lambda on, off: on.shared_savings["share_returned"] == 0.7 and off.shared_savings is None),
+    "teleconsultation": (
+        {"gp_offer_share": 0.3, "uptake": 0.8},
+        lambda on, off: (
+            _total(on, "followup_tele") + _total(on, "routine_tele")
+            > _total(off, "followup_tele") + _total(off, "routine_tele")
+            and _unmet(on) < _unmet(off)
+        ),
+    ),
+    "pharmacy_booths": (
+        {"communes": ["67434", "67105"], "visits_per_booth_week": 40},
+        lambda on, off: _total(on, "booth_visits") > 0 and _unmet(on) < _unmet(off),
+    ),
+    "telemonitoring": (
+        {"coverage": 1.0},
+        lambda on, off: (
+            on.patients.telemonitored.sum() > 0
+            and _total(on, "hospitalised_heart_failure") < _total(off, "hospitalised_heart_failure")
+        ),
+    ),
+    "tele_expertise": (
+        {"share": 0.5},
+        lambda on, off: _cost(on, "specialist_visits") < _cost(off, "specialist_visits"),
+    ),
+    "nursing_home_telemedicine": (
+        {"coverage": 1.0},
+        lambda on, off: (
+            _total(on, "urgent_tele") > 0 and _total(on, "emergency") < _total(off, "emergency")
+        ),
+    ),
+    "cpts": (
+        {"unscheduled_slots_per_week": 30},
+        lambda on, off: (
+            _total(on, "snp_visits") > 0
+            and _total(on, "emergency") < _total(off, "emergency")
+            and on.recorder.providers["coordinated_share"][-1]
+            > off.recorder.providers["coordinated_share"][-1]
+        ),
+    ),
+    "msp": (
+        {"commune": "67105", "new_gps": 2},
+        lambda on, off: (
+            len(on.msps) == len(off.msps) + 1
+            and len(on.gps) > len(off.gps)
+            and _unmet(on) < _unmet(off)
+        ),
+    ),
+    "practice_nurses": (
+        {"nurses": 5},
+        lambda on, off: sum(g.has_nurse for g in on.gps) == 5 and _unmet(on) < _unmet(off),
+    ),
+    "programme": (
+        {"enrolment": 1.0},
+        lambda on, off: (
+            on.patients.enrolled.sum() > 1_000 and _total(on, "urgent") < _total(off, "urgent")
+        ),
+    ),
+    "pharmacist_followup": (
+        {"coverage": 1.0, "worsening_reduction": 0.5},
+        lambda on, off: (
+            (on.patients.stage[:, :3] == 2).sum() < (off.patients.stage[:, :3] == 2).sum()
+        ),
+    ),
+    "shared_record": (
+        {"coverage": 1.0},
+        lambda on, off: (
+            _cost(on, "ambulatory_diabetes") < _cost(off, "ambulatory_diabetes")
+            and _total(on, "hospitalised") <= _total(off, "hospitalised")
+        ),
+    ),
+    "new_gps": (
+        {"commune": "67095", "count": 2},
+        lambda on, off: (
+            len(on.gps) > len(off.gps)
+            and on.apl[on.territory.commune_index("67095")]
+            > off.apl[off.territory.commune_index("67095")]
+        ),
+    ),
+    "specialist_outreach": (
+        {"specialty": "cardiology", "site": "67434", "days_per_week": 2},
+        lambda on, off: _cardiology(on) > _cardiology(off) and _cost(on, "levers") > 0,
+    ),
+    "retirement_wave": (
+        {"multiplier": 5.0},
+        lambda on, off: (
+            sum(not g.active for g in on.gp_slots) > sum(not g.active for g in off.gp_slots)
+        ),
+    ),
+    "on_demand_transport": (
+        {"coverage": 1.0},
+        lambda on, off: _total(on, "transported") > 0 and _unmet(on) < _unmet(off),
+    ),
+    "mobile_team": (
+        {"visits_per_week": 60},
+        lambda on, off: _total(on, "mobile_visits") > 0 and _unmet(on) < _unmet(off),
+    ),
+    "physical_activity": (
+        {"coverage": 1.0, "diabetes_onset_reduction": 0.8},
+        lambda on, off: (on.patients.stage[:, 0] > 0).sum() < (off.patients.stage[:, 0] > 0).sum(),
+    ),
+    "screening": (
+        {"coverage": 1.0, "diseases": ["osteoporosis"]},
+        lambda on, off: (
+            (on.patients.stage[:, 3] == 1).sum() > (off.patients.stage[:, 3] == 1).sum()
+        ),
+    ),
+    "shared_savings": (
+        {"share_returned": 0.7},
+        lambda on, off: on.shared_savings["share_returned"] == 0.7 and off.shared_savings is None,
+    ),
 }
 
 
@@ -164,9 +324,13 @@ def none_two_years(shortage):
 
 
 @pytest.mark.parametrize("lever", sorted(LEVER_CHECKS))
-def test_lever_changes_its_mechanism_in_the_expected_direction(shortage, none, none_two_years, lever):
+def test_lever_changes_its_mechanism_in_the_expected_direction(
+    shortage, none, none_two_years, lever
+):
     params, check = LEVER_CHECKS[lever]
-    if lever == "retirement_wave":  # retirements are rare events: two years for a clear signal (~9 expected at ×5 vs ~2)
+    if (
+        lever == "retirement_wave"
+    ):  # retirements are rare events: two years for a clear signal (~9 expected at ×5 vs ~2)
         assert check(_run(shortage, [{"type": lever, **params}], weeks=104), none_two_years)
         return
     on = _run(shortage, [{"type": lever, **params}])
@@ -175,9 +339,17 @@ def test_lever_changes_its_mechanism_in_the_expected_direction(shortage, none, n
 
 def test_a_scenario_without_levers_reproduces_the_baseline_exactly(shortage, tmp_path):
     a = _run(shortage, [], weeks=20)
-    b = branch(shortage, load_scenario(_write(tmp_path, 'name = "empty"\n[description]\nfr = "rien"\nen = "nothing"\n')), 0).run(20)
+    b = branch(
+        shortage,
+        load_scenario(
+            _write(tmp_path, 'name = "empty"\n[description]\nfr = "rien"\nen = "nothing"\n')
+        ),
+        0,
+    ).run(20)
     assert a.patients.equals(b.patients)
-    assert a.indicators(levels=("territory", "commune")).equals(b.indicators(levels=("territory", "commune")))
+    assert a.indicators(levels=("territory", "commune")).equals(
+        b.indicators(levels=("territory", "commune"))
+    )
 
 
 def test_common_random_numbers_shrink_the_spread_of_differences(shortage):
@@ -185,19 +357,37 @@ def test_common_random_numbers_shrink_the_spread_of_differences(shortage):
     crn, independent = [], []
     for r in range(5):
         on, off = _run(shortage, lever, 26, r), _run(shortage, [], 26, r)
-        crn.append(_total(on, "hospitalised") + _total(on, "deaths") - _total(off, "hospitalised") - _total(off, "deaths"))
+        crn.append(
+            _total(on, "hospitalised")
+            + _total(on, "deaths")
+            - _total(off, "hospitalised")
+            - _total(off, "deaths")
+        )
         other = _run(shortage, [], 26, r + 100)  # the baseline with its own, independent streams
-        independent.append(_total(on, "hospitalised") + _total(on, "deaths") - _total(other, "hospitalised") - _total(other, "deaths"))
+        independent.append(
+            _total(on, "hospitalised")
+            + _total(on, "deaths")
+            - _total(other, "hospitalised")
+            - _total(other, "deaths")
+        )
     assert np.std(crn) < np.std(independent)
 
 
 # ---- warm start ---------------------------------------------------------------------------------
 def test_checkpoint_restored_and_run_equals_straight_through(shortage, tmp_path):
-    scenario = parse_scenario({"name": "t", "levers": [{"type": "teleconsultation"}]}, "<test>", set(shortage.territory.codes))
+    scenario = parse_scenario(
+        {"name": "t", "levers": [{"type": "teleconsultation"}]},
+        "<test>",
+        set(shortage.territory.codes),
+    )
     straight = pickle.loads(pickle.dumps(shortage)).run(10)  # burn-in continues straight on …
-    path = save_checkpoint(pickle.loads(pickle.dumps(shortage)).run(10), CheckpointKey.of(scenario), tmp_path / "c.pkl")
+    path = save_checkpoint(
+        pickle.loads(pickle.dumps(shortage)).run(10), CheckpointKey.of(scenario), tmp_path / "c.pkl"
+    )
     a = branch(straight, scenario, 1).run(15)
-    b = branch(load_checkpoint(path, scenario), scenario, 1).run(15)  # … or stops, is saved, restored
+    b = branch(load_checkpoint(path, scenario), scenario, 1).run(
+        15
+    )  # … or stops, is saved, restored
     assert a.patients.equals(b.patients)
     assert a.indicators(levels=("territory",)).equals(b.indicators(levels=("territory",)))
 
@@ -221,7 +411,9 @@ def test_bad_checkpoints_are_refused(tmp_path, shortage):
 # ---- economics arithmetic -----------------------------------------------------------------------
 def test_discounting_on_a_hand_example():
     # 100 € in week 0 and in week 52 at 2.5 %: 100 + 100 / 1.025 = 197.5609756…
-    assert discounted_sum([100.0, 100.0], [0, 52], 0.025) == pytest.approx(100 + 100 / 1.025, rel=1e-12)
+    assert discounted_sum([100.0, 100.0], [0, 52], 0.025) == pytest.approx(
+        100 + 100 / 1.025, rel=1e-12
+    )
     assert discount_factors([104], 0.05)[0] == pytest.approx(1 / 1.05**2, rel=1e-12)
     with pytest.raises(ValueError):
         discount_factors([1], -0.1)
@@ -242,7 +434,11 @@ def test_shared_savings_on_hand_examples():
 def test_mean_interval_matches_a_t_interval():
     mean, low, high = mean_interval(np.array([1.0, 2.0, 3.0]))
     # sd = 1, n = 3, t(0.975, 2) = 4.302652…: half-width 4.302652 / sqrt(3) = 2.484138
-    assert mean == 2 and high - mean == pytest.approx(2.484138, abs=1e-5) and mean - low == pytest.approx(2.484138, abs=1e-5)
+    assert (
+        mean == 2
+        and high - mean == pytest.approx(2.484138, abs=1e-5)
+        and mean - low == pytest.approx(2.484138, abs=1e-5)
+    )
 
 
 # ---- comparison, report, exports ----------------------------------------------------------------
@@ -265,10 +461,25 @@ def test_comparison_reports_differences_with_intervals(comparison):
     d = comp.differences
     assert set(d["scenario"]) == {"installations", "mobilite"}
     assert set(d["level"]) == {"territory", "zone", "epci", "vulnerable"}
-    gp = d[(d["scenario"] == "installations") & (d["level"] == "territory") & (d["indicator"] == "gp_count")].iloc[0]
+    gp = d[
+        (d["scenario"] == "installations")
+        & (d["level"] == "territory")
+        & (d["indicator"] == "gp_count")
+    ].iloc[0]
     assert gp["last_year_mean_difference"] > 0  # two GPs settled at week 26
-    assert {"gross_savings_eur", "net_result_eur", "return_on_investment", "delta_qalys_discounted", "icer_eur_per_qaly"} <= set(comp.economics["metric"])
-    assert set(comp.quadruple_aim["aim"]) == {"patient_experience", "population_health", "cost", "professionals"}
+    assert {
+        "gross_savings_eur",
+        "net_result_eur",
+        "return_on_investment",
+        "delta_qalys_discounted",
+        "icer_eur_per_qaly",
+    } <= set(comp.economics["metric"])
+    assert set(comp.quadruple_aim["aim"]) == {
+        "patient_experience",
+        "population_health",
+        "cost",
+        "professionals",
+    }
 
 
 def test_report_and_exports_are_self_contained(comparison):
@@ -278,9 +489,19 @@ def test_report_and_exports_are_self_contained(comparison):
     assert "http://" not in page and "https://" not in page  # nothing to fetch: opens offline
     geo = json.loads((out / "communes.geojson").read_text())
     assert geo["type"] == "FeatureCollection" and len(geo["features"]) == 2 * 142
-    assert {"apl_last_year_change", "unmet_per_1000_per_year_change"} <= set(geo["features"][0]["properties"])
+    assert {"apl_last_year_change", "unmet_per_1000_per_year_change"} <= set(
+        geo["features"][0]["properties"]
+    )
     sheets = pd.read_excel(out / "results.xlsx", sheet_name=None)
-    assert {"territory", "zone", "epci", "vulnerable", "economics", "quadruple_aim", "communes"} <= set(sheets)
+    assert {
+        "territory",
+        "zone",
+        "epci",
+        "vulnerable",
+        "economics",
+        "quadruple_aim",
+        "communes",
+    } <= set(sheets)
     assert "écart moyen" in sheets["territory"].columns  # French headers on request
     assert (out / "differences.csv").exists() and (out / "differences.parquet").exists()
 

@@ -29,7 +29,9 @@ def _site(referrals_per_week_capacity: float) -> Specialist:
 
 def test_a_queue_settles_where_the_leavers_make_up_the_excess_of_referrals():
     site, arriving, leave = _site(10.0), 12.0, 0.02
-    for _ in range(3_000):  # the gap to the fixed point shrinks by (1 - leave) a week: 0.98^3000 ≈ 1e-26
+    for _ in range(
+        3_000
+    ):  # the gap to the fixed point shrinks by (1 - leave) a week: 0.98^3000 ≈ 1e-26
         site.serve_week(arriving, leave)
     expected = (1 - leave) * (arriving - 10.0) / leave  # q = (1 - h)·(q + a - c) at the fixed point
     assert site.queue == pytest.approx(expected, rel=1e-9)
@@ -40,7 +42,9 @@ def test_a_queue_settles_where_the_leavers_make_up_the_excess_of_referrals():
 def test_a_queue_empties_when_the_capacity_exceeds_the_referrals():
     site = _site(10.0)
     site.queue = 50.0
-    for _ in range(30):  # 50 + 30·8 = 290 referrals against 300 served (and ~2 % of the rest leaving a week)
+    for _ in range(
+        30
+    ):  # 50 + 30·8 = 290 referrals against 300 served (and ~2 % of the rest leaving a week)
         site.serve_week(8.0, 0.02)
     assert site.queue == 0.0 and site.waiting_weeks == 0.0
 
@@ -52,8 +56,15 @@ def test_without_leavers_an_overloaded_queue_grows_by_the_excess_each_week():
     assert site.queue == pytest.approx(40.0) and site.waiting_weeks == pytest.approx(4.0)
 
 
-@pytest.mark.parametrize("bad", [{"specialist_referral_share": (0.5, 0.5, 0.5)}, {"specialist_referral_share": (0.5, 0.0, 0.5, 0.5)},
-                                 {"referral_leave_per_week": 1.0}, {"referral_leave_per_week": -0.1}])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"specialist_referral_share": (0.5, 0.5, 0.5)},
+        {"specialist_referral_share": (0.5, 0.0, 0.5, 0.5)},
+        {"referral_leave_per_week": 1.0},
+        {"referral_leave_per_week": -0.1},
+    ],
+)
 def test_impossible_queue_parameters_are_refused_by_name(bad):
     with pytest.raises(ParameterError, match=next(iter(bad))):
         CareParams(**bad)
@@ -70,8 +81,12 @@ def _mean_wait(model, specialty, weeks):
 
 
 def _lever_run(start, levers, weeks=52):
-    scenario = parse_scenario({"name": "t", "years": 1, "levers": levers}, "<test>", set(start.territory.codes),
-                              set(start.territory.epci_codes))
+    scenario = parse_scenario(
+        {"name": "t", "years": 1, "levers": levers},
+        "<test>",
+        set(start.territory.codes),
+        set(start.territory.epci_codes),
+    )
     return branch(start, scenario, 0).run(weeks)
 
 
@@ -81,24 +96,43 @@ def test_cardiology_has_a_queue_and_tele_expertise_or_outreach_shortens_it(burne
     # has had ~6 months (≈ 1/leave-share/4) to move to its new level.
     base = _lever_run(burned_in, [])
     expertise = _lever_run(burned_in, [{"type": "tele_expertise", "share": 0.3}])
-    outreach = _lever_run(burned_in, [{"type": "specialist_outreach", "specialty": "cardiology", "site": "67434", "days_per_week": 2}])
+    outreach = _lever_run(
+        burned_in,
+        [
+            {
+                "type": "specialist_outreach",
+                "specialty": "cardiology",
+                "site": "67434",
+                "days_per_week": 2,
+            }
+        ],
+    )
     wait = _mean_wait(base, "cardiology", 26)
     assert wait > 1.0  # the queue exists in the baseline (it never did before the referral share)
     assert _mean_wait(expertise, "cardiology", 26) < 0.8 * wait
     assert _mean_wait(outreach, "cardiology", 26) < wait
-    assert np.mean(expertise.recorder.providers["specialist_referrals_left"][-26:]) < np.mean(base.recorder.providers["specialist_referrals_left"][-26:])
+    assert np.mean(expertise.recorder.providers["specialist_referrals_left"][-26:]) < np.mean(
+        base.recorder.providers["specialist_referrals_left"][-26:]
+    )
 
 
 def test_referrals_of_a_specialty_without_a_site_join_no_other_queue(territory):
     full = TerritoryModel(seed=3, territory=territory)
     table = full.provider_table
-    without = TerritoryModel(seed=3, territory=territory,
-                             providers=table[~((table["type"] == "specialist") & (table["specialty"] == "rheumatology"))])
+    without = TerritoryModel(
+        seed=3,
+        territory=territory,
+        providers=table[
+            ~((table["type"] == "specialist") & (table["specialty"] == "rheumatology"))
+        ],
+    )
     assert (without.referral_sites[:, 3] == -1).all()  # osteoporosis has nowhere to go
     full.run(30)
     without.run(30)
     queues = {s.name: s.queue for s in full.specialists}
-    assert queues and all(s.queue == queues[s.name] for s in without.specialists)  # the others are untouched
+    assert queues and all(
+        s.queue == queues[s.name] for s in without.specialists
+    )  # the others are untouched
     assert "waiting_weeks_rheumatology" not in without.recorder.providers
 
 
@@ -116,13 +150,20 @@ def test_new_care_parameters_change_the_referral_capacity_of_the_sites(model):
     m = pickle.loads(pickle.dumps(model))
     cardiology = next(s for s in m.specialists if s.specialty == Specialty.CARDIOLOGY)
     before = cardiology.referral_capacity
-    m.update_params(care=replace(m.care_params, specialist_referral_share=(0.35, 0.34, 0.105, 0.16)))
+    m.update_params(
+        care=replace(m.care_params, specialist_referral_share=(0.35, 0.34, 0.105, 0.16))
+    )
     assert cardiology.referral_capacity == pytest.approx(2 * before)
 
 
 def _outreach(site, days, ramp_weeks=0):
-    return {"type": "specialist_outreach", "specialty": "cardiology", "site": site, "days_per_week": days,
-            "ramp_weeks": ramp_weeks}
+    return {
+        "type": "specialist_outreach",
+        "specialty": "cardiology",
+        "site": site,
+        "days_per_week": days,
+        "ramp_weeks": ramp_weeks,
+    }
 
 
 def test_outreach_levers_on_one_team_add_up_whatever_their_order(burned_in):
@@ -132,9 +173,15 @@ def test_outreach_levers_on_one_team_add_up_whatever_their_order(burned_in):
     for levers in ([a, b], [b, a]):
         on = _lever_run(burned_in, levers, weeks=8)
         added = {s.name: s.activity_per_year - team.get(s.name, 0.0) for s in on.specialists}
-        assert added == {**{name: 0.0 for name in team}, "cardiology 67437": pytest.approx(3 * 16 * 52)}  # 3 days of 16 consultations
+        assert added == {
+            **{name: 0.0 for name in team},
+            "cardiology 67437": pytest.approx(3 * 16 * 52),
+        }  # 3 days of 16 consultations
         costs = [k for k in on.policy.cost_per_week if k.startswith("specialist_outreach")]
-        assert sorted(costs) == ["specialist_outreach_cardiology_67105", "specialist_outreach_cardiology_67434"]
+        assert sorted(costs) == [
+            "specialist_outreach_cardiology_67105",
+            "specialist_outreach_cardiology_67434",
+        ]
 
 
 def test_outreach_in_a_territory_with_specialists_only_at_a_pole_adds_to_the_poles_team(territory):
@@ -142,18 +189,33 @@ def test_outreach_in_a_territory_with_specialists_only_at_a_pole_adds_to_the_pol
     local = (table["type"] == "specialist") & ~table["commune"].str.startswith("pole:")
     start = TerritoryModel(seed=3, territory=territory, providers=table[~local]).run(60)
     base, on = _lever_run(start, []), _lever_run(start, [_outreach("67434", 2)])
-    assert len(on.specialists) == len(base.specialists)  # no new site: the pole's cardiologists hold the days
+    assert len(on.specialists) == len(
+        base.specialists
+    )  # no new site: the pole's cardiologists hold the days
     assert _mean_wait(on, "cardiology", 26) <= _mean_wait(base, "cardiology", 26)
 
 
 def test_a_specialty_whose_first_site_opens_mid_run_has_no_wait_before_it(territory):
     table = TerritoryModel(seed=3, territory=territory).provider_table
-    start = TerritoryModel(seed=3, territory=territory,
-                           providers=table[~((table["type"] == "specialist") & (table["specialty"] == "rheumatology"))]).run(4)
-    lever = {"type": "specialist_outreach", "specialty": "rheumatology", "site": "67437", "days_per_week": 1, "start_week": 3}
+    start = TerritoryModel(
+        seed=3,
+        territory=territory,
+        providers=table[
+            ~((table["type"] == "specialist") & (table["specialty"] == "rheumatology"))
+        ],
+    ).run(4)
+    lever = {
+        "type": "specialist_outreach",
+        "specialty": "rheumatology",
+        "site": "67437",
+        "days_per_week": 1,
+        "start_week": 3,
+    }
     on = _lever_run(start, [lever], weeks=10)
     wait = on.recorder.providers["waiting_weeks_rheumatology"]
-    assert len(wait) == len(on.recorder) and np.isnan(wait[:3]).all() and np.isfinite(wait[3:]).all()  # the record starts at the branch
+    assert (
+        len(wait) == len(on.recorder) and np.isnan(wait[:3]).all() and np.isfinite(wait[3:]).all()
+    )  # the record starts at the branch
     frame = on.indicators(levels=("territory",))
     series = frame[frame["indicator"] == "waiting_weeks_rheumatology"]
     assert len(series) == len(on.recorder) and series["value"].isna().sum() == 3

@@ -1,6 +1,5 @@
 """The weekly step: invariants, determinism, kernel = reference, direction tests."""
 
-import hashlib
 import os
 import subprocess
 import sys
@@ -20,7 +19,11 @@ def year_run(territory):
 
 def test_nobody_appears_or_vanishes_unaccounted(year_run):
     counts = np.stack(year_run.recorder.counts).sum(axis=2)  # weeks, communes, counters
-    alive, deaths, arrivals = counts[..., C["alive"]], counts[..., C["deaths"]], counts[..., C["arrivals"]]
+    alive, deaths, arrivals = (
+        counts[..., C["alive"]],
+        counts[..., C["deaths"]],
+        counts[..., C["arrivals"]],
+    )
     start = year_run.territory.population
     np.testing.assert_array_equal(alive[0], start - deaths[0] + arrivals[0])
     np.testing.assert_array_equal(alive[1:], alive[:-1] - deaths[1:] + arrivals[1:])
@@ -33,13 +36,17 @@ def test_costs_add_up_to_their_items_at_every_level(year_run):
 
     frame = year_run.indicators(levels=("territory", "zone", "epci", "commune"))
     costs = frame[frame["indicator"].astype(str).str.startswith("cost_")]
-    wide = costs.pivot_table(index=["week", "level", "unit"], columns="indicator", values="value", observed=True)
+    wide = costs.pivot_table(
+        index=["week", "level", "unit"], columns="indicator", values="value", observed=True
+    )
     items = wide[[f"cost_{i}" for i in accounts.ITEMS]].sum(axis=1)
     np.testing.assert_allclose(wide["cost_total"], items, rtol=1e-12)
     totals = wide["cost_total"].groupby(level=["week", "level"]).sum().unstack("level")
     for level in ("zone", "epci", "commune"):
         np.testing.assert_allclose(totals[level], totals["territory"], rtol=1e-9)
-    assert (wide["cost_gp_visits"] > 0).all() and (wide.loc[(slice(None), "territory"), "cost_total"] > 1e6).all()
+    assert (wide["cost_gp_visits"] > 0).all() and (
+        wide.loc[(slice(None), "territory"), "cost_total"] > 1e6
+    ).all()
 
 
 def test_costs_priced_from_the_counts_equal_the_bill_patient_by_patient(territory):
@@ -52,24 +59,46 @@ def test_costs_priced_from_the_counts_equal_the_bill_patient_by_patient(territor
     from territoire.scenarios.levers import Lever
     from territoire.scenarios.schema import load_scenario
 
-    levers = [Lever(lv.type, 0, 0, dict(lv.params)) for name in ("mobilite", "telemedecine", "territoire-2030")
-              for lv in load_scenario(name, territory).levers if lv.type != "cpts"]  # its rota would take every emergency
+    levers = [
+        Lever(lv.type, 0, 0, dict(lv.params))
+        for name in ("mobilite", "telemedecine", "territoire-2030")
+        for lv in load_scenario(name, territory).levers
+        if lv.type != "cpts"
+    ]  # its rota would take every emergency
     model = TerritoryModel(seed=11, territory=territory).start_policy(levers)
-    per_patient = [j for j in range(accounts.N_ITEMS)
-                   if j not in (accounts.SPECIALIST_VISITS, accounts.COORDINATION, accounts.POLICY)]
+    per_patient = [
+        j
+        for j in range(accounts.N_ITEMS)
+        if j not in (accounts.SPECIALIST_VISITS, accounts.COORDINATION, accounts.POLICY)
+    ]
     billed = np.zeros(accounts.N_ITEMS)
     dead_billed = 0
     for _ in range(12):
         model.step()  # the state after a step is what the week's tally saw
         p = model.patients
-        bill = reference.accounts_kernel(np.zeros((1, territory.n_communes, accounts.N_ITEMS)), p.alive, model.event,
-                                         model.acute, p.stage, p.commune, p.enrolled, p.telemonitored, *model._prices())
+        bill = reference.accounts_kernel(
+            np.zeros((1, territory.n_communes, accounts.N_ITEMS)),
+            p.alive,
+            model.event,
+            model.acute,
+            p.stage,
+            p.commune,
+            p.enrolled,
+            p.telemonitored,
+            *model._prices(),
+        )
         priced = model.recorder.costs[-1]
-        np.testing.assert_allclose(priced[:, per_patient], bill[:, per_patient], rtol=1e-12, atol=1e-9)
+        np.testing.assert_allclose(
+            priced[:, per_patient], bill[:, per_patient], rtol=1e-12, atol=1e-9
+        )
         billed += bill.sum(axis=0)
-        counts = model.recorder.counts[-1]  # treated diabetes/COPD: the living (= prevalent) and the dead
-        dead_billed += int(counts[..., [C["treated_diabetes"], C["treated_copd"]]].sum()
-                           - counts[..., [C["prevalent_diabetes"], C["prevalent_copd"]]].sum())
+        counts = model.recorder.counts[
+            -1
+        ]  # treated diabetes/COPD: the living (= prevalent) and the dead
+        dead_billed += int(
+            counts[..., [C["treated_diabetes"], C["treated_copd"]]].sum()
+            - counts[..., [C["prevalent_diabetes"], C["prevalent_copd"]]].sum()
+        )
     free = [accounts.ITEMS.index("other_hospital_osteoporosis")]  # priced 0 in CostParams
     unused = [accounts.ITEMS[j] for j in per_patient if billed[j] == 0 and j not in free]
     assert not unused, unused  # every price was used
@@ -85,15 +114,31 @@ def test_mesa_datacollector_reports_each_week_what_the_indicators_say(year_run):
     np.testing.assert_array_equal(reported["population_now"], wide["population"])
     np.testing.assert_array_equal(reported["gp_count"], wide["gp_count"])
     np.testing.assert_array_equal(reported["unmet_last_week"], wide["unmet_demand"])
-    np.testing.assert_allclose(100 * reported["share_without_gp_now"], wide["share_without_gp"], rtol=1e-12)
-    assert reported["unmet_last_week"].nunique() > 10 and reported["population_now"].nunique() > 10  # they move
+    np.testing.assert_allclose(
+        100 * reported["share_without_gp_now"], wide["share_without_gp"], rtol=1e-12
+    )
+    assert (
+        reported["unmet_last_week"].nunique() > 10 and reported["population_now"].nunique() > 10
+    )  # they move
 
 
 def test_same_seed_same_indicators(territory):
-    a = TerritoryModel(seed=9, territory=territory).run(20).indicators(levels=("territory", "commune"))
-    b = TerritoryModel(seed=9, territory=territory).run(20).indicators(levels=("territory", "commune"))
+    a = (
+        TerritoryModel(seed=9, territory=territory)
+        .run(20)
+        .indicators(levels=("territory", "commune"))
+    )
+    b = (
+        TerritoryModel(seed=9, territory=territory)
+        .run(20)
+        .indicators(levels=("territory", "commune"))
+    )
     assert a.equals(b)
-    c = TerritoryModel(seed=10, territory=territory).run(20).indicators(levels=("territory", "commune"))
+    c = (
+        TerritoryModel(seed=10, territory=territory)
+        .run(20)
+        .indicators(levels=("territory", "commune"))
+    )
     assert not a.equals(c)
 
 
@@ -112,7 +157,9 @@ def test_results_do_not_depend_on_the_number_of_threads():
     digests = []
     for threads in ("1", "2"):
         env = {**os.environ, "NUMBA_NUM_THREADS": threads}
-        out = subprocess.run([sys.executable, "-c", DIGEST], env=env, capture_output=True, text=True, timeout=600)
+        out = subprocess.run(
+            [sys.executable, "-c", DIGEST], env=env, capture_output=True, text=True, timeout=600
+        )
         assert out.returncode == 0, out.stderr
         digests.append(out.stdout.strip())
     assert digests[0] == digests[1]
@@ -150,7 +197,9 @@ def test_kernels_equal_the_reference_when_gps_are_full(small_territory):
     # Same draws: identical arrays and counters.
     still = WorkforceParams(installations_per_year=0.0)
     fast = TerritoryModel(seed=9, territory=small_territory, workforce_params=still)
-    slow = TerritoryModel(seed=9, territory=small_territory, workforce_params=still, kernels="reference")
+    slow = TerritoryModel(
+        seed=9, territory=small_territory, workforce_params=still, kernels="reference"
+    )
     for model in (fast, slow):
         for k, gp in enumerate(model.gps):
             gp.activity_per_year *= 0.3 if k % 2 else 1.0
@@ -179,7 +228,9 @@ def test_kernels_equal_the_reference_when_no_visit_is_left(small_territory):
 
     still = WorkforceParams(installations_per_year=0.0)
     fast = TerritoryModel(seed=11, territory=small_territory, workforce_params=still)
-    slow = TerritoryModel(seed=11, territory=small_territory, workforce_params=still, kernels="reference")
+    slow = TerritoryModel(
+        seed=11, territory=small_territory, workforce_params=still, kernels="reference"
+    )
     for model in (fast, slow):
         for gp in model.gps:
             gp.activity_per_year *= 0.04
@@ -213,12 +264,18 @@ def test_fused_passes_equal_the_stage_kernels_run_one_after_the_other(small_terr
         np.testing.assert_array_equal(fused.event, stagewise.event)
         np.testing.assert_array_equal(fused.acute, stagewise.acute)
         for name in ("counts", "costs", "utility"):
-            np.testing.assert_array_equal(getattr(fused.recorder, name)[-1], getattr(stagewise.recorder, name)[-1], err_msg=name)
+            np.testing.assert_array_equal(
+                getattr(fused.recorder, name)[-1],
+                getattr(stagewise.recorder, name)[-1],
+                err_msg=name,
+            )
 
 
 def _unmet(model, weeks):
     counts = np.stack(model.recorder.counts[-weeks:]).sum(axis=(0, 2))
-    return (counts[:, C["followup_due"]] - counts[:, C["followup_done"]]) + (counts[:, C["routine"]] - counts[:, C["routine_done"]])
+    return (counts[:, C["followup_due"]] - counts[:, C["followup_done"]]) + (
+        counts[:, C["routine"]] - counts[:, C["routine_done"]]
+    )
 
 
 def test_more_gp_capacity_never_raises_unmet_demand_or_patients_without_gp(territory):
@@ -262,15 +319,23 @@ def test_calibration_bands_hold_over_a_ten_year_baseline(territory):
     # Prevalence (epi_cost_reference.csv): each year within these bands. Tolerances: sampling noise
     # (~0.1 point for diabetes, 0.1 for HF, 0.15 for COPD) plus a slow drift the model allows as
     # the population ages (the real prevalences also rise, +0.4-0.9 %/yr for diabetes).
-    assert np.all(np.abs(100 * stock[:, k["prevalent_diabetes"]] / stock[:, k["alive"]] - 5.3) < 0.7)
-    assert np.all(np.abs(100 * stock[:, k["prevalent_heart_failure"]] / stock[:, k["adults"]] - 2.6) < 0.45)
-    assert np.all(np.abs(100 * stock[:, k["prevalent_copd"]] / stock[:, k["aged_40_plus"]] - 3.8) < 0.6)
+    assert np.all(
+        np.abs(100 * stock[:, k["prevalent_diabetes"]] / stock[:, k["alive"]] - 5.3) < 0.7
+    )
+    assert np.all(
+        np.abs(100 * stock[:, k["prevalent_heart_failure"]] / stock[:, k["adults"]] - 2.6) < 0.45
+    )
+    assert np.all(
+        np.abs(100 * stock[:, k["prevalent_copd"]] / stock[:, k["aged_40_plus"]] - 3.8) < 0.6
+    )
     # Heart failure: 339 hospitalised adults per 100,000 per year (SPF 2022). The model counts stays,
     # the source persons; ±30 % covers that and the yearly noise of ~250 stays (±6 %).
     hf_hosp = 1e5 * flow[:, k["hospitalised_heart_failure"]] / stock[:, k["adults"]]
     assert np.all(np.abs(hf_hosp - 339) < 0.3 * 339), hf_hosp
     # Annual mortality of the HF population: 16.6 % (Cnam). ±4 points (~2,300 patients: noise ±0.8).
-    hf_death = 100 * flow[:, k["deaths_with_heart_failure"]] / stock[:, k["prevalent_heart_failure"]]
+    hf_death = (
+        100 * flow[:, k["deaths_with_heart_failure"]] / stock[:, k["prevalent_heart_failure"]]
+    )
     assert np.all(np.abs(hf_death - 16.6) < 4), hf_death
     # Treated COPD: 5 % hospitalised and 6.7 % dying per year (Laurendeau 2015); ±2 points each.
     copd_hosp = 100 * flow[:, k["hospitalised_copd"]] / stock[:, k["prevalent_copd"]]
@@ -286,14 +351,33 @@ def test_calibration_bands_hold_over_a_ten_year_baseline(territory):
     # between years and seeds. Hence a factor of 2 either way. Cardiology from year 1 (the queues
     # start empty and take about a year to fill); rheumatology, whose referrals grow with
     # osteoporosis, in year 5, where the default 5-year burn-in puts the policy start.
-    wait = {s: np.asarray(m.recorder.providers[f"waiting_weeks_{s}"]).reshape(10, 52).mean(axis=1) for s in ("cardiology", "rheumatology")}
-    assert np.all((wait["cardiology"][1:] > 7.1 / 2) & (wait["cardiology"][1:] < 7.1 * 2)), wait["cardiology"]
+    wait = {
+        s: np.asarray(m.recorder.providers[f"waiting_weeks_{s}"]).reshape(10, 52).mean(axis=1)
+        for s in ("cardiology", "rheumatology")
+    }
+    assert np.all((wait["cardiology"][1:] > 7.1 / 2) & (wait["cardiology"][1:] < 7.1 * 2)), wait[
+        "cardiology"
+    ]
     assert 6.4 / 2 < wait["rheumatology"][5] < 6.4 * 2, wait["rheumatology"]
 
 
 def test_cli_run_writes_results(tmp_path):
-    out = subprocess.run([sys.executable, "-m", "territoire.cli", "run", "--years", "0.5", "--out", str(tmp_path), "--quiet"],
-                         capture_output=True, text=True, timeout=600)
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "territoire.cli",
+            "run",
+            "--years",
+            "0.5",
+            "--out",
+            str(tmp_path),
+            "--quiet",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert out.returncode == 0, out.stderr
     import pandas as pd
 
@@ -320,7 +404,9 @@ def test_written_results_equal_the_models_indicators(tmp_path, small_territory):
     written = pd.read_csv(tmp_path / "summary.csv", index_col="indicator")
     expected = summary_table(frame)
     expected.index = expected.index.astype(str)
-    pd.testing.assert_frame_equal(written[["start", "end", "change"]], expected[["start", "end", "change"]], check_names=False)
+    pd.testing.assert_frame_equal(
+        written[["start", "end", "change"]], expected[["start", "end", "change"]], check_names=False
+    )
 
 
 def test_the_demanders_are_found_in_the_rotated_service_order():
@@ -338,4 +424,6 @@ def test_the_demanders_are_found_in_the_rotated_service_order():
         out = np.full(n, -7, np.int32)
         m = demanders_in_order(order, offset, alive, event, 2, out)
         rotated = np.concatenate([order[offset:], order[:offset]])
-        np.testing.assert_array_equal(out[:m], rotated[(alive & ((event & 2) != 0))[rotated]], err_msg=f"case {case}")
+        np.testing.assert_array_equal(
+            out[:m], rotated[(alive & ((event & 2) != 0))[rotated]], err_msg=f"case {case}"
+        )

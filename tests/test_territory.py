@@ -24,7 +24,9 @@ def test_priority_zone_is_the_alsace_bossue(territory):
 def test_road_network_is_connected_and_includes_poles(territory):
     g = territory.graph
     assert nx.is_connected(g)
-    assert {"pole:strasbourg", "pole:haguenau", "pole:sarrebourg", "pole:sarreguemines"} <= set(g.nodes)
+    assert {"pole:strasbourg", "pole:haguenau", "pole:sarrebourg", "pole:sarreguemines"} <= set(
+        g.nodes
+    )
     assert np.isfinite(territory.pole_travel_min).all() and (territory.pole_travel_min > 0).all()
 
 
@@ -42,7 +44,12 @@ def test_travel_times_are_symmetric_positive_and_metric(territory):
 
 def test_travel_time_is_never_shorter_than_the_straight_line_at_the_assumed_speed(territory):
     c = territory.communes
-    km = haversine_km(c["lat"].to_numpy()[:, None], c["lon"].to_numpy()[:, None], c["lat"].to_numpy()[None], c["lon"].to_numpy()[None])
+    km = haversine_km(
+        c["lat"].to_numpy()[:, None],
+        c["lon"].to_numpy()[:, None],
+        c["lat"].to_numpy()[None],
+        c["lon"].to_numpy()[None],
+    )
     straight_min = km * territory.params.detour_factor / territory.params.rural_speed_kmh * 60
     off = ~np.eye(len(c), dtype=bool)
     assert (territory.travel_min[off] >= straight_min[off] - 1e-9).all()
@@ -85,7 +92,9 @@ def test_a_cached_road_network_is_the_one_built(tmp_path, monkeypatch):
     built = Territory.default()
     entries = list((tmp_path / "road-networks").glob("*.pkl"))
     assert len(entries) == 1
-    monkeypatch.setattr(road_cache, "_write", lambda *a: pytest.fail("a network in the cache was built again"))
+    monkeypatch.setattr(
+        road_cache, "_write", lambda *a: pytest.fail("a network in the cache was built again")
+    )
     _same_network(Territory.default(), built)
 
 
@@ -99,15 +108,28 @@ def test_the_road_network_key_follows_positions_poles_and_parameters(tmp_path, m
     moved = communes.copy()
     moved.loc[0, "lat"] += 1e-6
     fewer_poles = poles.iloc[1:]
-    assert len({key, network_key(moved, poles, NetworkParams()), network_key(communes, fewer_poles, NetworkParams()),
-                network_key(communes, poles, NetworkParams(rural_speed_kmh=50.0))}) == 4
+    assert (
+        len(
+            {
+                key,
+                network_key(moved, poles, NetworkParams()),
+                network_key(communes, fewer_poles, NetworkParams()),
+                network_key(communes, poles, NetworkParams(rural_speed_kmh=50.0)),
+            }
+        )
+        == 4
+    )
     # and a cached network is never served for other parameters: slower roads, longer trips
     slow = Territory.default(NetworkParams(rural_speed_kmh=50.0))
-    np.testing.assert_allclose(slow.pole_travel_min, Territory.default().pole_travel_min * 60.0 / 50.0, rtol=1e-12)
+    np.testing.assert_allclose(
+        slow.pole_travel_min, Territory.default().pole_travel_min * 60.0 / 50.0, rtol=1e-12
+    )
     assert len(list((tmp_path / "road-networks").glob("*.pkl"))) == 2
 
 
-@pytest.mark.parametrize("content", [b"", b"not a pickle", "wrong shapes", "graph altered", "old format"])
+@pytest.mark.parametrize(
+    "content", [b"", b"not a pickle", "wrong shapes", "graph altered", "old format"]
+)
 def test_a_corrupt_road_network_entry_is_reported_and_built_again(tmp_path, monkeypatch, content):
     import hashlib
     import pickle
@@ -116,7 +138,9 @@ def test_a_corrupt_road_network_entry_is_reported_and_built_again(tmp_path, monk
     good = Territory.default()
     (entry,) = (tmp_path / "road-networks").glob("*.pkl")
     graph_data, digest, n_nodes, travel, pole_travel = pickle.loads(entry.read_bytes())
-    assert hashlib.sha256(graph_data).hexdigest() == digest and n_nodes == good.graph.number_of_nodes()
+    assert (
+        hashlib.sha256(graph_data).hexdigest() == digest and n_nodes == good.graph.number_of_nodes()
+    )
     if content == "wrong shapes":
         content = pickle.dumps((graph_data, digest, n_nodes, np.zeros((3, 3)), np.zeros((3, 4))))
     elif content == "graph altered":  # the graph's pickle no longer matches its digest
@@ -149,14 +173,25 @@ def test_a_territory_from_the_cache_imports_no_scipy(tmp_path):
     import subprocess
     import sys
 
-    script = ("import sys\nfrom territoire.model.territory import Territory\nt = Territory.default()\n"
-              "print(sorted(m for m in ('networkx', 'scipy.spatial', 'scipy.sparse') if m in sys.modules))\n"
-              "print(t.graph.number_of_nodes(), 'networkx' in sys.modules)\n")  # the graph itself, when asked for
+    script = (
+        "import sys\nfrom territoire.model.territory import Territory\nt = Territory.default()\n"
+        "print(sorted(m for m in ('networkx', 'scipy.spatial', 'scipy.sparse') if m in sys.modules))\n"
+        "print(t.graph.number_of_nodes(), 'networkx' in sys.modules)\n"
+    )  # the graph itself, when asked for
     env = {**os.environ, "TERRITOIRE_CACHE_DIR": str(tmp_path)}
-    first, second = (subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True)
-                     for _ in range(2))
-    assert first.stdout.split("\n")[0] == "['networkx', 'scipy.sparse', 'scipy.spatial']"  # built: the guard sees them
-    assert second.stdout.split("\n")[:2] == ["[]", "146 True"]  # nor networkx, until the graph is asked for
+    first, second = (
+        subprocess.run(
+            [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True
+        )
+        for _ in range(2)
+    )
+    assert (
+        first.stdout.split("\n")[0] == "['networkx', 'scipy.sparse', 'scipy.spatial']"
+    )  # built: the guard sees them
+    assert second.stdout.split("\n")[:2] == [
+        "[]",
+        "146 True",
+    ]  # nor networkx, until the graph is asked for
 
 
 def test_a_pickled_territory_keeps_its_road_graph_pickled_until_asked_for():
