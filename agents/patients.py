@@ -7,6 +7,7 @@ newcomer (birth or arrival) so that the arrays keep their size and the populatio
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
+from typing import NamedTuple
 
 import numpy as np
 
@@ -18,6 +19,7 @@ DIABETES, HEART_FAILURE, COPD, OSTEOPOROSIS = range(4)
 # Osteoporosis: densitometric osteoporosis; 1 = diagnosed and treated, 2 = not treated (mostly
 # undiagnosed), 3 = after a fragility fracture.
 STAGE_NAMES = ("none", "controlled", "uncontrolled", "complicated")
+N_STAGES = len(STAGE_NAMES)
 
 MOBILITY_CAR, MOBILITY_LIMITED, MOBILITY_NONE = 0, 1, 2
 MOBILITY_NAMES = ("car", "limited", "none")
@@ -38,9 +40,8 @@ class Patients:
     mobility: np.ndarray  # int8, MOBILITY_CAR / LIMITED / NONE
     digital: np.ndarray  # bool, can use a teleconsultation
     stage: np.ndarray  # int8 (n, 4), per disease, 0 … 3
-    weeks_since_followup: (
-        np.ndarray
-    )  # int16 (n, 4), weeks since the last follow-up visit per disease
+    # int16 (n, 4), weeks since the last follow-up visit per disease
+    weeks_since_followup: np.ndarray
     gp: np.ndarray  # int32, index of the médecin traitant, NO_GP if none
     enrolled: np.ndarray  # bool, in the coordinated care programme
     telemonitored: np.ndarray  # bool, heart-failure / diabetes telemonitoring
@@ -62,6 +63,27 @@ class Patients:
     @property
     def age_years(self) -> np.ndarray:
         return self.age_weeks // WEEKS_PER_YEAR
+
+    def kernel_view(self, event: np.ndarray, acute: np.ndarray) -> PatientArrays:
+        """The arrays as the stage kernels take them, with the week's ``event`` flags and ``acute``
+        episode (the model's per-patient scratch of the week)."""
+        return PatientArrays(
+            self.alive,
+            self.age_weeks,
+            self.sex,
+            self.commune,
+            self.vulnerable,
+            self.mobility,
+            self.digital,
+            self.stage,
+            self.weeks_since_followup,
+            self.gp,
+            self.enrolled,
+            self.telemonitored,
+            self.pending_routine,
+            event,
+            acute,
+        )
 
     def arrays(self) -> dict[str, np.ndarray]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
@@ -95,3 +117,25 @@ class Patients:
             alive=np.ones(n, np.bool_),
             pending_routine=np.zeros(n, np.int8),
         )
+
+
+class PatientArrays(NamedTuple):
+    """Every patient's state as the stage kernels read and write it, by name (a ``NamedTuple`` passes
+    through numba at the speed of positional arguments). Built each week by
+    ``Patients.kernel_view``; the arrays are the patients' own, not copies."""
+
+    alive: np.ndarray  # bool
+    age_weeks: np.ndarray  # int16, weeks
+    sex: np.ndarray  # int8, MALE / FEMALE
+    commune: np.ndarray  # int16, commune row
+    vulnerable: np.ndarray  # bool
+    mobility: np.ndarray  # int8, MOBILITY_*
+    digital: np.ndarray  # bool
+    stage: np.ndarray  # int8 (n, diseases)
+    weeks_since: np.ndarray  # int16 (n, diseases), weeks since the last follow-up
+    gp: np.ndarray  # int32, médecin traitant or NO_GP
+    enrolled: np.ndarray  # bool, in the coordinated care programme
+    telemonitored: np.ndarray  # bool
+    pending_routine: np.ndarray  # int8, weeks an unmet routine need has waited
+    event: np.ndarray  # uint32, this week's event flags (``events_codes``), reset by demography
+    acute: np.ndarray  # int8, disease of this week's acute episode, -1 if none

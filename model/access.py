@@ -17,6 +17,8 @@ What is left is unmet: a follow-up stays due, a routine need is carried over and
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 from numba import njit, prange
 
@@ -64,6 +66,83 @@ def rotation_offset(week: int, n: int) -> int:
     return int((week * 0.6180339887498949 % 1.0) * n) if n else 0
 
 
+class AccessInputs(NamedTuple):
+    """What the access stage reads besides the patients (nothing here changes during the week)."""
+
+    key: np.uint64  # draw stream of access (teleconsultation choice, referrals, out of hours)
+    key_policy: np.uint64  # draw stream of the levers' eligibility (transport, nursing homes)
+    order: np.ndarray  # int32, the fixed random service order of patients
+    offset: int  # where this week's pass starts in ``order`` (``rotation_offset``)
+    reach_by_mobility: np.ndarray  # minutes by road a patient travels to a GP, by mobility class
+    followup_weeks: np.ndarray  # guideline interval, disease × stage, weeks (0: none)
+    referral: np.ndarray  # probability a follow-up visit refers to the specialist, disease × stage
+    gp_commune: np.ndarray  # commune row of each GP slot
+    gp_sorted: np.ndarray  # per commune, GP slots nearest first (``gp_choice.gps_by_distance``)
+    travel_min: np.ndarray  # commune × commune, minutes by road
+    commune_flags: np.ndarray  # per commune, NEAR_BOOTH | MOBILE_TEAM_VISITS | SNP_COVERED
+    tele_visit_cost: float  # share of a visit's GP time a teleconsultation takes
+    tele_uptake: float  # share of digital patients without a visit who accept a teleconsultation
+    transport_coverage: float  # share of limited-mobility patients on-demand transport carries
+    nursing_home_coverage: float  # share of nursing-home residents with telemedicine
+    out_of_hours_share: float  # share of acute episodes arising when practices are closed
+    give_up_weeks: int  # a routine need unmet this many weeks is given up
+
+
+class AccessLedger(NamedTuple):
+    """What the access stage consumes and counts during the week (updated in place)."""
+
+    gp_capacity: np.ndarray  # visits each GP slot has left this week
+    tele_left: np.ndarray  # teleconsultation slots each GP still offers this week
+    pools: np.ndarray  # visits left: TELE platform, BOOTH, MOBILE team, SNP rota
+    referrals: np.ndarray  # int64, commune × disease, specialist referrals made
+    turned_away: np.ndarray  # int64 by GP slot, patients of theirs they could not see
+    asking: np.ndarray  # int32 scratch, one a patient, kept by the model between weeks (fresh
+    # pages for a large array every week cost more than the pass over it)
+
+
+def access_inputs(model, gp: dict, week: int) -> tuple[AccessInputs, AccessLedger]:
+    """This week's access inputs and a fresh ledger; ``gp``: this week's GP arrays
+    (``TerritoryModel.gp_arrays``)."""
+    cp, pol, t = model.care_params, model.policy, model.territory
+    weekly = gp["activity"] / 52.0
+    inputs = AccessInputs(
+        model.keys["access"],
+        model.keys["policy"],
+        model.alloc_order,
+        rotation_offset(week, len(model.patients)),
+        model.reach_by_mobility,
+        model.ctables["followup_weeks"],
+        model.ctables["specialist_referral"],
+        gp["commune"],
+        model.gp_sorted,
+        t.travel_min,
+        pol.commune_flags,
+        cp.tele_visit_cost,
+        cp.tele_uptake if pol.tele_uptake is None else pol.tele_uptake,
+        pol.transport_coverage,
+        pol.nursing_home_coverage,
+        cp.out_of_hours_share,
+        cp.routine_give_up_weeks,
+    )
+    pools = np.array(
+        [
+            cp.tele_platform_per_week,
+            pol.booth_visits_per_week,
+            pol.mobile_visits_per_week,
+            pol.snp_visits_per_week,
+        ]
+    )
+    ledger = AccessLedger(
+        np.ascontiguousarray(weekly + gp["extra_capacity"]),
+        np.ascontiguousarray(weekly * gp["tele_share"]),
+        pools,
+        np.zeros((t.n_communes, model.patients.stage.shape[1]), np.int64),
+        np.zeros(len(weekly), np.int64),
+        model.access_scratch,
+    )
+    return inputs, ledger
+
+
 @njit(cache=True, parallel=True)
 def demanders_in_order(order, offset, alive, event, mask, out):
     """The living patients whose ``event`` shares a bit with ``mask``, in the service ``order`` rotated
@@ -99,7 +178,7 @@ def demanders_in_order(order, offset, alive, event, mask, out):
 
 
 @njit(cache=True)
-def _find_gp(mt, c, reach, gp_commune, gp_capacity, gp_sorted, travel_min, turned_away, first_open):
+def _find_gp(mt, c, reach, x, ledger, first_open):
     """GP index that sees a patient of commune ``c`` whose médecin traitant is ``mt`` now (capacity
     consumed), or -1.
 
@@ -107,39 +186,42 @@ def _find_gp(mt, c, reach, gp_commune, gp_capacity, gp_sorted, travel_min, turne
     (capacity only goes down during the allocation), so the search starts there.
     """
     if mt != NO_GP:
-        if gp_capacity[mt] >= 1.0:
-            gp_capacity[mt] -= 1.0
+        if ledger.gp_capacity[mt] >= 1.0:
+            ledger.gp_capacity[mt] -= 1.0
             return mt
-        turned_away[mt] += 1
-    while first_open[c] < gp_sorted.shape[1] and gp_capacity[gp_sorted[c, first_open[c]]] < 1.0:
+        ledger.turned_away[mt] += 1
+    while (
+        first_open[c] < x.gp_sorted.shape[1]
+        and ledger.gp_capacity[x.gp_sorted[c, first_open[c]]] < 1.0
+    ):
         first_open[c] += 1
-    for r in range(first_open[c], gp_sorted.shape[1]):
-        g = gp_sorted[c, r]
-        if travel_min[c, gp_commune[g]] > reach:
+    for r in range(first_open[c], x.gp_sorted.shape[1]):
+        g = x.gp_sorted[c, r]
+        if x.travel_min[c, x.gp_commune[g]] > reach:
             break
-        if g != mt and gp_capacity[g] >= 1.0:
-            gp_capacity[g] -= 1.0
+        if g != mt and ledger.gp_capacity[g] >= 1.0:
+            ledger.gp_capacity[g] -= 1.0
             return g
     return -1
 
 
 @njit(cache=True)
-def _find_tele_gp(mt, c, gp_capacity, tele_left, gp_sorted, tele_visit_cost, first_tele):
+def _find_tele_gp(mt, c, x, ledger, first_tele):
     """A GP offering teleconsultation with time left this week, at any distance; -1 if none.
 
     The médecin traitant first, then the others nearest first. A teleconsultation uses
     ``tele_visit_cost`` of a visit's time and one of the GP's teleconsultation slots.
     ``first_tele[c]``: as ``first_open`` in ``_find_gp``, for teleconsultation slots.
     """
-    if mt != NO_GP and tele_left[mt] >= 1.0 and gp_capacity[mt] >= tele_visit_cost:
-        tele_left[mt] -= 1.0
-        gp_capacity[mt] -= tele_visit_cost
+    if mt != NO_GP and ledger.tele_left[mt] >= 1.0 and ledger.gp_capacity[mt] >= x.tele_visit_cost:
+        ledger.tele_left[mt] -= 1.0
+        ledger.gp_capacity[mt] -= x.tele_visit_cost
         return mt
-    for r in range(first_tele[c], gp_sorted.shape[1]):
-        g = gp_sorted[c, r]
-        if tele_left[g] >= 1.0 and gp_capacity[g] >= tele_visit_cost:
-            tele_left[g] -= 1.0
-            gp_capacity[g] -= tele_visit_cost
+    for r in range(first_tele[c], x.gp_sorted.shape[1]):
+        g = x.gp_sorted[c, r]
+        if ledger.tele_left[g] >= 1.0 and ledger.gp_capacity[g] >= x.tele_visit_cost:
+            ledger.tele_left[g] -= 1.0
+            ledger.gp_capacity[g] -= x.tele_visit_cost
             return g
         if r == first_tele[c]:
             first_tele[c] += 1  # this GP has no teleconsultation left this week
@@ -147,14 +229,16 @@ def _find_tele_gp(mt, c, gp_capacity, tele_left, gp_sorted, tele_visit_cost, fir
 
 
 @njit(cache=True)
-def _nothing_left(gp_capacity, tele_left, tele_visit_cost, pools):
+def _nothing_left(x, ledger):
     """True when no follow-up or routine need can be served any more this week: no GP has a visit
     left, nor a teleconsultation slot and the time for it, and the platform, booth and mobile-team
     pools are empty. Capacities and pools only go down during the week, so it stays true."""
-    if pools[TELE] >= 1.0 or pools[BOOTH] >= 1.0 or pools[MOBILE] >= 1.0:
+    if ledger.pools[TELE] >= 1.0 or ledger.pools[BOOTH] >= 1.0 or ledger.pools[MOBILE] >= 1.0:
         return False
-    for g in range(gp_capacity.shape[0]):
-        if gp_capacity[g] >= 1.0 or (tele_left[g] >= 1.0 and gp_capacity[g] >= tele_visit_cost):
+    for g in range(ledger.gp_capacity.shape[0]):
+        if ledger.gp_capacity[g] >= 1.0 or (
+            ledger.tele_left[g] >= 1.0 and ledger.gp_capacity[g] >= x.tele_visit_cost
+        ):
             return False
     return True
 
@@ -170,124 +254,74 @@ def _carry_over(k, pending, ev, give_up_weeks):
 
 
 @njit(cache=True)
-def access_kernel(
-    week,
-    key,
-    key_policy,
-    order,
-    offset,
-    alive,
-    event,
-    commune,
-    mobility,
-    digital,
-    vulnerable,
-    age_weeks,
-    gp,
-    stage,
-    weeks_since,
-    pending_routine,
-    reach_by_mobility,
-    followup_weeks,
-    referral,
-    gp_commune,
-    gp_capacity,
-    gp_sorted,
-    travel_min,
-    pools,
-    commune_flags,
-    tele_left,
-    tele_visit_cost,
-    tele_uptake,
-    transport_coverage,
-    nursing_home_coverage,
-    out_of_hours_share,
-    give_up_weeks,
-    referrals,
-    turned_away,
-    asking,
-):
+def access_kernel(week, people, x, ledger):
     """Serve this week's demands; updates capacities, pools, flags, follow-up clocks, referrals in place.
 
     An acute episode arising out of hours (``out_of_hours_share``) finds no practice open: it goes to
     the unscheduled-care rota, a nursing-home teleconsultation, or SAS / the emergency department.
 
-    ``tele_left``: teleconsultation slots each GP still offers this week; ``pools[TELE]``: slots of
-    teleconsultation platforms outside the territory's GPs. ``asking`` (one int32 a patient) is scratch
-    space kept by the model between weeks: a large array allocated every week costs fresh pages.
+    ``ledger`` holds what is left to offer and what is counted (``AccessLedger``), updated in place.
     """
-    first_open = np.zeros(gp_sorted.shape[0], np.int64)  # per commune: see _find_gp
-    first_tele = np.zeros(gp_sorted.shape[0], np.int64)
+    first_open = np.zeros(x.gp_sorted.shape[0], np.int64)  # per commune: see _find_gp
+    first_tele = np.zeros(x.gp_sorted.shape[0], np.int64)
     m = demanders_in_order(
-        order, offset, alive, event, DEMAND, asking
+        x.order, x.offset, people.alive, people.event, DEMAND, ledger.asking
     )  # asking[:m]: this week's patients with a demand
     # Their attributes, gathered in service order. Serving a demand is a long chain of dependent
     # steps, so the processor can only wait for one patient's scattered slots at a time; a plain
     # gathering loop fetches many at once. The flags and routine counters are written back at the end.
-    ev = np.empty(m, event.dtype)
-    home = np.empty(m, commune.dtype)
-    mob = np.empty(m, mobility.dtype)
-    mt = np.empty(m, gp.dtype)  # médecin traitant
-    pending = np.empty(m, pending_routine.dtype)
+    ev = np.empty(m, people.event.dtype)
+    home = np.empty(m, people.commune.dtype)
+    mob = np.empty(m, people.mobility.dtype)
+    mt = np.empty(m, people.gp.dtype)  # médecin traitant
+    pending = np.empty(m, people.pending_routine.dtype)
     for k in range(m):
-        i = asking[k]
-        ev[k] = event[i]
-        home[k] = commune[i]
-        mob[k] = mobility[i]
-        mt[k] = gp[i]
-        pending[k] = pending_routine[i]
+        i = ledger.asking[k]
+        ev[k] = people.event[i]
+        home[k] = people.commune[i]
+        mob[k] = people.mobility[i]
+        mt[k] = people.gp[i]
+        pending[k] = people.pending_routine[i]
     for kind in (URGENT, FOLLOWUP, ROUTINE):
         exhausted = False
         for k in range(m):
             if kind == ROUTINE and not exhausted and k % 64 == 0:
-                exhausted = _nothing_left(gp_capacity, tele_left, tele_visit_cost, pools)
+                exhausted = _nothing_left(x, ledger)
             if not (ev[k] & kind):
                 continue
             if exhausted:  # in an under-served week, most routine needs: all that a refusal leaves is done here
                 if mt[k] != NO_GP:
-                    turned_away[mt[k]] += 1  # as _find_gp counts it
-                _carry_over(k, pending, ev, give_up_weeks)
+                    ledger.turned_away[mt[k]] += 1  # as _find_gp counts it
+                _carry_over(k, pending, ev, x.give_up_weeks)
                 continue
-            i = asking[k]
+            i = ledger.asking[k]
             c = home[k]
-            reach = reach_by_mobility[mob[k]]
-            carried = mob[k] > 0 and uniform(key_policy, i, 0, TRANSPORT_SLOT) < transport_coverage
+            reach = x.reach_by_mobility[mob[k]]
+            carried = (
+                mob[k] > 0 and uniform(x.key_policy, i, 0, TRANSPORT_SLOT) < x.transport_coverage
+            )
             if carried:
-                reach = reach_by_mobility[0]
+                reach = x.reach_by_mobility[0]
             closed = (
-                kind == URGENT and uniform(key, i, week, OUT_OF_HOURS_SLOT) < out_of_hours_share
+                kind == URGENT and uniform(x.key, i, week, OUT_OF_HOURS_SLOT) < x.out_of_hours_share
             )
-            g = (
-                NO_GP
-                if closed
-                else _find_gp(
-                    mt[k],
-                    c,
-                    reach,
-                    gp_commune,
-                    gp_capacity,
-                    gp_sorted,
-                    travel_min,
-                    turned_away,
-                    first_open,
-                )
-            )
+            g = NO_GP if closed else _find_gp(mt[k], c, reach, x, ledger, first_open)
             if g != NO_GP:
                 if g != mt[k]:
                     ev[k] |= OTHER_GP
-                if carried and travel_min[c, gp_commune[g]] > reach_by_mobility[mob[k]]:
+                if carried and x.travel_min[c, x.gp_commune[g]] > x.reach_by_mobility[mob[k]]:
                     ev[k] |= TRANSPORTED
-            flags = commune_flags[c]
+            flags = x.commune_flags[c]
             if kind == URGENT:
                 if g != NO_GP:
                     ev[k] |= URGENT_GP
-                elif (flags & SNP_COVERED) and pools[SNP] >= 1.0:
-                    pools[SNP] -= 1.0
+                elif (flags & SNP_COVERED) and ledger.pools[SNP] >= 1.0:
+                    ledger.pools[SNP] -= 1.0
                     ev[k] |= URGENT_GP | SNP_VISIT
                 elif (
                     mob[k] == 2
-                    and age_weeks[i] >= NURSING_HOME_AGE_WEEKS
-                    and uniform(key_policy, i, 0, NURSING_HOME_SLOT) < nursing_home_coverage
+                    and people.age_weeks[i] >= NURSING_HOME_AGE_WEEKS
+                    and uniform(x.key_policy, i, 0, NURSING_HOME_SLOT) < x.nursing_home_coverage
                 ):
                     ev[k] |= URGENT_GP | URGENT_TELE
                 else:
@@ -296,50 +330,45 @@ def access_kernel(
             tele = False
             if g == NO_GP:
                 if (
-                    digital[i]
-                    and uniform(key, i, week, TELE_SLOT + (1 if kind == ROUTINE else 0))
-                    < tele_uptake
+                    people.digital[i]
+                    and uniform(x.key, i, week, TELE_SLOT + (1 if kind == ROUTINE else 0))
+                    < x.tele_uptake
                 ):
-                    if (
-                        _find_tele_gp(
-                            mt[k], c, gp_capacity, tele_left, gp_sorted, tele_visit_cost, first_tele
-                        )
-                        != NO_GP
-                    ):
+                    if _find_tele_gp(mt[k], c, x, ledger, first_tele) != NO_GP:
                         tele = True
-                    elif pools[TELE] >= 1.0:
-                        pools[TELE] -= 1.0
+                    elif ledger.pools[TELE] >= 1.0:
+                        ledger.pools[TELE] -= 1.0
                         tele = True
-                if not tele and (flags & NEAR_BOOTH) and pools[BOOTH] >= 1.0:
-                    pools[BOOTH] -= 1.0
+                if not tele and (flags & NEAR_BOOTH) and ledger.pools[BOOTH] >= 1.0:
+                    ledger.pools[BOOTH] -= 1.0
                     tele = True
                     ev[k] |= BOOTH_VISIT
                 elif (
                     not tele
                     and (flags & MOBILE_TEAM_VISITS)
-                    and (vulnerable[i] or mob[k] > 0)
-                    and pools[MOBILE] >= 1.0
+                    and (people.vulnerable[i] or mob[k] > 0)
+                    and ledger.pools[MOBILE] >= 1.0
                 ):
-                    pools[MOBILE] -= 1.0
+                    ledger.pools[MOBILE] -= 1.0
                     g = -2  # seen in person by the mobile team, not by a GP's list
                     ev[k] |= MOBILE_VISIT
             served = g != NO_GP or tele
             if kind == FOLLOWUP:
                 if served:
                     ev[k] |= FOLLOWUP_DONE | (FOLLOWUP_TELE if tele else 0)
-                    for d in range(stage.shape[1]):
-                        s = stage[i, d]
-                        if s > 0 and followup_weeks[d, s] > 0:
-                            weeks_since[i, d] = 0
-                            if uniform(key, i, week, REFERRAL_SLOT + d) < referral[d, s]:
-                                referrals[c, d] += 1
+                    for d in range(people.stage.shape[1]):
+                        s = people.stage[i, d]
+                        if s > 0 and x.followup_weeks[d, s] > 0:
+                            people.weeks_since[i, d] = 0
+                            if uniform(x.key, i, week, REFERRAL_SLOT + d) < x.referral[d, s]:
+                                ledger.referrals[c, d] += 1
             else:
                 if served:
                     ev[k] |= ROUTINE_DONE | (ROUTINE_TELE if tele else 0)
                     pending[k] = 0
                 else:
-                    _carry_over(k, pending, ev, give_up_weeks)
+                    _carry_over(k, pending, ev, x.give_up_weeks)
     for k in range(m):
-        i = asking[k]
-        event[i] = ev[k]
-        pending_routine[i] = pending[k]
+        i = ledger.asking[k]
+        people.event[i] = ev[k]
+        people.pending_routine[i] = pending[k]

@@ -7,6 +7,8 @@ levers' running costs are added per commune by the model.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 from numba import njit
 
@@ -47,12 +49,44 @@ N_ITEMS = len(ITEMS)
 N_DISEASES = len(DISEASES)
 
 
-def weekly_costs(counts: np.ndarray, prices: tuple) -> np.ndarray:
+class Prices(NamedTuple):
+    """The week's prices, in euros (``*_year``: per patient and year; by disease where an array)."""
+
+    gp_eur: float  # a GP visit
+    tele_eur: float  # a teleconsultation
+    emergency_eur: float  # an emergency-department visit
+    hospital_stay_eur: np.ndarray  # a stay, by disease
+    transport_eur: float  # transport to and from a stay
+    drugs_year: np.ndarray  # drugs of a treated patient, by disease
+    ambulatory_year: np.ndarray  # other ambulatory care of a treated patient, by disease
+    other_hospital_year: np.ndarray  # other hospital care of a treated patient, by disease
+    programme_year: float  # the coordinated care programme, per enrolled patient
+    telemonitoring_year: float  # telemonitoring, per patient
+    transport_trip_eur: float  # an on-demand transport trip
+
+
+def prices(model) -> Prices:
+    """The model's prices this week (the levers may change ambulatory costs)."""
+    cp, ct = model.cost_params, model.costtables
+    return Prices(
+        float(cp.gp_consultation_eur),
+        float(cp.teleconsultation_eur),
+        float(cp.emergency_visit_eur),
+        _floats(ct["hospital_stay"]),
+        float(cp.transport_per_stay_eur),
+        _floats(ct["drugs_per_year"]),
+        _floats(ct["other_ambulatory_per_year"] * model.policy.ambulatory_cost_multiplier),
+        _floats(ct["other_hospital_per_year"]),
+        float(cp.programme_per_patient_year_eur),
+        float(cp.telemonitoring_per_patient_year_eur),
+        float(cp.transport_trip_eur),
+    )
+
+
+def weekly_costs(counts: np.ndarray, prices: Prices) -> np.ndarray:
     """The week's per-patient cost items, shape (communes, items), in euros: each item is a count of
     the week (``counts``: communes × 2 × counters, from ``indicators``) times its price.
 
-    ``prices``: ``(gp_eur, tele_eur, emergency_eur, hospital_stay_eur[d], transport_eur, drugs_year[d],
-    ambulatory_year[d], other_hospital_year[d], programme_year, telemonitoring_year, transport_trip_eur)``.
     A patient who dies during the week is billed the week (drugs, programme…) like the living; a
     teleconsultation is not also a GP visit; a mobile-team visit is paid by the team's budget (lever
     running costs), not per visit. Specialist visits, coordination and lever budgets are added by the
@@ -60,33 +94,7 @@ def weekly_costs(counts: np.ndarray, prices: tuple) -> np.ndarray:
     product rounds once where a long sum rounds at every step; ``reference.accounts_kernel`` bills
     patient by patient and the tests compare.)
     """
-    (
-        gp_eur,
-        tele_eur,
-        emergency_eur,
-        hospital_stay_eur,
-        transport_eur,
-        drugs_year,
-        ambulatory_year,
-        other_hospital_year,
-        programme_year,
-        telemonitoring_year,
-        transport_trip_eur,
-    ) = prices
-    return price_counts(
-        counts,
-        float(gp_eur),
-        float(tele_eur),
-        float(emergency_eur),
-        _floats(hospital_stay_eur),
-        float(transport_eur),
-        _floats(drugs_year),
-        _floats(ambulatory_year),
-        _floats(other_hospital_year),
-        float(programme_year),
-        float(telemonitoring_year),
-        float(transport_trip_eur),
-    )
+    return price_counts(counts, prices)
 
 
 def _floats(values) -> np.ndarray:
@@ -131,20 +139,7 @@ def _floats(values) -> np.ndarray:
 
 
 @njit(cache=True)
-def price_counts(
-    counts,
-    gp_eur,
-    tele_eur,
-    emergency_eur,
-    hospital_stay_eur,
-    transport_eur,
-    drugs_year,
-    ambulatory_year,
-    other_hospital_year,
-    programme_year,
-    telemonitoring_year,
-    transport_trip_eur,
-):
+def price_counts(counts, prices):
     """``weekly_costs`` commune by commune (a loop instead of ~40 numpy operations on columns, which
     cost more than the arithmetic): each item is the same product of a count and a price."""
     out = np.zeros((counts.shape[0], N_ITEMS))
@@ -161,25 +156,25 @@ def price_counts(
             - tele
             - _n(counts, k, _MOBILE_VISITS)
         )
-        out[k, GP_VISITS] = gp_visits * gp_eur
-        out[k, TELECONSULTATIONS] = tele * tele_eur
-        out[k, EMERGENCY] = _n(counts, k, _EMERGENCY) * emergency_eur
+        out[k, GP_VISITS] = gp_visits * prices.gp_eur
+        out[k, TELECONSULTATIONS] = tele * prices.tele_eur
+        out[k, EMERGENCY] = _n(counts, k, _EMERGENCY) * prices.emergency_eur
         out[k, TRANSPORT] = (
-            _n(counts, k, _HOSPITALISED) * transport_eur
-            + _n(counts, k, _TRANSPORTED) * transport_trip_eur
+            _n(counts, k, _HOSPITALISED) * prices.transport_eur
+            + _n(counts, k, _TRANSPORTED) * prices.transport_trip_eur
         )
         out[k, PROGRAMME] = (_n(counts, k, _ENROLLED) + _n(counts, k, _DIED_ENROLLED)) * (
-            programme_year / WEEKS_PER_YEAR
+            prices.programme_year / WEEKS_PER_YEAR
         )
         out[k, TELEMONITORING] = (
             _n(counts, k, _TELEMONITORED) + _n(counts, k, _DIED_TELEMONITORED)
-        ) * (telemonitoring_year / WEEKS_PER_YEAR)
+        ) * (prices.telemonitoring_year / WEEKS_PER_YEAR)
         for d in range(N_DISEASES):
-            out[k, HOSPITAL0 + d] = _n(counts, k, HOSPITALISED0 + d) * hospital_stay_eur[d]
+            out[k, HOSPITAL0 + d] = _n(counts, k, HOSPITALISED0 + d) * prices.hospital_stay_eur[d]
             treated = _n(counts, k, TREATED0 + d)
-            out[k, DRUGS0 + d] = treated * (drugs_year[d] / WEEKS_PER_YEAR)
-            out[k, AMBULATORY0 + d] = treated * (ambulatory_year[d] / WEEKS_PER_YEAR)
-            out[k, OTHER_HOSPITAL0 + d] = treated * (other_hospital_year[d] / WEEKS_PER_YEAR)
+            out[k, DRUGS0 + d] = treated * (prices.drugs_year[d] / WEEKS_PER_YEAR)
+            out[k, AMBULATORY0 + d] = treated * (prices.ambulatory_year[d] / WEEKS_PER_YEAR)
+            out[k, OTHER_HOSPITAL0 + d] = treated * (prices.other_hospital_year[d] / WEEKS_PER_YEAR)
     return out
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
+import numpy as np
 from numba import njit, prange
 
 from territoire.agents.patients import WEEKS_PER_YEAR
@@ -14,104 +17,74 @@ NO_EPISODE = -1
 ROUTINE_SLOT = 8  # draw slot of the routine need (slots 0-3: acute episode per disease)
 
 
+class DemandInputs(NamedTuple):
+    """What the demand stage reads besides the patients."""
+
+    key: np.uint64  # draw stream of demand
+    followup_weeks: np.ndarray  # guideline interval, disease × stage, weeks (0: none)
+    acute_rate: np.ndarray  # acute episodes per year, disease × stage
+    acute_missed_rr: float  # on acute episodes when follow-up is overdue
+    acute_enrolled_rr: float  # on acute episodes in the programme
+    overdue_factor: float  # follow-up is overdue past this × its interval
+    routine_weekly_by_age: np.ndarray  # probability of a new routine need a week, by age
+
+
+def demand_inputs(model) -> DemandInputs:
+    dp = model.disease_params
+    return DemandInputs(
+        model.keys["demand"],
+        model.ctables["followup_weeks"],
+        model.dtables["acute_rate"],
+        dp.acute_missed_followup_rr,
+        dp.acute_enrolled_rr,
+        dp.overdue_factor,
+        model.routine_weekly,
+    )
+
+
 @njit(cache=True, parallel=True)
-def demand_kernel(
-    week,
-    key,
-    alive,
-    age_weeks,
-    stage,
-    weeks_since,
-    enrolled,
-    pending_routine,
-    event,
-    acute,
-    followup_weeks,
-    acute_rate,
-    acute_missed_rr,
-    acute_enrolled_rr,
-    overdue_factor,
-    routine_weekly_by_age,
-):
+def demand_kernel(week, people, x):
     """Sets URGENT / FOLLOWUP / ROUTINE flags and ``acute`` (disease of the week's episode, or -1)."""
-    n = alive.shape[0]
+    n = people.alive.shape[0]
     for c in prange((n + CHUNK - 1) // CHUNK):
-        demand_chunk(
-            c * CHUNK,
-            min(n, (c + 1) * CHUNK),
-            week,
-            key,
-            alive,
-            age_weeks,
-            stage,
-            weeks_since,
-            enrolled,
-            pending_routine,
-            event,
-            acute,
-            followup_weeks,
-            acute_rate,
-            acute_missed_rr,
-            acute_enrolled_rr,
-            overdue_factor,
-            routine_weekly_by_age,
-        )
+        demand_chunk(c * CHUNK, min(n, (c + 1) * CHUNK), week, people, x)
 
 
 @njit(cache=True)
-def demand_chunk(
-    lo,
-    hi,
-    week,
-    key,
-    alive,
-    age_weeks,
-    stage,
-    weeks_since,
-    enrolled,
-    pending_routine,
-    event,
-    acute,
-    followup_weeks,
-    acute_rate,
-    acute_missed_rr,
-    acute_enrolled_rr,
-    overdue_factor,
-    routine_weekly_by_age,
-):
+def demand_chunk(lo, hi, week, people, x):
     """Demand of patient slots ``lo`` to ``hi - 1`` (the body of ``demand_kernel``)."""
     for i in range(lo, hi):
-        acute[i] = NO_EPISODE
-        if not alive[i]:
+        people.acute[i] = NO_EPISODE
+        if not people.alive[i]:
             continue
-        ev = event[i]
-        if stage_combo(stage, i) != 0:  # ~18 % have one of the four diseases
+        ev = people.event[i]
+        if stage_combo(people.stage, i) != 0:  # ~18 % have one of the four diseases
             episode = NO_EPISODE
-            for d in range(stage.shape[1]):
-                s = stage[i, d]
+            for d in range(people.stage.shape[1]):
+                s = people.stage[i, d]
                 if s == 0:
                     continue
-                fu = followup_weeks[d, s]
+                fu = x.followup_weeks[d, s]
                 if fu > 0:
-                    if weeks_since[i, d] < 32767:
-                        weeks_since[i, d] += 1
-                    if weeks_since[i, d] >= fu:
+                    if people.weeks_since[i, d] < 32767:
+                        people.weeks_since[i, d] += 1
+                    if people.weeks_since[i, d] >= fu:
                         ev |= FOLLOWUP
                 if episode == NO_EPISODE:
-                    overdue = fu > 0 and weeks_since[i, d] > overdue_factor * fu
+                    overdue = fu > 0 and people.weeks_since[i, d] > x.overdue_factor * fu
                     rate = (
-                        acute_rate[d, s]
-                        * (acute_missed_rr if overdue else 1.0)
-                        * (acute_enrolled_rr if enrolled[i] else 1.0)
+                        x.acute_rate[d, s]
+                        * (x.acute_missed_rr if overdue else 1.0)
+                        * (x.acute_enrolled_rr if people.enrolled[i] else 1.0)
                     )
-                    if uniform(key, i, week, d) < rate / WEEKS_PER_YEAR:
+                    if uniform(x.key, i, week, d) < rate / WEEKS_PER_YEAR:
                         episode = d
                         ev |= URGENT
-            acute[i] = episode
-        if pending_routine[i] > 0:
+            people.acute[i] = episode
+        if people.pending_routine[i] > 0:
             ev |= ROUTINE
         else:
-            age = min(whole_years(age_weeks[i]), routine_weekly_by_age.shape[0] - 1)
-            if uniform(key, i, week, ROUTINE_SLOT) < routine_weekly_by_age[age]:
+            age = min(whole_years(people.age_weeks[i]), x.routine_weekly_by_age.shape[0] - 1)
+            if uniform(x.key, i, week, ROUTINE_SLOT) < x.routine_weekly_by_age[age]:
                 ev |= ROUTINE
-        event[i] = ev
+        people.event[i] = ev

@@ -3,6 +3,8 @@ and background plus disease excess mortality is drawn."""
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 from numba import njit, prange
 
@@ -52,115 +54,75 @@ def stage_combo(stage, i):
     return stage[i, 0] + 4 * stage[i, 1] + 16 * stage[i, 2] + 64 * stage[i, 3]
 
 
+class DemographyInputs(NamedTuple):
+    """What the demography stage reads besides the patients."""
+
+    key: np.uint64  # draw stream: who dies
+    key_newcomer: (
+        np.uint64
+    )  # draw stream: a newcomer's sex, vulnerability, mobility, digital access
+    death_table: np.ndarray  # weekly death probability, sex × age × stage combination
+    p_female: float  # share of girls among newborns
+    p_vulnerable: float  # share of newcomers in precarity or isolation
+    newcomer_mobility: np.ndarray  # shares of newcomers by mobility class (car, limited, none)
+    newcomer_digital: float  # share of newcomers able to use a teleconsultation
+
+
+def demography_inputs(model) -> DemographyInputs:
+    pp = model.population_params
+    return DemographyInputs(
+        model.keys["demography"],
+        model.keys["newcomer"],
+        model.death_table,
+        float(pp.female_share_by_age[0][1]),
+        float(pp.p_vulnerable),
+        np.asarray(pp.mobility_by_age[0][1], np.float64),
+        float(pp.digital_by_age[0][1]),
+    )
+
+
 @njit(cache=True, parallel=True)
-def demography_kernel(
-    week,
-    key,
-    key_newcomer,
-    alive,
-    age_weeks,
-    sex,
-    vulnerable,
-    mobility,
-    digital,
-    stage,
-    weeks_since,
-    gp,
-    enrolled,
-    telemonitored,
-    pending_routine,
-    event,
-    death_table,
-    p_female,
-    p_vulnerable,
-    newcomer_mobility,
-    newcomer_digital,
-):
+def demography_kernel(week, people, x):
     """Updates the patient arrays in place and writes this week's ``event`` flags (reset here)."""
-    n = alive.shape[0]
+    n = people.alive.shape[0]
     for c in prange((n + CHUNK - 1) // CHUNK):
-        demography_chunk(
-            c * CHUNK,
-            min(n, (c + 1) * CHUNK),
-            week,
-            key,
-            key_newcomer,
-            alive,
-            age_weeks,
-            sex,
-            vulnerable,
-            mobility,
-            digital,
-            stage,
-            weeks_since,
-            gp,
-            enrolled,
-            telemonitored,
-            pending_routine,
-            event,
-            death_table,
-            p_female,
-            p_vulnerable,
-            newcomer_mobility,
-            newcomer_digital,
-        )
+        demography_chunk(c * CHUNK, min(n, (c + 1) * CHUNK), week, people, x)
 
 
 @njit(cache=True)
-def demography_chunk(
-    lo,
-    hi,
-    week,
-    key,
-    key_newcomer,
-    alive,
-    age_weeks,
-    sex,
-    vulnerable,
-    mobility,
-    digital,
-    stage,
-    weeks_since,
-    gp,
-    enrolled,
-    telemonitored,
-    pending_routine,
-    event,
-    death_table,
-    p_female,
-    p_vulnerable,
-    newcomer_mobility,
-    newcomer_digital,
-):
+def demography_chunk(lo, hi, week, people, x):
     """Demography of patient slots ``lo`` to ``hi - 1`` (the body of ``demography_kernel``)."""
     for i in range(lo, hi):
         ev = 0
-        if not alive[i]:
+        if not people.alive[i]:
             # A newborn (assumption: births and arrivals replace deaths commune by commune).
-            alive[i] = True
-            age_weeks[i] = 0
-            sex[i] = 1 if uniform(key_newcomer, i, week, 0) < p_female else 0
-            vulnerable[i] = uniform(key_newcomer, i, week, 1) < p_vulnerable
-            u = uniform(key_newcomer, i, week, 2)
-            mobility[i] = (
+            people.alive[i] = True
+            people.age_weeks[i] = 0
+            people.sex[i] = 1 if uniform(x.key_newcomer, i, week, 0) < x.p_female else 0
+            people.vulnerable[i] = uniform(x.key_newcomer, i, week, 1) < x.p_vulnerable
+            u = uniform(x.key_newcomer, i, week, 2)
+            people.mobility[i] = (
                 0
-                if u < newcomer_mobility[0]
-                else (1 if u < newcomer_mobility[0] + newcomer_mobility[1] else 2)
+                if u < x.newcomer_mobility[0]
+                else (1 if u < x.newcomer_mobility[0] + x.newcomer_mobility[1] else 2)
             )
-            digital[i] = uniform(key_newcomer, i, week, 3) < newcomer_digital
-            for d in range(stage.shape[1]):
-                stage[i, d] = 0
-                weeks_since[i, d] = 0
-            gp[i] = NO_GP
-            enrolled[i] = False
-            telemonitored[i] = False
-            pending_routine[i] = 0
+            people.digital[i] = uniform(x.key_newcomer, i, week, 3) < x.newcomer_digital
+            for d in range(people.stage.shape[1]):
+                people.stage[i, d] = 0
+                people.weeks_since[i, d] = 0
+            people.gp[i] = NO_GP
+            people.enrolled[i] = False
+            people.telemonitored[i] = False
+            people.pending_routine[i] = 0
             ev |= ARRIVED
-        if age_weeks[i] < 32767:
-            age_weeks[i] += 1
-        age = min(whole_years(age_weeks[i]), death_table.shape[1] - 1)
-        if uniform(key, i, week, 0) < death_table[sex[i], age, stage_combo(stage, i)]:
-            alive[i] = False
-            gp[i] = NO_GP
+        if people.age_weeks[i] < 32767:
+            people.age_weeks[i] += 1
+        age = min(whole_years(people.age_weeks[i]), x.death_table.shape[1] - 1)
+        if (
+            uniform(x.key, i, week, 0)
+            < x.death_table[people.sex[i], age, stage_combo(people.stage, i)]
+        ):
+            people.alive[i] = False
+            people.gp[i] = NO_GP
             ev |= DIED
-        event[i] = ev
+        people.event[i] = ev

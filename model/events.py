@@ -4,6 +4,9 @@ emergency department; less often under telemonitoring), stays can worsen the dis
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
+import numpy as np
 from numba import njit, prange
 
 from territoire.agents.patients import HEART_FAILURE, NO_GP, OSTEOPOROSIS
@@ -12,46 +15,67 @@ from territoire.model.events_codes import DIED, HOSPITALISED, URGENT, URGENT_ED
 from territoire.model.rng import uniform
 
 
+class EventsInputs(NamedTuple):
+    """What the events stage reads besides the patients."""
+
+    key: np.uint64  # draw stream of events
+    hospitalisation_if_gp: (
+        np.ndarray
+    )  # probability an acute episode seen by a GP ends in a stay, disease × stage
+    emergency_rr: float  # on that probability when the episode went to the emergency department
+    telemonitoring_rr: float  # on a heart-failure stay under telemonitoring
+    death_in_hospital: np.ndarray  # probability a stay ends in death, by disease
+    hf_hospital_worsen: float  # probability a heart-failure stay moves the patient one stage up
+
+
+def events_inputs(model) -> EventsInputs:
+    dp, t = model.disease_params, model.dtables
+    return EventsInputs(
+        model.keys["events"],
+        t["hospitalisation_if_gp"],
+        dp.hospitalisation_if_emergency_rr * model.policy.emergency_hospitalisation_multiplier,
+        dp.telemonitoring_hospitalisation_rr,
+        t["death_in_hospital"],
+        dp.hf_hospital_worsen,
+    )
+
+
 @njit(cache=True, parallel=True)
-def events_kernel(
-    week,
-    key,
-    alive,
-    event,
-    acute,
-    stage,
-    weeks_since,
-    telemonitored,
-    gp,
-    hospitalisation_if_gp,
-    emergency_rr,
-    telemonitoring_rr,
-    death_in_hospital,
-    hf_hospital_worsen,
-):
-    n = alive.shape[0]
+def events_kernel(week, people, x):
+    """Acute episodes of the week become stays, stage changes and deaths (patient arrays updated in
+    place).
+
+    The loop body is a function of its own: numba 0.68 loses writes made through a ``NamedTuple``'s
+    arrays directly inside a ``prange`` body (reads are fine), not those made in a called function.
+    """
+    n = people.alive.shape[0]
     for c in prange((n + CHUNK - 1) // CHUNK):
-        for i in range(c * CHUNK, min(n, (c + 1) * CHUNK)):
-            if not alive[i] or not (event[i] & URGENT):
-                continue
-            d = acute[i]
-            s = stage[i, d]
-            p = hospitalisation_if_gp[d, s]
-            if (
-                d != OSTEOPOROSIS
-            ):  # a fracture's admission depends on the bone, not on who saw it first
-                if event[i] & URGENT_ED:
-                    p *= emergency_rr
-                if d == HEART_FAILURE and telemonitored[i]:
-                    p *= telemonitoring_rr
-            if d == OSTEOPOROSIS:
-                stage[i, d] = 3  # after a fragility fracture
-            if uniform(key, i, week, 0) < min(p, 0.95):
-                event[i] |= HOSPITALISED
-                weeks_since[i, d] = 0  # seen by the hospital team
-                if d == HEART_FAILURE and s < 3 and uniform(key, i, week, 2) < hf_hospital_worsen:
-                    stage[i, d] = s + 1
-                if uniform(key, i, week, 1) < death_in_hospital[d]:
-                    alive[i] = False
-                    gp[i] = NO_GP
-                    event[i] |= DIED
+        events_chunk(c * CHUNK, min(n, (c + 1) * CHUNK), week, people, x)
+
+
+@njit(cache=True)
+def events_chunk(lo, hi, week, people, x):
+    """Events of patient slots ``lo`` to ``hi - 1`` (the body of ``events_kernel``)."""
+    for i in range(lo, hi):
+        if not people.alive[i] or not (people.event[i] & URGENT):
+            continue
+        d = people.acute[i]
+        s = people.stage[i, d]
+        p = x.hospitalisation_if_gp[d, s]
+        # a fracture's admission depends on the bone, not on who saw it first
+        if d != OSTEOPOROSIS:
+            if people.event[i] & URGENT_ED:
+                p *= x.emergency_rr
+            if d == HEART_FAILURE and people.telemonitored[i]:
+                p *= x.telemonitoring_rr
+        if d == OSTEOPOROSIS:
+            people.stage[i, d] = 3  # after a fragility fracture
+        if uniform(x.key, i, week, 0) < min(p, 0.95):
+            people.event[i] |= HOSPITALISED
+            people.weeks_since[i, d] = 0  # seen by the hospital team
+            if d == HEART_FAILURE and s < 3 and uniform(x.key, i, week, 2) < x.hf_hospital_worsen:
+                people.stage[i, d] = s + 1
+            if uniform(x.key, i, week, 1) < x.death_in_hospital[d]:
+                people.alive[i] = False
+                people.gp[i] = NO_GP
+                people.event[i] |= DIED

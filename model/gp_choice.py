@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 from numba import njit, prange
 
@@ -56,51 +58,42 @@ def lists_and_seekers(patient_gp, alive, event, event_mask, rank, n_gp, scratch)
     return sum_blocks(partial), seekers[np.argsort(rank[seekers])]
 
 
+class ListSearch(NamedTuple):
+    """GPs with room on their lists, as the médecin-traitant search reads them."""
+
+    reach_by_mobility: np.ndarray  # minutes by road a patient travels to a GP, by mobility class
+    gp_sorted: np.ndarray  # per commune, GP slots nearest first (``gps_by_distance``)
+    gp_commune: np.ndarray  # commune row of each GP slot
+    gp_free: np.ndarray  # int64, free places on each GP's list (updated in place)
+    travel_min: np.ndarray  # commune × commune, minutes by road
+
+
 @njit(cache=True)
-def assign_gps(
-    order,
-    patient_commune,
-    mobility,
-    reach_by_mobility,
-    patient_gp,
-    gp_sorted,
-    gp_commune,
-    gp_free,
-    travel_min,
-    alive,
-    event,
-    event_mask,
-):
-    """Give each living patient in ``order`` without a GP the nearest GP within reach that has a free slot.
-
-    Reach: minutes by road, by mobility class (``reach_by_mobility[mobility[p]]``).
-
-    Only patients whose ``event`` shares a bit with ``event_mask`` look (``event_mask`` 0: everyone).
-    Updates ``patient_gp`` and ``gp_free`` in place; returns the number of patients assigned.
-    """
+def assign_gps(order, people, lists):
+    """Give each living patient in ``order`` without a GP the nearest GP within reach that has a free
+    place on their list. Updates ``people.gp`` and ``lists.gp_free`` in place; returns the number of
+    patients assigned."""
     assigned = 0
-    n_gp = gp_sorted.shape[1]
-    first_free = np.zeros(
-        gp_sorted.shape[0], np.int64
-    )  # per commune: GPs ranked before are full (lists only fill up)
+    n_gp = lists.gp_sorted.shape[1]
+    # per commune: GPs ranked before are full (lists only fill up)
+    first_free = np.zeros(lists.gp_sorted.shape[0], np.int64)
     for k in range(order.shape[0]):
         p = order[k]
-        if (
-            patient_gp[p] != NO_GP
-            or not alive[p]
-            or (event_mask != 0 and (event[p] & event_mask) == 0)
-        ):
+        if people.gp[p] != NO_GP or not people.alive[p]:
             continue
-        c = patient_commune[p]
-        while first_free[c] < n_gp and gp_free[gp_sorted[c, first_free[c]]] <= 0:
+        c = people.commune[p]
+        while first_free[c] < n_gp and lists.gp_free[lists.gp_sorted[c, first_free[c]]] <= 0:
             first_free[c] += 1
         for r in range(first_free[c], n_gp):
-            g = gp_sorted[c, r]
-            if travel_min[c, gp_commune[g]] > reach_by_mobility[mobility[p]]:
+            g = lists.gp_sorted[c, r]
+            if (
+                lists.travel_min[c, lists.gp_commune[g]]
+                > lists.reach_by_mobility[people.mobility[p]]
+            ):
                 break
-            if gp_free[g] > 0:
-                patient_gp[p] = g
-                gp_free[g] -= 1
+            if lists.gp_free[g] > 0:
+                people.gp[p] = g
+                lists.gp_free[g] -= 1
                 assigned += 1
                 break
     return assigned

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from territoire.agents.patients import DISEASES, NO_GP, OSTEOPOROSIS, WEEKS_PER_YEAR
+from territoire.agents.patients import DISEASES, N_STAGES, NO_GP, OSTEOPOROSIS, WEEKS_PER_YEAR
 from territoire.model.chunks import block_range, sum_blocks
 from territoire.model.demography import stage_combo
 from territoire.model.events_codes import (
@@ -117,48 +117,26 @@ DIED_ENROLLED, DIED_TELEMONITORED = C["died_enrolled"], C["died_telemonitored"]
 
 
 @njit(cache=True, parallel=True)
-def count_kernel(
-    partial,
-    alive,
-    event,
-    acute,
-    age_weeks,
-    sex,
-    stage,
-    commune,
-    vulnerable,
-    gp,
-    enrolled,
-    telemonitored,
-    flag_bits,
-    flag_index,
-):
+def count_kernel(partial, people, flag_bits, flag_index):
     """Counters of the week, shape (communes, 2 [not vulnerable, vulnerable], counters).
 
     ``partial`` (blocks, communes, 2, counters) is scratch: each block of patients is counted apart,
     then blocks are added in order. (The model runs this pass fused with the costing one: ``tally.py``.)
     """
     for b in prange(partial.shape[0]):
-        flat = partial[b].reshape(
-            -1
-        )  # a row is (commune, vulnerable): flat offsets avoid a view per patient
+        # a row is (commune, vulnerable): flat offsets avoid a view per patient
+        flat = partial[b].reshape(-1)
         flat[:] = 0
-        lo, hi = block_range(b, partial.shape[0], alive.shape[0])
+        lo, hi = block_range(b, partial.shape[0], people.alive.shape[0])
         for i in range(lo, hi):
-            ev = event[i]
-            if alive[i] or (ev & DIED):
+            ev = people.event[i]
+            if people.alive[i] or (ev & DIED):
                 count(
                     flat,
-                    counter_row(commune[i], vulnerable[i], partial.shape[3]),
+                    counter_row(people.commune[i], people.vulnerable[i], partial.shape[3]),
                     i,
                     ev,
-                    acute,
-                    age_weeks,
-                    sex,
-                    stage,
-                    gp,
-                    enrolled,
-                    telemonitored,
+                    people,
                     flag_bits,
                     flag_index,
                 )
@@ -172,76 +150,62 @@ def counter_row(commune, vulnerable, n_columns):
 
 
 @njit(cache=True, inline="always")
-def count(
-    flat,
-    row,
-    i,
-    ev,
-    acute,
-    age_weeks,
-    sex,
-    stage,
-    gp,
-    enrolled,
-    telemonitored,
-    flag_bits,
-    flag_index,
-):
+def count(flat, row, i, ev, people, flag_bits, flag_index):
     """Add patient i (alive, or died this week) to the counters at ``flat[row:]``."""
     if ev != 0:  # ~6 % of patients a week
-        count_events(flat, row, i, ev, acute, stage, enrolled, telemonitored, flag_bits, flag_index)
+        count_events(flat, row, i, ev, people, flag_bits, flag_index)
         if ev & DIED:
             return
-    count_living(flat, row, i, age_weeks, sex, gp, enrolled, telemonitored)
-    if stage_combo(stage, i) != 0:  # ~18 % have one of the four diseases
-        for d in range(stage.shape[1]):
-            s = stage[i, d]
+    count_living(flat, row, i, people)
+    if stage_combo(people.stage, i) != 0:  # ~18 % have one of the four diseases
+        for d in range(people.stage.shape[1]):
+            s = people.stage[i, d]
             flat[row + PREVALENT0 + d] += s > 0
             flat[row + COMPLICATED0 + d] += s == 3
             flat[row + TREATED0 + d] += treated(d, s)
 
 
 @njit(cache=True, inline="always")
-def count_events(flat, row, i, ev, acute, stage, enrolled, telemonitored, flag_bits, flag_index):
+def count_events(flat, row, i, ev, people, flag_bits, flag_index):
     """The counters of patient i's flags of the week (``ev``), and for a death, what they died with."""
     for f in range(flag_bits.shape[0]):
         if ev & flag_bits[f]:
             flat[row + flag_index[f]] += 1
     if ev & HOSPITALISED:
-        flat[row + HOSPITALISED0 + acute[i]] += 1
+        flat[row + HOSPITALISED0 + people.acute[i]] += 1
     if ev & DIED:
-        for d in range(stage.shape[1]):
-            s = stage[i, d]
+        for d in range(people.stage.shape[1]):
+            s = people.stage[i, d]
             if s > 0:
                 flat[row + DEATHS_WITH0 + d] += 1
                 flat[row + TREATED0 + d] += treated(d, s)
-        flat[row + DIED_ENROLLED] += enrolled[i]
-        flat[row + DIED_TELEMONITORED] += telemonitored[i]
+        flat[row + DIED_ENROLLED] += people.enrolled[i]
+        flat[row + DIED_TELEMONITORED] += people.telemonitored[i]
 
 
 @njit(cache=True, inline="always")
-def count_living(flat, row, i, age_weeks, sex, gp, enrolled, telemonitored):
+def count_living(flat, row, i, people):
     """The counters every living patient i adds to (the diseases apart).
 
     Unconditional additions of 0 or 1, because branches on age, list or sex are unpredictable and a
     mispredicted branch costs more than an addition."""
-    age = age_weeks[i]  # in weeks: comparing with whole years of weeks needs no division
+    age = people.age_weeks[i]  # in weeks: comparing with whole years of weeks needs no division
     flat[row + ALIVE] += 1
-    flat[row + WITHOUT_GP] += gp[i] == NO_GP
+    flat[row + WITHOUT_GP] += people.gp[i] == NO_GP
     flat[row + ADULTS] += age >= 18 * WEEKS_PER_YEAR
     flat[row + AGED_40] += age >= 40 * WEEKS_PER_YEAR
-    flat[row + WOMEN_50] += (age >= 50 * WEEKS_PER_YEAR) & (sex[i] == 1)
-    flat[row + ENROLLED] += enrolled[i]
-    flat[row + TELEMONITORED] += telemonitored[i]
+    flat[row + WOMEN_50] += (age >= 50 * WEEKS_PER_YEAR) & (people.sex[i] == 1)
+    flat[row + ENROLLED] += people.enrolled[i]
+    flat[row + TELEMONITORED] += people.telemonitored[i]
 
 
 @njit(cache=True, inline="always")
 def count_stages(flat, row, stages_row):
     """Add to the disease counters at ``flat[row:]`` the living patients by (disease, stage)
-    ``stages_row[4 * d + s]`` (what ``count`` adds patient by patient)."""
-    for d in range(stages_row.shape[0] // 4):
-        for s in range(1, 4):
-            patients = stages_row[4 * d + s]
+    ``stages_row[N_STAGES * d + s]`` (what ``count`` adds patient by patient)."""
+    for d in range(stages_row.shape[0] // N_STAGES):
+        for s in range(1, N_STAGES):
+            patients = stages_row[N_STAGES * d + s]
             flat[row + PREVALENT0 + d] += patients
             flat[row + COMPLICATED0 + d] += patients * (s == 3)
             flat[row + TREATED0 + d] += patients * treated(d, s)
@@ -254,7 +218,7 @@ def treated(d, s):
 
 
 @njit(cache=True, parallel=True)
-def utility_kernel(partial, alive, stage, commune, decrement):
+def utility_kernel(partial, people, decrement):
     """Sum of health utilities (QALY weights) of the living, per commune: 1 minus the decrements of
     each disease's stage, floored at 0.05. ``partial`` (blocks, communes) is scratch.
 
@@ -264,14 +228,14 @@ def utility_kernel(partial, alive, stage, commune, decrement):
     for b in prange(partial.shape[0]):
         partial[b] = 0.0
         healthy = np.zeros(partial.shape[1], np.int64)
-        lo, hi = block_range(b, partial.shape[0], alive.shape[0])
+        lo, hi = block_range(b, partial.shape[0], people.alive.shape[0])
         for i in range(lo, hi):
-            if not alive[i]:
+            if not people.alive[i]:
                 continue
-            if stage_combo(stage, i) == 0:
-                healthy[commune[i]] += 1
+            if stage_combo(people.stage, i) == 0:
+                healthy[people.commune[i]] += 1
             else:
-                partial[b, commune[i]] += utility(stage, i, decrement)
+                partial[b, people.commune[i]] += utility(people.stage, i, decrement)
         partial[b] += healthy * healthy_weight
     return sum_blocks(partial)
 

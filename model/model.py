@@ -11,7 +11,7 @@ import mesa
 import numpy as np
 import pandas as pd
 
-from territoire.agents.patients import DISEASES, NO_GP, Patients
+from territoire.agents.patients import DISEASES, NO_GP, PatientArrays, Patients
 from territoire.agents.placement import PlacementParams, bourgs_centres, default_providers
 from territoire.agents.population import (
     PopulationParams,
@@ -32,7 +32,7 @@ from territoire.agents.providers import (
     Specialty,
 )
 from territoire.model import accounts, indicators, workforce
-from territoire.model.access import access_kernel, rotation_offset
+from territoire.model.access import access_inputs, access_kernel
 from territoire.model.apl import (
     UNDERSERVED_APL,
     apl_by_commune,
@@ -41,12 +41,17 @@ from territoire.model.apl import (
     weighted_mean,
 )
 from territoire.model.chunks import n_reduction_blocks
-from territoire.model.demand import demand_kernel
-from territoire.model.demography import MAX_AGE_INDEX, demography_kernel, weekly_death_table
-from territoire.model.events import events_kernel
+from territoire.model.demand import demand_inputs, demand_kernel
+from territoire.model.demography import (
+    MAX_AGE_INDEX,
+    demography_inputs,
+    demography_kernel,
+    weekly_death_table,
+)
+from territoire.model.events import events_inputs, events_kernel
 from territoire.model.gc_pause import gc_paused
-from territoire.model.gp_choice import assign_gps, gps_by_distance, service_rank
-from territoire.model.onset import onset_hazard_table, onset_kernel
+from territoire.model.gp_choice import ListSearch, assign_gps, gps_by_distance, service_rank
+from territoire.model.onset import onset_hazard_table, onset_inputs, onset_kernel
 from territoire.model.params import (
     AccessParams,
     CareParams,
@@ -56,7 +61,7 @@ from territoire.model.params import (
 )
 from territoire.model.patient_week import patient_week_kernel
 from territoire.model.policy import Policy
-from territoire.model.progression import progression_kernel
+from territoire.model.progression import progression_inputs, progression_kernel
 from territoire.model.recorder import Recorder
 from territoire.model.rng import process_key, stream
 from territoire.model.tally import tally_kernel
@@ -157,14 +162,16 @@ class TerritoryModel(mesa.Model):
         self.workforce_params = workforce_params or WorkforceParams()
         self.kernels = kernels
         _kernels(kernels)  # an unknown name fails here
-        self.fused = (
-            kernels == "numba"
-        )  # stages 1-4, and 8-9, each in one pass (see _patient_stages, _accounts_and_indicators)
+        # stages 1-4, and 8-9, each in one pass (see _patient_stages, _accounts_and_indicators)
+        self.fused = kernels == "numba"
 
         t = self.territory
         self.patients: Patients = synthesise_population(
             t.population, t.communes["age_std_ratio"].to_numpy(), self.seed, self.population_params
         )
+        n = len(self.patients)
+        self.event = np.zeros(n, np.uint32)  # this week's event flags (``events_codes``)
+        self.acute = np.full(n, -1, np.int8)  # disease of this week's acute episode, -1 if none
         self.std_population = standardised_population(self.age_counts_5y())
         self.provider_table = self._provider_table(providers)
         self.gp_table = GPTable()  # the GPs' numeric state; gp_slots[k] is the agent of slot k
@@ -282,21 +289,14 @@ class TerritoryModel(mesa.Model):
         if len(gp["commune"]) == 0:
             return
         order = stream(self.seed, "population.gp_choice").permutation(len(p)).astype(np.int64)
-        free = gp["list_cap"].copy()
-        assign_gps(
-            order,
-            p.commune,
-            p.mobility,
+        lists = ListSearch(
             self.reach_by_mobility,
-            p.gp,
             gps_by_distance(self.territory.travel_min, gp["commune"]),
             gp["commune"],
-            free,
+            gp["list_cap"].copy(),
             self.territory.travel_min,
-            p.alive,
-            np.zeros(len(p), np.uint16),
-            0,
         )
+        assign_gps(order, self.people(), lists)
 
     # ---- indicators of the territory's state ---------------------------------------------------
     def age_counts_5y(self) -> np.ndarray:
@@ -377,15 +377,11 @@ class TerritoryModel(mesa.Model):
         self._prepare_tables()
         self.alloc_order = stream(self.seed, "access.order").permutation(len(p)).astype(np.int32)
         self.alloc_rank = service_rank(self.alloc_order)
-        self._asking = np.empty(
-            len(p), np.int32
-        )  # scratch of the access kernel, kept between weeks
+        self.access_scratch = np.empty(len(p), np.int32)  # kept between weeks (``AccessLedger``)
         self._seekers = np.empty(len(p), np.int32)  # scratch of the médecin-traitant search
-        self.event = np.zeros(len(p), np.uint32)
         self.policy = Policy.empty(t.n_communes)
         self.levers: list = []
         self.shared_savings: dict | None = None
-        self.acute = np.full(len(p), -1, np.int8)
         chunks = n_reduction_blocks(len(p))
         self._count_scratch = np.zeros((chunks, t.n_communes, 2, indicators.N_COUNTERS), np.int64)
         self._utility_scratch = np.zeros((chunks, t.n_communes))
@@ -650,185 +646,35 @@ class TerritoryModel(mesa.Model):
         (``patient_week.py``); with the reference (or ``fused = False``), stage after stage. The result
         is the same.
         """
-        args = (
-            self._demography_args(),
-            self._onset_args(),
-            self._progression_args(gp),
-            self._demand_args(),
+        people = self.people()
+        inputs = (
+            demography_inputs(self),
+            onset_inputs(self),
+            progression_inputs(self, gp),
+            demand_inputs(self),
         )
         if self.fused:
-            patient_week_kernel(len(self.patients), w, *args)
+            patient_week_kernel(w, people, *inputs)
         else:
-            for kernel, stage_args in zip(
-                (
-                    self.k.demography_kernel,
-                    self.k.onset_kernel,
-                    self.k.progression_kernel,
-                    self.k.demand_kernel,
-                ),
-                args,
-            ):
-                kernel(w, *stage_args)
+            k = self.k
+            stages = (k.demography_kernel, k.onset_kernel, k.progression_kernel, k.demand_kernel)
+            for kernel, stage_inputs in zip(stages, inputs):
+                kernel(w, people, stage_inputs)
 
-    def _demography_args(self) -> tuple:
-        p, pp = self.patients, self.population_params
-        return (
-            self.keys["demography"],
-            self.keys["newcomer"],
-            p.alive,
-            p.age_weeks,
-            p.sex,
-            p.vulnerable,
-            p.mobility,
-            p.digital,
-            p.stage,
-            p.weeks_since_followup,
-            p.gp,
-            p.enrolled,
-            p.telemonitored,
-            p.pending_routine,
-            self.event,
-            self.death_table,
-            pp.female_share_by_age[0][1],
-            pp.p_vulnerable,
-            np.asarray(pp.mobility_by_age[0][1]),
-            pp.digital_by_age[0][1],
-        )
-
-    def _onset_args(self) -> tuple:
-        p = self.patients
-        return (
-            self.keys["onset"],
-            p.alive,
-            p.age_weeks,
-            p.sex,
-            p.stage,
-            p.weeks_since_followup,
-            self.event,
-            self.onset_table,
-            self.dtables["onset_stage2_share"],
-            self.policy.onset_multiplier,
-        )
-
-    def _progression_args(self, gp: dict) -> tuple:
-        p, dp, t = self.patients, self.disease_params, self.dtables
-        return (
-            self.keys["progression"],
-            p.alive,
-            p.stage,
-            p.weeks_since_followup,
-            p.enrolled,
-            p.telemonitored,
-            p.gp,
-            gp["has_nurse"],
-            self.ctables["followup_weeks"],
-            t["worsen"] * self.policy.worsen_multiplier,
-            t["regain"],
-            t["complicate"],
-            dp.osteoporosis_diagnosis + self.policy.osteoporosis_screening_per_year,
-            dp.missed_followup_rr,
-            dp.overdue_factor,
-            dp.enrolled_rr,
-            dp.enrolled_regain_rr,
-            dp.nurse_regain_rr,
-            dp.telemonitoring_complication_rr,
-        )
-
-    def _demand_args(self) -> tuple:
-        p, dp = self.patients, self.disease_params
-        return (
-            self.keys["demand"],
-            p.alive,
-            p.age_weeks,
-            p.stage,
-            p.weeks_since_followup,
-            p.enrolled,
-            p.pending_routine,
-            self.event,
-            self.acute,
-            self.ctables["followup_weeks"],
-            self.dtables["acute_rate"],
-            dp.acute_missed_followup_rr,
-            dp.acute_enrolled_rr,
-            dp.overdue_factor,
-            self.routine_weekly,
-        )
+    def people(self) -> PatientArrays:
+        """The patient arrays as the kernels take them, with this week's events and acute episodes."""
+        return self.patients.kernel_view(self.event, self.acute)
 
     def _access(self, w: int, gp: dict | None = None):
-        p, cp, t = self.patients, self.care_params, self.territory
+        """Stage 5: (referrals by commune and disease, visits each GP gave, patients each GP turned away)."""
         gp = self.gp_arrays() if gp is None else gp
-        weekly = gp["activity"] / 52.0
-        capacity = np.ascontiguousarray(weekly + gp["extra_capacity"])
-        start = capacity.copy()
-        tele_left = np.ascontiguousarray(weekly * gp["tele_share"])
-        pol = self.policy
-        pools = np.array(
-            [
-                cp.tele_platform_per_week,
-                pol.booth_visits_per_week,
-                pol.mobile_visits_per_week,
-                pol.snp_visits_per_week,
-            ]
-        )
-        referrals = np.zeros((t.n_communes, len(DISEASES)), np.int64)
-        turned_away = np.zeros(len(weekly), np.int64)
-        self.k.access_kernel(
-            w,
-            self.keys["access"],
-            self.keys["policy"],
-            self.alloc_order,
-            rotation_offset(w, len(p)),
-            p.alive,
-            self.event,
-            p.commune,
-            p.mobility,
-            p.digital,
-            p.vulnerable,
-            p.age_weeks,
-            p.gp,
-            p.stage,
-            p.weeks_since_followup,
-            p.pending_routine,
-            self.reach_by_mobility,
-            self.ctables["followup_weeks"],
-            self.ctables["specialist_referral"],
-            gp["commune"],
-            capacity,
-            self.gp_sorted,
-            t.travel_min,
-            pools,
-            pol.commune_flags,
-            tele_left,
-            cp.tele_visit_cost,
-            cp.tele_uptake if pol.tele_uptake is None else pol.tele_uptake,
-            pol.transport_coverage,
-            pol.nursing_home_coverage,
-            cp.out_of_hours_share,
-            cp.routine_give_up_weeks,
-            referrals,
-            turned_away,
-            self._asking,
-        )
-        return referrals, start - capacity, turned_away
+        inputs, ledger = access_inputs(self, gp, w)
+        start = ledger.gp_capacity.copy()
+        self.k.access_kernel(w, self.people(), inputs, ledger)
+        return ledger.referrals, start - ledger.gp_capacity, ledger.turned_away
 
     def _events(self, w: int) -> None:
-        p, dp, t = self.patients, self.disease_params, self.dtables
-        self.k.events_kernel(
-            w,
-            self.keys["events"],
-            p.alive,
-            self.event,
-            self.acute,
-            p.stage,
-            p.weeks_since_followup,
-            p.telemonitored,
-            p.gp,
-            t["hospitalisation_if_gp"],
-            dp.hospitalisation_if_emergency_rr * self.policy.emergency_hospitalisation_multiplier,
-            dp.telemonitoring_hospitalisation_rr,
-            t["death_in_hospital"],
-            dp.hf_hospital_worsen,
-        )
+        self.k.events_kernel(w, self.people(), events_inputs(self))
 
     def _providers(self, w: int, referrals, used, turned_away) -> None:
         workforce.update_workload(self, used, turned_away)
@@ -848,18 +694,17 @@ class TerritoryModel(mesa.Model):
         With the numba kernels the counting and utility passes run as one (``tally.py``); with the
         reference (or ``fused = False``), one after the other. The result is the same.
         """
-        p = self.patients
-        counting = self._count_args()
+        people, flags = self.people(), (indicators.FLAG_BITS, indicators.FLAG_INDEX)
         if self.fused:
             counts, utility = tally_kernel(
-                self._count_scratch, self._utility_scratch, *counting, self.utility_decrement
+                self._count_scratch, self._utility_scratch, people, *flags, self.utility_decrement
             )
         else:
-            counts = self.k.count_kernel(self._count_scratch, *counting)
+            counts = self.k.count_kernel(self._count_scratch, people, *flags)
             utility = indicators.utility_kernel(
-                self._utility_scratch, p.alive, p.stage, p.commune, self.utility_decrement
+                self._utility_scratch, people, self.utility_decrement
             )
-        costs = accounts.weekly_costs(counts, self._prices())
+        costs = accounts.weekly_costs(counts, accounts.prices(self))
         cp, share = self.cost_params, self.tele_expertise_share
         costs[:, accounts.SPECIALIST_VISITS] += referrals.sum(axis=1) * (
             (1 - share) * cp.specialist_visit_eur + share * cp.tele_expertise_eur
@@ -867,41 +712,6 @@ class TerritoryModel(mesa.Model):
         costs[:, accounts.COORDINATION] += self.coordination_weekly
         costs[:, accounts.POLICY] += self.policy.cost_per_week_by_commune(self.territory.n_communes)
         self.recorder.record(self, w - self.policy_week0, counts, costs, referrals, utility)
-
-    def _prices(self) -> tuple:
-        """Prices of the week (``accounts.weekly_costs``' ``prices``)."""
-        cp, ct = self.cost_params, self.costtables
-        return (
-            cp.gp_consultation_eur,
-            cp.teleconsultation_eur,
-            cp.emergency_visit_eur,
-            ct["hospital_stay"],
-            cp.transport_per_stay_eur,
-            ct["drugs_per_year"],
-            ct["other_ambulatory_per_year"] * self.policy.ambulatory_cost_multiplier,
-            ct["other_hospital_per_year"],
-            cp.programme_per_patient_year_eur,
-            cp.telemonitoring_per_patient_year_eur,
-            cp.transport_trip_eur,
-        )
-
-    def _count_args(self) -> tuple:
-        p = self.patients
-        return (
-            p.alive,
-            self.event,
-            self.acute,
-            p.age_weeks,
-            p.sex,
-            p.stage,
-            p.commune,
-            p.vulnerable,
-            p.gp,
-            p.enrolled,
-            p.telemonitored,
-            indicators.FLAG_BITS,
-            indicators.FLAG_INDEX,
-        )
 
     # ---- a few scalars for Mesa's DataCollector (and batch_run) ---------------------------------
     def _last_counts(self) -> np.ndarray | None:

@@ -9,6 +9,8 @@ that the mean hazard at each age is unchanged.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 from numba import njit, prange
 
@@ -44,20 +46,28 @@ def onset_hazard_table(
     return np.ascontiguousarray(out)
 
 
+class OnsetInputs(NamedTuple):
+    """What the onset stage reads besides the patients."""
+
+    key: np.uint64  # draw stream of onset
+    onset_table: (
+        np.ndarray
+    )  # weekly onset probability, (diseases + 1) × sex × age (``onset_hazard_table``)
+    onset_stage2_share: np.ndarray  # share of new cases found uncontrolled, by disease
+    onset_multiplier: np.ndarray  # by disease, from the prevention levers (1: no change)
+
+
+def onset_inputs(model) -> OnsetInputs:
+    return OnsetInputs(
+        model.keys["onset"],
+        model.onset_table,
+        model.dtables["onset_stage2_share"],
+        model.policy.onset_multiplier,
+    )
+
+
 @njit(cache=True, parallel=True)
-def onset_kernel(
-    week,
-    key,
-    alive,
-    age_weeks,
-    sex,
-    stage,
-    weeks_since,
-    event,
-    onset_table,
-    onset_stage2_share,
-    onset_multiplier,
-):
+def onset_kernel(week, people, x):
     """New cases (stage 1, or 2 with ``onset_stage2_share``); ``onset_multiplier`` per disease (prevention levers).
 
     One draw per patient: disease d starts when the draw falls in its own window
@@ -65,55 +75,29 @@ def onset_kernel(
     on one disease's hazard does not change who gets another disease (common random numbers), and
     at most one disease starts in a week (two at once has a probability of ~1e-8).
     """
-    n = alive.shape[0]
+    n = people.alive.shape[0]
     for c in prange((n + CHUNK - 1) // CHUNK):
-        onset_chunk(
-            c * CHUNK,
-            min(n, (c + 1) * CHUNK),
-            week,
-            key,
-            alive,
-            age_weeks,
-            sex,
-            stage,
-            weeks_since,
-            event,
-            onset_table,
-            onset_stage2_share,
-            onset_multiplier,
-        )
+        onset_chunk(c * CHUNK, min(n, (c + 1) * CHUNK), week, people, x)
 
 
 @njit(cache=True)
-def onset_chunk(
-    lo,
-    hi,
-    week,
-    key,
-    alive,
-    age_weeks,
-    sex,
-    stage,
-    weeks_since,
-    event,
-    onset_table,
-    onset_stage2_share,
-    onset_multiplier,
-):
+def onset_chunk(lo, hi, week, people, x):
     """Onset for patient slots ``lo`` to ``hi - 1`` (the body of ``onset_kernel``).
 
     The hazard is looked up for everyone and tested once: a branch that is almost never taken costs
     less than the unpredictable ones (alive? already ill?) it replaces.
     """
-    n_d = stage.shape[1]
+    n_d = people.stage.shape[1]
     width = 1.0 / n_d
     for i in range(lo, hi):
-        u = uniform(key, i, week, 0)
+        u = uniform(x.key, i, week, 0)
         d = int(u * n_d)
-        age = min(whole_years(age_weeks[i]), onset_table.shape[2] - 1)
-        row = n_d if (d == HEART_FAILURE) & (stage[i, DIABETES] > 0) else d
-        hazard = min(onset_table[row, sex[i], age] * onset_multiplier[d], width)
-        if alive[i] & (stage[i, d] == 0) & (u - d * width < hazard):
-            stage[i, d] = 2 if uniform(key, i, week, 1 + d) < onset_stage2_share[d] else 1
-            weeks_since[i, d] = 0
-            event[i] |= ONSET
+        age = min(whole_years(people.age_weeks[i]), x.onset_table.shape[2] - 1)
+        row = n_d if (d == HEART_FAILURE) & (people.stage[i, DIABETES] > 0) else d
+        hazard = min(x.onset_table[row, people.sex[i], age] * x.onset_multiplier[d], width)
+        if people.alive[i] & (people.stage[i, d] == 0) & (u - d * width < hazard):
+            people.stage[i, d] = (
+                2 if uniform(x.key, i, week, 1 + d) < x.onset_stage2_share[d] else 1
+            )
+            people.weeks_since[i, d] = 0
+            people.event[i] |= ONSET

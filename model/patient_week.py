@@ -4,8 +4,8 @@ start and join once a week instead of four times.
 
 These stages only touch the patient's own slot (and read shared tables), so running them chunk by
 chunk gives exactly what running them stage by stage gives; the model runs the stage kernels one
-by one with ``kernels="reference"`` and the tests compare the two. Arguments are the stage kernels'
-own, as tuples (without ``week``, which comes first).
+by one with ``kernels="reference"`` and the tests compare the two. Arguments: the week, the
+patients, and each stage's inputs (``DemographyInputs``, ``OnsetInputs``, …).
 """
 
 from __future__ import annotations
@@ -20,10 +20,11 @@ from territoire.model.progression import progression_chunk
 
 
 @njit(cache=True, parallel=True)
-def patient_week_kernel(n, week, demography, onset, progression, demand):
+def patient_week_kernel(week, people, demography, onset, progression, demand):
+    n = people.alive.shape[0]
     for c in prange((n + CHUNK - 1) // CHUNK):
         lo, hi = c * CHUNK, min(n, (c + 1) * CHUNK)
-        demography_chunk(lo, hi, week, *demography)
-        onset_chunk(lo, hi, week, *onset)
-        progression_chunk(lo, hi, week, *progression)
-        demand_chunk(lo, hi, week, *demand)
+        demography_chunk(lo, hi, week, people, demography)
+        onset_chunk(lo, hi, week, people, onset)
+        progression_chunk(lo, hi, week, people, progression)
+        demand_chunk(lo, hi, week, people, demand)

@@ -6,6 +6,9 @@ Yearly rates become weekly probabilities as ``rate × modifiers ÷ 52`` (rates a
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
+import numpy as np
 from numba import njit, prange
 
 from territoire.agents.patients import DIABETES, HEART_FAILURE, NO_GP, OSTEOPOROSIS, WEEKS_PER_YEAR
@@ -14,120 +17,91 @@ from territoire.model.demography import stage_combo
 from territoire.model.rng import uniform
 
 
+class ProgressionInputs(NamedTuple):
+    """What the progression stage reads besides the patients. Rates per year, the rest ratios."""
+
+    key: np.uint64  # draw stream of progression
+    gp_has_nurse: np.ndarray  # bool by GP slot: works with a practice nurse (ASALEE-type)
+    followup_weeks: np.ndarray  # guideline interval, disease × stage, weeks (0: none)
+    worsen: np.ndarray  # 1 → 2 per year, by disease (levers may scale it)
+    regain: np.ndarray  # 2 → 1 per year, by disease
+    complicate: np.ndarray  # 2 → 3 per year, by disease
+    osteoporosis_diagnosis: float  # per year, undiagnosed osteoporosis found and treated
+    missed_rr: float  # on worsening and complication when follow-up is overdue
+    overdue_factor: float  # follow-up is overdue past this × its interval
+    enrolled_rr: float  # on worsening and complication in the programme
+    enrolled_regain_rr: float  # on regaining control in the programme
+    nurse_regain_rr: float  # on regaining control with a practice nurse
+    telemonitoring_rr: float  # on complication under telemonitoring (heart failure, diabetes)
+
+
+def progression_inputs(model, gp: dict) -> ProgressionInputs:
+    """``gp``: this week's GP arrays (``TerritoryModel.gp_arrays``)."""
+    dp, t, pol = model.disease_params, model.dtables, model.policy
+    return ProgressionInputs(
+        model.keys["progression"],
+        gp["has_nurse"],
+        model.ctables["followup_weeks"],
+        t["worsen"] * pol.worsen_multiplier,
+        t["regain"],
+        t["complicate"],
+        dp.osteoporosis_diagnosis + pol.osteoporosis_screening_per_year,
+        dp.missed_followup_rr,
+        dp.overdue_factor,
+        dp.enrolled_rr,
+        dp.enrolled_regain_rr,
+        dp.nurse_regain_rr,
+        dp.telemonitoring_complication_rr,
+    )
+
+
 @njit(cache=True, parallel=True)
-def progression_kernel(
-    week,
-    key,
-    alive,
-    stage,
-    weeks_since,
-    enrolled,
-    telemonitored,
-    gp,
-    gp_has_nurse,
-    followup_weeks,
-    worsen,
-    regain,
-    complicate,
-    osteoporosis_diagnosis,
-    missed_rr,
-    overdue_factor,
-    enrolled_rr,
-    enrolled_regain_rr,
-    nurse_regain_rr,
-    telemonitoring_rr,
-):
-    n = alive.shape[0]
+def progression_kernel(week, people, x):
+    n = people.alive.shape[0]
     for c in prange((n + CHUNK - 1) // CHUNK):
-        progression_chunk(
-            c * CHUNK,
-            min(n, (c + 1) * CHUNK),
-            week,
-            key,
-            alive,
-            stage,
-            weeks_since,
-            enrolled,
-            telemonitored,
-            gp,
-            gp_has_nurse,
-            followup_weeks,
-            worsen,
-            regain,
-            complicate,
-            osteoporosis_diagnosis,
-            missed_rr,
-            overdue_factor,
-            enrolled_rr,
-            enrolled_regain_rr,
-            nurse_regain_rr,
-            telemonitoring_rr,
-        )
+        progression_chunk(c * CHUNK, min(n, (c + 1) * CHUNK), week, people, x)
 
 
 @njit(cache=True)
-def progression_chunk(
-    lo,
-    hi,
-    week,
-    key,
-    alive,
-    stage,
-    weeks_since,
-    enrolled,
-    telemonitored,
-    gp,
-    gp_has_nurse,
-    followup_weeks,
-    worsen,
-    regain,
-    complicate,
-    osteoporosis_diagnosis,
-    missed_rr,
-    overdue_factor,
-    enrolled_rr,
-    enrolled_regain_rr,
-    nurse_regain_rr,
-    telemonitoring_rr,
-):
+def progression_chunk(lo, hi, week, people, x):
     """Progression of patient slots ``lo`` to ``hi - 1`` (the body of ``progression_kernel``)."""
     for i in range(lo, hi):
-        if not alive[i] or stage_combo(stage, i) == 0:  # ~82 % have none of the four
+        if not people.alive[i] or stage_combo(people.stage, i) == 0:  # ~82 % have none of the four
             continue
-        nurse = gp[i] != NO_GP and gp_has_nurse[gp[i]]
-        for d in range(stage.shape[1]):
-            s = stage[i, d]
+        nurse = people.gp[i] != NO_GP and x.gp_has_nurse[people.gp[i]]
+        for d in range(people.stage.shape[1]):
+            s = people.stage[i, d]
             if s == 0 or s == 3:
                 continue
-            u = uniform(key, i, week, d)
+            u = uniform(x.key, i, week, d)
             if d == OSTEOPOROSIS:
-                if s == 2 and u < osteoporosis_diagnosis / WEEKS_PER_YEAR:
-                    stage[i, d] = 1  # diagnosed and treated
-                elif s == 1 and u < worsen[d] / WEEKS_PER_YEAR:
-                    stage[i, d] = 2  # treatment stopped
+                if s == 2 and u < x.osteoporosis_diagnosis / WEEKS_PER_YEAR:
+                    people.stage[i, d] = 1  # diagnosed and treated
+                elif s == 1 and u < x.worsen[d] / WEEKS_PER_YEAR:
+                    people.stage[i, d] = 2  # treatment stopped
                 continue
-            fu = followup_weeks[d, s]
-            overdue = fu > 0 and weeks_since[i, d] > overdue_factor * fu
-            bad = (missed_rr if overdue else 1.0) * (enrolled_rr if enrolled[i] else 1.0)
+            fu = x.followup_weeks[d, s]
+            overdue = fu > 0 and people.weeks_since[i, d] > x.overdue_factor * fu
+            bad = (x.missed_rr if overdue else 1.0) * (x.enrolled_rr if people.enrolled[i] else 1.0)
             if s == 1:
-                if u < worsen[d] * bad / WEEKS_PER_YEAR:
-                    stage[i, d] = 2
+                if u < x.worsen[d] * bad / WEEKS_PER_YEAR:
+                    people.stage[i, d] = 2
             else:
                 tele = (
-                    telemonitoring_rr
-                    if (telemonitored[i] and (d == HEART_FAILURE or d == DIABETES))
+                    x.telemonitoring_rr
+                    if (people.telemonitored[i] and (d == HEART_FAILURE or d == DIABETES))
                     else 1.0
                 )
-                p_complicate = complicate[d] * bad * tele / WEEKS_PER_YEAR
+                p_complicate = x.complicate[d] * bad * tele / WEEKS_PER_YEAR
                 p_regain = 0.0
                 if not overdue:
                     p_regain = (
-                        regain[d]
-                        * (enrolled_regain_rr if enrolled[i] else 1.0)
-                        * (nurse_regain_rr if nurse else 1.0)
+                        x.regain[d]
+                        * (x.enrolled_regain_rr if people.enrolled[i] else 1.0)
+                        * (x.nurse_regain_rr if nurse else 1.0)
                         / WEEKS_PER_YEAR
                     )
                 if u < p_complicate:
-                    stage[i, d] = 3
+                    people.stage[i, d] = 3
                 elif u < p_complicate + p_regain:
-                    stage[i, d] = 1
+                    people.stage[i, d] = 1

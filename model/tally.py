@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
+from territoire.agents.patients import N_STAGES
 from territoire.model.chunks import block_range, sum_blocks
 from territoire.model.demography import stage_combo
 from territoire.model.events_codes import DIED
@@ -28,24 +29,7 @@ from territoire.model.indicators import (
 
 
 @njit(cache=True, parallel=True)
-def tally_kernel(
-    count_partial,
-    utility_partial,
-    alive,
-    event,
-    acute,
-    age_weeks,
-    sex,
-    stage,
-    commune,
-    vulnerable,
-    gp,
-    enrolled,
-    telemonitored,
-    flag_bits,
-    flag_index,
-    decrement,
-):
+def tally_kernel(count_partial, utility_partial, people, flag_bits, flag_index, decrement):
     """(counters, utilities) of the week, as the two stage kernels return them.
 
     The partial arrays are their scratch arrays (same number of blocks); then come ``count_kernel``'s
@@ -62,6 +46,7 @@ def tally_kernel(
         count_partial.shape[1],
         count_partial.shape[3],
     )
+    n_diseases = people.stage.shape[1]
     healthy_weight = healthy_utility(decrement)
     utility_of_combo = utility_by_combo(decrement)
     for b in prange(n_blocks):
@@ -70,39 +55,27 @@ def tally_kernel(
         utilities = utility_partial[b]
         utilities[:] = 0.0
         healthy = np.zeros(n_communes, np.int64)
-        stages = np.zeros(
-            (n_communes * 2, 16), np.int64
-        )  # per counter row: patients by disease × 4 + stage
-        lo, hi = block_range(b, n_blocks, alive.shape[0])
+        # per counter row: patients by disease × N_STAGES + stage
+        stages = np.zeros((n_communes * 2, n_diseases * N_STAGES), np.int64)
+        lo, hi = block_range(b, n_blocks, people.alive.shape[0])
         for i in range(lo, hi):
-            ev = event[i]
-            if not alive[i] and not (ev & DIED):
+            ev = people.event[i]
+            if not people.alive[i] and not (ev & DIED):
                 continue
-            k = commune[i]
-            row = counter_row(k, vulnerable[i], n_columns)
+            k = people.commune[i]
+            row = counter_row(k, people.vulnerable[i], n_columns)
             if ev != 0:
-                count_events(
-                    counters,
-                    row,
-                    i,
-                    ev,
-                    acute,
-                    stage,
-                    enrolled,
-                    telemonitored,
-                    flag_bits,
-                    flag_index,
-                )
+                count_events(counters, row, i, ev, people, flag_bits, flag_index)
                 if ev & DIED:
                     continue
-            count_living(counters, row, i, age_weeks, sex, gp, enrolled, telemonitored)
-            combo = stage_combo(stage, i)
+            count_living(counters, row, i, people)
+            combo = stage_combo(people.stage, i)
             if combo == 0:
                 healthy[k] += 1
             else:
                 by_stage = stages[row // n_columns]
-                for d in range(stage.shape[1]):
-                    by_stage[4 * d + stage[i, d]] += 1
+                for d in range(n_diseases):
+                    by_stage[N_STAGES * d + people.stage[i, d]] += 1
                 utilities[k] += utility_of_combo[combo]
         for r in range(stages.shape[0]):
             count_stages(counters, r * n_columns, stages[r])

@@ -4,7 +4,7 @@ for one; specialist queues move."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 from numba import njit
@@ -12,7 +12,7 @@ from numba import njit
 from territoire.agents.patients import WEEKS_PER_YEAR
 from territoire.agents.providers import WEEKS_OF_ACTIVITY, Practice
 from territoire.model.events_codes import DEMAND
-from territoire.model.gp_choice import assign_gps, lists_and_seekers
+from territoire.model.gp_choice import ListSearch, assign_gps, lists_and_seekers
 from territoire.model.rng import uniform
 
 if TYPE_CHECKING:
@@ -51,40 +51,35 @@ def retire_and_leave(model: TerritoryModel, week: int) -> list[int]:
     """GPs who stop this week (retirement or overload); returns their slots."""
     params, t = model.workforce_params, model.gp_table
     starts, yearly = np.array(params.retirement_by_age, np.float64).reshape(-1, 2).T.copy()
-    gone = model.k.departures_kernel(
-        week,
+    rules = DepartureInputs(
         model.keys["workforce.leave"],
-        t.active,
-        t.age,
-        t.newly_installed,
-        t.installed_week,
-        t.workload,
         starts,
         yearly,
         model.policy.retirement_multiplier,
         params.overload_threshold,
         params.overload_departure_per_year / WEEKS_PER_YEAR,
+    )
+    gone = model.k.departures_kernel(
+        week, t.active, t.age, t.newly_installed, t.installed_week, t.workload, rules
     ).tolist()
     for g in gone:
         model.deactivate_gp(g)
     return gone
 
 
+class DepartureInputs(NamedTuple):
+    """The rules of GP departures this week."""
+
+    key: np.uint64  # draw stream of departures
+    retirement_from_age: np.ndarray  # ages (years) from which each retirement rate applies
+    retirement_per_year: np.ndarray  # yearly probability of retiring, from each of those ages
+    retirement_multiplier: float  # a retirement-wave lever's factor (1: none)
+    overload_threshold: float  # workload (÷ capacity) beyond which a GP may leave
+    overload_departure_per_week: float  # weekly probability of leaving when overloaded
+
+
 @njit(cache=True)
-def departures_kernel(
-    week,
-    key,
-    active,
-    age,
-    newly_installed,
-    installed_week,
-    workload,
-    retirement_from_age,
-    retirement_per_year,
-    retirement_multiplier,
-    overload_threshold,
-    overload_departure_per_week,
-):
+def departures_kernel(week, active, age, newly_installed, installed_week, workload, x):
     """Active GPs age a week (and stop counting as newly installed after a year); each stops with the
     weekly probability of retiring at their age (``retirement_per_year`` from each of
     ``retirement_from_age``, ×``retirement_multiplier``), plus ``overload_departure_per_week`` if
@@ -98,13 +93,13 @@ def departures_kernel(
         if newly_installed[g] and week - installed_week[g] >= WEEKS_PER_YEAR:
             newly_installed[g] = False
         yearly = 0.0
-        for k in range(retirement_from_age.shape[0]):
-            if age[g] >= retirement_from_age[k]:
-                yearly = retirement_per_year[k]
-        p = yearly / WEEKS_PER_YEAR * retirement_multiplier
-        if workload[g] > overload_threshold:
-            p += overload_departure_per_week
-        if uniform(key, g, week, 0) < p:
+        for k in range(x.retirement_from_age.shape[0]):
+            if age[g] >= x.retirement_from_age[k]:
+                yearly = x.retirement_per_year[k]
+        p = yearly / WEEKS_PER_YEAR * x.retirement_multiplier
+        if workload[g] > x.overload_threshold:
+            p += x.overload_departure_per_week
+        if uniform(x.key, g, week, 0) < p:
             gone[n_gone] = g
             n_gone += 1
     return gone[:n_gone]
@@ -150,17 +145,14 @@ def find_medecins_traitants(model: TerritoryModel, gp: dict | None = None) -> in
     return int(
         assign_gps(
             seekers,
-            p.commune,
-            p.mobility,
-            model.reach_by_mobility,
-            p.gp,
-            model.gp_sorted,
-            gp["commune"],
-            free,
-            model.territory.travel_min,
-            p.alive,
-            model.event,
-            0,
+            p.kernel_view(model.event, model.acute),
+            ListSearch(
+                model.reach_by_mobility,
+                model.gp_sorted,
+                gp["commune"],
+                free,
+                model.territory.travel_min,
+            ),
         )
     )
 

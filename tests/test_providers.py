@@ -96,7 +96,8 @@ def test_medecin_traitant_search_equals_a_plain_scan():
     # assign_gps skips, per commune, the nearest GPs whose lists are already full (they stay full while
     # it runs). On random small cases with lists of 0 to 2 free places, it must choose exactly what a
     # plain scan of every GP nearest first chooses.
-    from territoire.model.gp_choice import assign_gps, gps_by_distance
+    from territoire.agents.patients import Patients
+    from territoire.model.gp_choice import ListSearch, assign_gps, gps_by_distance
 
     rng = np.random.default_rng(0)
     for case in range(40):
@@ -125,20 +126,11 @@ def test_medecin_traitant_search_equals_a_plain_scan():
                     expected_gp[p], expected_free[g] = g, expected_free[g] - 1
                     break
         got_gp, got_free = patient_gp.copy(), free.copy()
-        assign_gps(
-            order,
-            commune,
-            mobility,
-            reach,
-            got_gp,
-            sorted_gps,
-            gp_commune,
-            got_free,
-            travel,
-            alive,
-            np.zeros(n, np.uint32),
-            0,
-        )
+        patients = Patients.empty(n)
+        patients.commune[:], patients.mobility[:], patients.alive[:] = commune, mobility, alive
+        patients.gp = got_gp
+        people = patients.kernel_view(np.zeros(n, np.uint32), np.full(n, -1, np.int8))
+        assign_gps(order, people, ListSearch(reach, sorted_gps, gp_commune, got_free, travel))
         np.testing.assert_array_equal(got_gp, expected_gp, err_msg=f"case {case}")
         np.testing.assert_array_equal(got_free, expected_free, err_msg=f"case {case}")
 
@@ -233,17 +225,12 @@ def test_the_gp_stage_kernels_equal_their_readable_reference():
                 list(
                     k.departures_kernel(
                         week,
-                        key,
                         t["active"],
                         t["age"],
                         t["newly_installed"],
                         t["installed_week"],
                         t["workload"],
-                        starts,
-                        per_year,
-                        1.5,
-                        1.5,
-                        0.3 / 52,
+                        workforce.DepartureInputs(key, starts, per_year, 1.5, 1.5, 0.3 / 52),
                     )
                 )
             )

@@ -75,17 +75,10 @@ def test_costs_priced_from_the_counts_equal_the_bill_patient_by_patient(territor
     dead_billed = 0
     for _ in range(12):
         model.step()  # the state after a step is what the week's tally saw
-        p = model.patients
         bill = reference.accounts_kernel(
             np.zeros((1, territory.n_communes, accounts.N_ITEMS)),
-            p.alive,
-            model.event,
-            model.acute,
-            p.stage,
-            p.commune,
-            p.enrolled,
-            p.telemonitored,
-            *model._prices(),
+            model.people(),
+            accounts.prices(model),
         )
         priced = model.recorder.costs[-1]
         np.testing.assert_allclose(
