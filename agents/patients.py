@@ -11,15 +11,15 @@ from typing import NamedTuple
 
 import numpy as np
 
-# Diseases, in the column order of ``stage`` and ``weeks_since_followup``.
-DISEASES = ("diabetes", "heart_failure", "copd", "osteoporosis")
-DIABETES, HEART_FAILURE, COPD, OSTEOPOROSIS = range(4)
+from territoire.model.diseases import DISEASES, N_STAGES, STAGE_NAMES, index
 
-# Stages: 0 none, 1 controlled, 2 uncontrolled, 3 complicated.
-# Osteoporosis: densitometric osteoporosis; 1 = diagnosed and treated, 2 = not treated (mostly
-# undiagnosed), 3 = after a fragility fracture.
-STAGE_NAMES = ("none", "controlled", "uncontrolled", "complicated")
-N_STAGES = len(STAGE_NAMES)
+# Diseases, in the column order of ``stage`` and ``weeks_since_followup``: the registry's
+# (``model/diseases.py``), where stages are explained. The four columns by name, for the code that
+# reads their published figures (population synthesis, levers); kernels never test a column.
+DIABETES, HEART_FAILURE, COPD, OSTEOPOROSIS = (
+    index(n) for n in ("diabetes", "heart_failure", "copd", "osteoporosis")
+)
+__all__ = ["DISEASES", "N_STAGES", "STAGE_NAMES"]
 
 MOBILITY_CAR, MOBILITY_LIMITED, MOBILITY_NONE = 0, 1, 2
 MOBILITY_NAMES = ("car", "limited", "none")

@@ -24,6 +24,16 @@ from numba import njit, prange
 
 from territoire.agents.patients import NO_GP
 from territoire.model.chunks import block_range, n_reduction_blocks
+from territoire.model.draws import (
+    NURSING_HOME,
+    OUT_OF_HOURS,
+    REFERRAL,
+    REFERRAL_BLOCK,
+    TELE_FOLLOWUP,
+    TELE_ROUTINE,
+    TRANSPORT,
+    disease_slot,
+)
 from territoire.model.events_codes import (
     BOOTH_VISIT,
     DEMAND,
@@ -45,14 +55,6 @@ from territoire.model.events_codes import (
 )
 from territoire.model.rng import uniform
 
-TELE_SLOT, REFERRAL_SLOT = 12, 16  # draw slots (per demand kind / per disease)
-TRANSPORT_SLOT, NURSING_HOME_SLOT = (
-    1,
-    2,
-)  # per-patient eligibility draws (week 0: who is covered never changes)
-OUT_OF_HOURS_SLOT = (
-    20  # draw slot: does this week's acute episode happen when practices are closed?
-)
 # pools (visits available this week) and commune flags of the levers
 TELE, BOOTH, MOBILE, SNP = range(4)
 NEAR_BOOTH, MOBILE_TEAM_VISITS, SNP_COVERED = 1, 2, 4
@@ -297,14 +299,10 @@ def access_kernel(week, people, x, ledger):
             i = ledger.asking[k]
             c = home[k]
             reach = x.reach_by_mobility[mob[k]]
-            carried = (
-                mob[k] > 0 and uniform(x.key_policy, i, 0, TRANSPORT_SLOT) < x.transport_coverage
-            )
+            carried = mob[k] > 0 and uniform(x.key_policy, i, 0, TRANSPORT) < x.transport_coverage
             if carried:
                 reach = x.reach_by_mobility[0]
-            closed = (
-                kind == URGENT and uniform(x.key, i, week, OUT_OF_HOURS_SLOT) < x.out_of_hours_share
-            )
+            closed = kind == URGENT and uniform(x.key, i, week, OUT_OF_HOURS) < x.out_of_hours_share
             g = NO_GP if closed else _find_gp(mt[k], c, reach, x, ledger, first_open)
             if g != NO_GP:
                 if g != mt[k]:
@@ -321,7 +319,7 @@ def access_kernel(week, people, x, ledger):
                 elif (
                     mob[k] == 2
                     and people.age_weeks[i] >= NURSING_HOME_AGE_WEEKS
-                    and uniform(x.key_policy, i, 0, NURSING_HOME_SLOT) < x.nursing_home_coverage
+                    and uniform(x.key_policy, i, 0, NURSING_HOME) < x.nursing_home_coverage
                 ):
                     ev[k] |= URGENT_GP | URGENT_TELE
                 else:
@@ -331,7 +329,7 @@ def access_kernel(week, people, x, ledger):
             if g == NO_GP:
                 if (
                     people.digital[i]
-                    and uniform(x.key, i, week, TELE_SLOT + (1 if kind == ROUTINE else 0))
+                    and uniform(x.key, i, week, TELE_ROUTINE if kind == ROUTINE else TELE_FOLLOWUP)
                     < x.tele_uptake
                 ):
                     if _find_tele_gp(mt[k], c, x, ledger, first_tele) != NO_GP:
@@ -360,7 +358,10 @@ def access_kernel(week, people, x, ledger):
                         s = people.stage[i, d]
                         if s > 0 and x.followup_weeks[d, s] > 0:
                             people.weeks_since[i, d] = 0
-                            if uniform(x.key, i, week, REFERRAL_SLOT + d) < x.referral[d, s]:
+                            if (
+                                uniform(x.key, i, week, disease_slot(REFERRAL, REFERRAL_BLOCK, d))
+                                < x.referral[d, s]
+                            ):
                                 ledger.referrals[c, d] += 1
             else:
                 if served:

@@ -10,11 +10,16 @@ from numba import njit, prange
 from territoire.agents.patients import WEEKS_PER_YEAR
 from territoire.model.chunks import CHUNK
 from territoire.model.demography import stage_combo, whole_years
+from territoire.model.draws import ACUTE_EPISODE, ACUTE_EPISODE_BLOCK, ROUTINE_NEED, disease_slot
 from territoire.model.events_codes import FOLLOWUP, ROUTINE, URGENT
 from territoire.model.rng import uniform
 
 NO_EPISODE = -1
-ROUTINE_SLOT = 8  # draw slot of the routine need (slots 0-3: acute episode per disease)
+
+
+@njit(cache=True, inline="always")
+def acute_slot(d):
+    return disease_slot(ACUTE_EPISODE, ACUTE_EPISODE_BLOCK, d)
 
 
 class DemandInputs(NamedTuple):
@@ -77,7 +82,7 @@ def demand_chunk(lo, hi, week, people, x):
                         * (x.acute_missed_rr if overdue else 1.0)
                         * (x.acute_enrolled_rr if people.enrolled[i] else 1.0)
                     )
-                    if uniform(x.key, i, week, d) < rate / WEEKS_PER_YEAR:
+                    if uniform(x.key, i, week, acute_slot(d)) < rate / WEEKS_PER_YEAR:
                         episode = d
                         ev |= URGENT
             people.acute[i] = episode
@@ -85,6 +90,6 @@ def demand_chunk(lo, hi, week, people, x):
             ev |= ROUTINE
         else:
             age = min(whole_years(people.age_weeks[i]), x.routine_weekly_by_age.shape[0] - 1)
-            if uniform(x.key, i, week, ROUTINE_SLOT) < x.routine_weekly_by_age[age]:
+            if uniform(x.key, i, week, ROUTINE_NEED) < x.routine_weekly_by_age[age]:
                 ev |= ROUTINE
         people.event[i] = ev

@@ -8,8 +8,15 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit, prange
 
-from territoire.agents.patients import NO_GP, WEEKS_PER_YEAR
+from territoire.agents.patients import N_STAGES, NO_GP, WEEKS_PER_YEAR
 from territoire.model.chunks import CHUNK
+from territoire.model.draws import (
+    DEATH,
+    NEWCOMER_DIGITAL,
+    NEWCOMER_MOBILITY,
+    NEWCOMER_SEX,
+    NEWCOMER_VULNERABLE,
+)
 from territoire.model.events_codes import ARRIVED, DIED
 from territoire.model.rng import uniform
 
@@ -19,7 +26,8 @@ MAX_AGE_INDEX = 119  # ages beyond are treated as 119 in the tables
 def weekly_death_table(
     gompertz_a, gompertz_b: float, floor: float, excess: np.ndarray
 ) -> np.ndarray:
-    """Weekly death probability by sex, age and stage combination ``Σ_d stage_d · 4^d`` (2 × ages × 256).
+    """Weekly death probability by sex, age and stage combination ``Σ_d stage_d · 4^d`` (2 × ages ×
+    4^diseases).
 
     Background (Gompertz) and disease excess mortality combine as independent yearly risks:
     ``1 − (1 − q_bg) Π_d (1 − q_d)``, turned into a weekly probability with the same survival.
@@ -50,8 +58,12 @@ def whole_years(age_weeks):
 
 @njit(cache=True, inline="always")
 def stage_combo(stage, i):
-    """Index of patient i's four stages in ``weekly_death_table``."""
-    return stage[i, 0] + 4 * stage[i, 1] + 16 * stage[i, 2] + 64 * stage[i, 3]
+    """Index of patient i's stages in ``weekly_death_table``: ``Σ_d stage_d · N_STAGES^d`` (0: none
+    of the diseases)."""
+    combo = 0
+    for d in range(stage.shape[1] - 1, -1, -1):
+        combo = combo * N_STAGES + stage[i, d]
+    return combo
 
 
 class DemographyInputs(NamedTuple):
@@ -98,15 +110,19 @@ def demography_chunk(lo, hi, week, people, x):
             # A newborn (assumption: births and arrivals replace deaths commune by commune).
             people.alive[i] = True
             people.age_weeks[i] = 0
-            people.sex[i] = 1 if uniform(x.key_newcomer, i, week, 0) < x.p_female else 0
-            people.vulnerable[i] = uniform(x.key_newcomer, i, week, 1) < x.p_vulnerable
-            u = uniform(x.key_newcomer, i, week, 2)
+            people.sex[i] = 1 if uniform(x.key_newcomer, i, week, NEWCOMER_SEX) < x.p_female else 0
+            people.vulnerable[i] = (
+                uniform(x.key_newcomer, i, week, NEWCOMER_VULNERABLE) < x.p_vulnerable
+            )
+            u = uniform(x.key_newcomer, i, week, NEWCOMER_MOBILITY)
             people.mobility[i] = (
                 0
                 if u < x.newcomer_mobility[0]
                 else (1 if u < x.newcomer_mobility[0] + x.newcomer_mobility[1] else 2)
             )
-            people.digital[i] = uniform(x.key_newcomer, i, week, 3) < x.newcomer_digital
+            people.digital[i] = (
+                uniform(x.key_newcomer, i, week, NEWCOMER_DIGITAL) < x.newcomer_digital
+            )
             for d in range(people.stage.shape[1]):
                 people.stage[i, d] = 0
                 people.weeks_since[i, d] = 0
@@ -119,7 +135,7 @@ def demography_chunk(lo, hi, week, people, x):
             people.age_weeks[i] += 1
         age = min(whole_years(people.age_weeks[i]), x.death_table.shape[1] - 1)
         if (
-            uniform(x.key, i, week, 0)
+            uniform(x.key, i, week, DEATH)
             < x.death_table[people.sex[i], age, stage_combo(people.stage, i)]
         ):
             people.alive[i] = False

@@ -9,8 +9,9 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit, prange
 
-from territoire.agents.patients import HEART_FAILURE, NO_GP, OSTEOPOROSIS
+from territoire.agents.patients import NO_GP
 from territoire.model.chunks import CHUNK
+from territoire.model.draws import ADMISSION, DEATH_IN_HOSPITAL, STAY_WORSENS
 from territoire.model.events_codes import DIED, HOSPITALISED, URGENT, URGENT_ED
 from territoire.model.rng import uniform
 
@@ -25,7 +26,12 @@ class EventsInputs(NamedTuple):
     emergency_rr: float  # on that probability when the episode went to the emergency department
     telemonitoring_rr: float  # on a heart-failure stay under telemonitoring
     death_in_hospital: np.ndarray  # probability a stay ends in death, by disease
-    hf_hospital_worsen: float  # probability a heart-failure stay moves the patient one stage up
+    stay_worsens: float  # probability a stay moves the patient one stage up (where it may)
+    # what is particular to each disease (``diseases.roles``; flat: numba's parallel loops refuse
+    # a tuple inside a tuple)
+    fracture_episode: np.ndarray  # bool by disease: the episode is the complication itself
+    telemonitored_stays: np.ndarray  # bool by disease: telemonitoring lowers admissions
+    stay_may_worsen: np.ndarray  # bool by disease: a stay may move the patient one stage up
 
 
 def events_inputs(model) -> EventsInputs:
@@ -37,6 +43,9 @@ def events_inputs(model) -> EventsInputs:
         dp.telemonitoring_hospitalisation_rr,
         t["death_in_hospital"],
         dp.hf_hospital_worsen,
+        model.roles.fracture_episode,
+        model.roles.telemonitored_stays,
+        model.roles.stay_may_worsen,
     )
 
 
@@ -63,19 +72,20 @@ def events_chunk(lo, hi, week, people, x):
         s = people.stage[i, d]
         p = x.hospitalisation_if_gp[d, s]
         # a fracture's admission depends on the bone, not on who saw it first
-        if d != OSTEOPOROSIS:
+        if not x.fracture_episode[d]:
             if people.event[i] & URGENT_ED:
                 p *= x.emergency_rr
-            if d == HEART_FAILURE and people.telemonitored[i]:
+            if x.telemonitored_stays[d] and people.telemonitored[i]:
                 p *= x.telemonitoring_rr
-        if d == OSTEOPOROSIS:
+        else:
             people.stage[i, d] = 3  # after a fragility fracture
-        if uniform(x.key, i, week, 0) < min(p, 0.95):
+        if uniform(x.key, i, week, ADMISSION) < min(p, 0.95):
             people.event[i] |= HOSPITALISED
             people.weeks_since[i, d] = 0  # seen by the hospital team
-            if d == HEART_FAILURE and s < 3 and uniform(x.key, i, week, 2) < x.hf_hospital_worsen:
+            worse = x.stay_may_worsen[d] and s < 3
+            if worse and uniform(x.key, i, week, STAY_WORSENS) < x.stay_worsens:
                 people.stage[i, d] = s + 1
-            if uniform(x.key, i, week, 1) < x.death_in_hospital[d]:
+            if uniform(x.key, i, week, DEATH_IN_HOSPITAL) < x.death_in_hospital[d]:
                 people.alive[i] = False
                 people.gp[i] = NO_GP
                 people.event[i] |= DIED

@@ -3,10 +3,12 @@ the battery is derived at any level (commune, EPCI, zone, territory, vulnerable 
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 from numba import njit, prange
 
-from territoire.agents.patients import DISEASES, N_STAGES, NO_GP, OSTEOPOROSIS, WEEKS_PER_YEAR
+from territoire.agents.patients import DISEASES, N_STAGES, NO_GP, WEEKS_PER_YEAR
 from territoire.model.chunks import block_range, sum_blocks
 from territoire.model.demography import stage_combo
 from territoire.model.events_codes import (
@@ -116,8 +118,23 @@ PREVALENT0, COMPLICATED0, HOSPITALISED0, DEATHS_WITH0, TREATED0 = (
 DIED_ENROLLED, DIED_TELEMONITORED = C["died_enrolled"], C["died_telemonitored"]
 
 
+class TallyInputs(NamedTuple):
+    """What the counting pass reads besides the patients."""
+
+    flag_bits: np.ndarray  # event flags that each add to one counter (``FLAG_BITS``)
+    flag_index: np.ndarray  # the counter of each (``FLAG_INDEX``)
+    treated_stage: (
+        np.ndarray
+    )  # bool, disease × stage: costs drugs and care (``diseases.treated_stages``)
+    decrement: np.ndarray  # utility decrement, disease × stage
+
+
+def tally_inputs(model) -> TallyInputs:
+    return TallyInputs(FLAG_BITS, FLAG_INDEX, model.treated_stage, model.utility_decrement)
+
+
 @njit(cache=True, parallel=True)
-def count_kernel(partial, people, flag_bits, flag_index):
+def count_kernel(partial, people, x):
     """Counters of the week, shape (communes, 2 [not vulnerable, vulnerable], counters).
 
     ``partial`` (blocks, communes, 2, counters) is scratch: each block of patients is counted apart,
@@ -137,8 +154,7 @@ def count_kernel(partial, people, flag_bits, flag_index):
                     i,
                     ev,
                     people,
-                    flag_bits,
-                    flag_index,
+                    x,
                 )
     return sum_blocks(partial)
 
@@ -150,10 +166,10 @@ def counter_row(commune, vulnerable, n_columns):
 
 
 @njit(cache=True, inline="always")
-def count(flat, row, i, ev, people, flag_bits, flag_index):
+def count(flat, row, i, ev, people, x):
     """Add patient i (alive, or died this week) to the counters at ``flat[row:]``."""
     if ev != 0:  # ~6 % of patients a week
-        count_events(flat, row, i, ev, people, flag_bits, flag_index)
+        count_events(flat, row, i, ev, people, x)
         if ev & DIED:
             return
     count_living(flat, row, i, people)
@@ -162,15 +178,15 @@ def count(flat, row, i, ev, people, flag_bits, flag_index):
             s = people.stage[i, d]
             flat[row + PREVALENT0 + d] += s > 0
             flat[row + COMPLICATED0 + d] += s == 3
-            flat[row + TREATED0 + d] += treated(d, s)
+            flat[row + TREATED0 + d] += x.treated_stage[d, s]
 
 
 @njit(cache=True, inline="always")
-def count_events(flat, row, i, ev, people, flag_bits, flag_index):
+def count_events(flat, row, i, ev, people, x):
     """The counters of patient i's flags of the week (``ev``), and for a death, what they died with."""
-    for f in range(flag_bits.shape[0]):
-        if ev & flag_bits[f]:
-            flat[row + flag_index[f]] += 1
+    for f in range(x.flag_bits.shape[0]):
+        if ev & x.flag_bits[f]:
+            flat[row + x.flag_index[f]] += 1
     if ev & HOSPITALISED:
         flat[row + HOSPITALISED0 + people.acute[i]] += 1
     if ev & DIED:
@@ -178,7 +194,7 @@ def count_events(flat, row, i, ev, people, flag_bits, flag_index):
             s = people.stage[i, d]
             if s > 0:
                 flat[row + DEATHS_WITH0 + d] += 1
-                flat[row + TREATED0 + d] += treated(d, s)
+                flat[row + TREATED0 + d] += x.treated_stage[d, s]
         flat[row + DIED_ENROLLED] += people.enrolled[i]
         flat[row + DIED_TELEMONITORED] += people.telemonitored[i]
 
@@ -200,7 +216,7 @@ def count_living(flat, row, i, people):
 
 
 @njit(cache=True, inline="always")
-def count_stages(flat, row, stages_row):
+def count_stages(flat, row, stages_row, treated_stage):
     """Add to the disease counters at ``flat[row:]`` the living patients by (disease, stage)
     ``stages_row[N_STAGES * d + s]`` (what ``count`` adds patient by patient)."""
     for d in range(stages_row.shape[0] // N_STAGES):
@@ -208,13 +224,7 @@ def count_stages(flat, row, stages_row):
             patients = stages_row[N_STAGES * d + s]
             flat[row + PREVALENT0 + d] += patients
             flat[row + COMPLICATED0 + d] += patients * (s == 3)
-            flat[row + TREATED0 + d] += patients * treated(d, s)
-
-
-@njit(cache=True, inline="always")
-def treated(d, s):
-    """Whether stage ``s`` of disease ``d`` is treated (costs drugs and care): untreated osteoporosis is not."""
-    return (s > 0) & ((d != OSTEOPOROSIS) | (s != 2))
+            flat[row + TREATED0 + d] += patients * treated_stage[d, s]
 
 
 @njit(cache=True, parallel=True)

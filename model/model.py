@@ -31,7 +31,7 @@ from territoire.agents.providers import (
     Specialist,
     Specialty,
 )
-from territoire.model import accounts, indicators, workforce
+from territoire.model import accounts, diseases, indicators, workforce
 from territoire.model.access import access_inputs, access_kernel
 from territoire.model.apl import (
     UNDERSERVED_APL,
@@ -424,11 +424,18 @@ class TerritoryModel(mesa.Model):
                 pp.osteoporosis_stage_mix,
             ]
         )
+        self.roles = diseases.roles()
+        self.treated_stage = diseases.treated_stages()
+        # the one comorbidity link of the registry (heart failure raised by diabetes) has its RR
+        # in PopulationParams, as the initial population draws it too
+        linked = self.roles.onset_raised_by >= 0
+        rr_if_raised = np.where(linked, pp.heart_failure_rr_if_diabetic, 1.0)
         self.onset_table = onset_hazard_table(
             self._prevalence_at_start,
             np.asarray(dp.excess_mortality),
             mixes,
-            pp.heart_failure_rr_if_diabetic,
+            self.roles.onset_raised_by,
+            rr_if_raised,
             MAX_AGE_INDEX,
         )
         weight = consumption_weight_by_age()
@@ -694,13 +701,13 @@ class TerritoryModel(mesa.Model):
         With the numba kernels the counting and utility passes run as one (``tally.py``); with the
         reference (or ``fused = False``), one after the other. The result is the same.
         """
-        people, flags = self.people(), (indicators.FLAG_BITS, indicators.FLAG_INDEX)
+        people, tally = self.people(), indicators.tally_inputs(self)
         if self.fused:
             counts, utility = tally_kernel(
-                self._count_scratch, self._utility_scratch, people, *flags, self.utility_decrement
+                self._count_scratch, self._utility_scratch, people, tally
             )
         else:
-            counts = self.k.count_kernel(self._count_scratch, people, *flags)
+            counts = self.k.count_kernel(self._count_scratch, people, tally)
             utility = indicators.utility_kernel(
                 self._utility_scratch, people, self.utility_decrement
             )
@@ -767,4 +774,4 @@ class TerritoryModel(mesa.Model):
 
 
 #: Specialty that follows each disease (order of DISEASES).
-DISEASE_SPECIALTY = ("endocrinology", "cardiology", "pulmonology", "rheumatology")
+DISEASE_SPECIALTY = tuple(d.specialty for d in diseases.REGISTRY)

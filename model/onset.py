@@ -14,9 +14,15 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit, prange
 
-from territoire.agents.patients import DIABETES, HEART_FAILURE, WEEKS_PER_YEAR
+from territoire.agents.patients import WEEKS_PER_YEAR
 from territoire.model.chunks import CHUNK
 from territoire.model.demography import whole_years
+from territoire.model.draws import (
+    ONSET_UNCONTROLLED,
+    ONSET_UNCONTROLLED_BLOCK,
+    ONSET_WHICH,
+    disease_slot,
+)
 from territoire.model.events_codes import ONSET
 from territoire.model.rng import uniform
 
@@ -25,10 +31,13 @@ def onset_hazard_table(
     prevalence: np.ndarray,
     excess_mortality: np.ndarray,
     stage_mix: np.ndarray,
-    rr_hf_if_diabetic: float,
+    raised_by: np.ndarray,
+    rr_if_raised: np.ndarray,
     max_age_index: int,
 ) -> np.ndarray:
-    """Weekly onset probability, shape (5, 2, ages): the 4 diseases, then heart failure for diabetics."""
+    """Weekly onset probability, shape (2 × diseases, 2, ages): row d for patients without the
+    disease that raises d's hazard (``raised_by[d]``, -1: none), row diseases + d for those with it
+    (× ``rr_if_raised[d]``); both normalised so that the mean hazard at each age is unchanged."""
     n_d, n_s, n_a = prevalence.shape
     p = np.zeros((n_d, n_s, max_age_index + 1))
     p[:, :, :n_a] = prevalence
@@ -38,11 +47,14 @@ def onset_hazard_table(
     )  # mean excess mortality of the prevalent, per year
     rise = np.maximum(np.diff(p, axis=2, append=p[:, :, -1:]), 0.0)
     annual = (rise + p * m[:, None, None]) / np.maximum(1.0 - p, 1e-6)
-    out = np.zeros((n_d + 1, n_s, max_age_index + 1))
+    out = np.zeros((2 * n_d, n_s, max_age_index + 1))
     out[:n_d] = np.minimum(annual, 0.5) / WEEKS_PER_YEAR
-    rr_mean = 1.0 + (rr_hf_if_diabetic - 1.0) * p[DIABETES]
-    out[n_d] = out[HEART_FAILURE] * rr_hf_if_diabetic / rr_mean
-    out[HEART_FAILURE] = out[HEART_FAILURE] / rr_mean
+    out[n_d:] = out[:n_d]
+    for d in range(n_d):
+        if raised_by[d] >= 0:
+            rr_mean = 1.0 + (rr_if_raised[d] - 1.0) * p[raised_by[d]]
+            out[n_d + d] = out[d] * rr_if_raised[d] / rr_mean
+            out[d] = out[d] / rr_mean
     return np.ascontiguousarray(out)
 
 
@@ -50,11 +62,11 @@ class OnsetInputs(NamedTuple):
     """What the onset stage reads besides the patients."""
 
     key: np.uint64  # draw stream of onset
-    onset_table: (
-        np.ndarray
-    )  # weekly onset probability, (diseases + 1) × sex × age (``onset_hazard_table``)
+    # weekly onset probability, (2 × diseases) × sex × age (``onset_hazard_table``)
+    onset_table: np.ndarray
     onset_stage2_share: np.ndarray  # share of new cases found uncontrolled, by disease
     onset_multiplier: np.ndarray  # by disease, from the prevention levers (1: no change)
+    raised_by: np.ndarray  # int64 by disease: the disease whose patients have its raised hazard, -1
 
 
 def onset_inputs(model) -> OnsetInputs:
@@ -63,6 +75,7 @@ def onset_inputs(model) -> OnsetInputs:
         model.onset_table,
         model.dtables["onset_stage2_share"],
         model.policy.onset_multiplier,
+        model.roles.onset_raised_by,
     )
 
 
@@ -90,14 +103,16 @@ def onset_chunk(lo, hi, week, people, x):
     n_d = people.stage.shape[1]
     width = 1.0 / n_d
     for i in range(lo, hi):
-        u = uniform(x.key, i, week, 0)
+        u = uniform(x.key, i, week, ONSET_WHICH)
         d = int(u * n_d)
         age = min(whole_years(people.age_weeks[i]), x.onset_table.shape[2] - 1)
-        row = n_d if (d == HEART_FAILURE) & (people.stage[i, DIABETES] > 0) else d
+        e = x.raised_by[d]
+        row = n_d + d if e >= 0 and people.stage[i, e] > 0 else d
         hazard = min(x.onset_table[row, people.sex[i], age] * x.onset_multiplier[d], width)
         if people.alive[i] & (people.stage[i, d] == 0) & (u - d * width < hazard):
+            uncontrolled_slot = disease_slot(ONSET_UNCONTROLLED, ONSET_UNCONTROLLED_BLOCK, d)
             people.stage[i, d] = (
-                2 if uniform(x.key, i, week, 1 + d) < x.onset_stage2_share[d] else 1
+                2 if uniform(x.key, i, week, uncontrolled_slot) < x.onset_stage2_share[d] else 1
             )
             people.weeks_since[i, d] = 0
             people.event[i] |= ONSET

@@ -11,9 +11,10 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit, prange
 
-from territoire.agents.patients import DIABETES, HEART_FAILURE, NO_GP, OSTEOPOROSIS, WEEKS_PER_YEAR
+from territoire.agents.patients import NO_GP, WEEKS_PER_YEAR
 from territoire.model.chunks import CHUNK
 from territoire.model.demography import stage_combo
+from territoire.model.draws import PROGRESSION, PROGRESSION_BLOCK, disease_slot
 from territoire.model.rng import uniform
 
 
@@ -32,7 +33,11 @@ class ProgressionInputs(NamedTuple):
     enrolled_rr: float  # on worsening and complication in the programme
     enrolled_regain_rr: float  # on regaining control in the programme
     nurse_regain_rr: float  # on regaining control with a practice nurse
-    telemonitoring_rr: float  # on complication under telemonitoring (heart failure, diabetes)
+    telemonitoring_rr: float  # on complication under telemonitoring (where the registry says so)
+    # what is particular to each disease (``diseases.roles``; flat: numba's parallel loops refuse
+    # a tuple inside a tuple)
+    silent_stage: np.ndarray  # bool by disease: stage 2 is untreated, found by diagnosis
+    telemonitored_complications: np.ndarray  # bool by disease: telemonitoring lowers 2 → 3
 
 
 def progression_inputs(model, gp: dict) -> ProgressionInputs:
@@ -52,6 +57,8 @@ def progression_inputs(model, gp: dict) -> ProgressionInputs:
         dp.enrolled_regain_rr,
         dp.nurse_regain_rr,
         dp.telemonitoring_complication_rr,
+        model.roles.silent_stage,
+        model.roles.telemonitored_complications,
     )
 
 
@@ -73,8 +80,8 @@ def progression_chunk(lo, hi, week, people, x):
             s = people.stage[i, d]
             if s == 0 or s == 3:
                 continue
-            u = uniform(x.key, i, week, d)
-            if d == OSTEOPOROSIS:
+            u = uniform(x.key, i, week, disease_slot(PROGRESSION, PROGRESSION_BLOCK, d))
+            if x.silent_stage[d]:
                 if s == 2 and u < x.osteoporosis_diagnosis / WEEKS_PER_YEAR:
                     people.stage[i, d] = 1  # diagnosed and treated
                 elif s == 1 and u < x.worsen[d] / WEEKS_PER_YEAR:
@@ -89,7 +96,7 @@ def progression_chunk(lo, hi, week, people, x):
             else:
                 tele = (
                     x.telemonitoring_rr
-                    if (people.telemonitored[i] and (d == HEART_FAILURE or d == DIABETES))
+                    if (people.telemonitored[i] and x.telemonitored_complications[d])
                     else 1.0
                 )
                 p_complicate = x.complicate[d] * bad * tele / WEEKS_PER_YEAR

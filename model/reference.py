@@ -10,25 +10,21 @@ from __future__ import annotations
 
 import numpy as np
 
-from territoire.agents.patients import DIABETES, HEART_FAILURE, NO_GP, OSTEOPOROSIS, WEEKS_PER_YEAR
+from territoire.agents.patients import N_STAGES, NO_GP, WEEKS_PER_YEAR
 from territoire.agents.providers import WEEKS_OF_ACTIVITY
 from territoire.model import accounts as acc
+from territoire.model import draws
 from territoire.model.access import (
     BOOTH,
     MOBILE,
     MOBILE_TEAM_VISITS,
     NEAR_BOOTH,
     NURSING_HOME_AGE_WEEKS,
-    NURSING_HOME_SLOT,
-    OUT_OF_HOURS_SLOT,
-    REFERRAL_SLOT,
     SNP,
     SNP_COVERED,
     TELE,
-    TELE_SLOT,
-    TRANSPORT_SLOT,
 )
-from territoire.model.demand import NO_EPISODE, ROUTINE_SLOT
+from territoire.model.demand import NO_EPISODE
 from territoire.model.events_codes import (
     ARRIVED,
     BOOTH_VISIT,
@@ -70,8 +66,6 @@ from territoire.model.indicators import (
 from territoire.model.rng import uniform_np
 from territoire.model.workforce import OVERLOAD_MEMORY_WEEKS
 
-N_DISEASES = 4
-
 
 def _draw(key, slots, week, slot):
     return uniform_np(key, slots, week, slot)
@@ -84,15 +78,19 @@ def demography_kernel(week, people, x):
     # Newborns fill the empty slots.
     people.alive[new] = True
     people.age_weeks[new] = 0
-    people.sex[new] = _draw(x.key_newcomer, slots, week, 0) < x.p_female
-    people.vulnerable[new] = _draw(x.key_newcomer, slots, week, 1) < x.p_vulnerable
-    u = _draw(x.key_newcomer, slots, week, 2)
+    people.sex[new] = _draw(x.key_newcomer, slots, week, draws.NEWCOMER_SEX) < x.p_female
+    people.vulnerable[new] = (
+        _draw(x.key_newcomer, slots, week, draws.NEWCOMER_VULNERABLE) < x.p_vulnerable
+    )
+    u = _draw(x.key_newcomer, slots, week, draws.NEWCOMER_MOBILITY)
     people.mobility[new] = np.where(
         u < x.newcomer_mobility[0],
         0,
         np.where(u < x.newcomer_mobility[0] + x.newcomer_mobility[1], 1, 2),
     )
-    people.digital[new] = _draw(x.key_newcomer, slots, week, 3) < x.newcomer_digital
+    people.digital[new] = (
+        _draw(x.key_newcomer, slots, week, draws.NEWCOMER_DIGITAL) < x.newcomer_digital
+    )
     people.stage[new] = 0
     people.weeks_since[new] = 0
     people.gp[new] = NO_GP
@@ -104,8 +102,8 @@ def demography_kernel(week, people, x):
     people.age_weeks[people.age_weeks < 32767] += 1
     age = np.minimum(people.age_weeks // WEEKS_PER_YEAR, x.death_table.shape[1] - 1)
     s = people.stage.astype(np.int64)
-    combo = s[:, 0] + 4 * s[:, 1] + 16 * s[:, 2] + 64 * s[:, 3]
-    dies = _draw(x.key, everyone, week, 0) < x.death_table[people.sex, age, combo]
+    combo = s @ (N_STAGES ** np.arange(s.shape[1]))
+    dies = _draw(x.key, everyone, week, draws.DEATH) < x.death_table[people.sex, age, combo]
     people.alive[dies] = False
     people.gp[dies] = NO_GP
     people.event[:] = ev | np.where(dies, DIED, 0)
@@ -114,24 +112,24 @@ def demography_kernel(week, people, x):
 def onset_kernel(week, people, x):
     everyone = np.arange(people.alive.size)
     age = np.minimum(people.age_weeks // WEEKS_PER_YEAR, x.onset_table.shape[2] - 1)
-    u = _draw(x.key, everyone, week, 0)
-    window = (u * N_DISEASES).astype(np.int64)  # the disease whose window the draw falls in
-    for d in range(N_DISEASES):
+    n_diseases = people.stage.shape[1]
+    u = _draw(x.key, everyone, week, draws.ONSET_WHICH)
+    window = (u * n_diseases).astype(np.int64)  # the disease whose window the draw falls in
+    for d in range(people.stage.shape[1]):
         row = np.full(people.alive.size, d)
-        if d == HEART_FAILURE:
-            row = np.where(
-                people.stage[:, DIABETES] > 0, N_DISEASES, d
-            )  # diabetics have their own HF hazard row
+        if x.raised_by[d] >= 0:  # patients with the disease that raises d's hazard: their own row
+            row = np.where(people.stage[:, x.raised_by[d]] > 0, n_diseases + d, d)
         hazard = np.minimum(
-            x.onset_table[row, people.sex, age] * x.onset_multiplier[d], 1.0 / N_DISEASES
+            x.onset_table[row, people.sex, age] * x.onset_multiplier[d], 1.0 / n_diseases
         )
         new_case = (
             people.alive
             & (window == d)
             & (people.stage[:, d] == 0)
-            & (u - d * (1.0 / N_DISEASES) < hazard)
+            & (u - d * (1.0 / n_diseases) < hazard)
         )
-        uncontrolled = _draw(x.key, everyone, week, 1 + d) < x.onset_stage2_share[d]
+        slot = draws.disease_slot(draws.ONSET_UNCONTROLLED, draws.ONSET_UNCONTROLLED_BLOCK, d)
+        uncontrolled = _draw(x.key, everyone, week, slot) < x.onset_stage2_share[d]
         people.stage[new_case, d] = np.where(uncontrolled[new_case], 2, 1)
         people.weeks_since[new_case, d] = 0
         people.event[new_case] |= ONSET
@@ -144,10 +142,12 @@ def progression_kernel(week, people, x):
         if x.gp_has_nurse.size
         else np.zeros(people.alive.size, bool)
     )
-    for d in range(N_DISEASES):
+    for d in range(people.stage.shape[1]):
         s = people.stage[:, d].copy()
-        u = _draw(x.key, everyone, week, d)
-        if d == OSTEOPOROSIS:
+        u = _draw(
+            x.key, everyone, week, draws.disease_slot(draws.PROGRESSION, draws.PROGRESSION_BLOCK, d)
+        )
+        if x.silent_stage[d]:
             diagnosed = people.alive & (s == 2) & (u < x.osteoporosis_diagnosis / WEEKS_PER_YEAR)
             stopped = people.alive & (s == 1) & (u < x.worsen[d] / WEEKS_PER_YEAR)
             people.stage[diagnosed, d] = 1
@@ -157,7 +157,7 @@ def progression_kernel(week, people, x):
         overdue = (fu > 0) & (people.weeks_since[:, d] > x.overdue_factor * fu)
         bad = np.where(overdue, x.missed_rr, 1.0) * np.where(people.enrolled, x.enrolled_rr, 1.0)
         worsens = people.alive & (s == 1) & (u < x.worsen[d] * bad / WEEKS_PER_YEAR)
-        tele = people.telemonitored & (d in (HEART_FAILURE, DIABETES))
+        tele = people.telemonitored & x.telemonitored_complications[d]
         p_complicate = (
             x.complicate[d] * bad * np.where(tele, x.telemonitoring_rr, 1.0) / WEEKS_PER_YEAR
         )
@@ -179,7 +179,7 @@ def progression_kernel(week, people, x):
 def demand_kernel(week, people, x):
     everyone = np.arange(people.alive.size)
     people.acute[:] = NO_EPISODE
-    for d in range(N_DISEASES):
+    for d in range(people.stage.shape[1]):
         s = people.stage[:, d]
         fu = x.followup_weeks[d, s]
         planned = people.alive & (s > 0) & (fu > 0)
@@ -195,12 +195,20 @@ def demand_kernel(week, people, x):
             people.alive
             & (s > 0)
             & (people.acute == NO_EPISODE)
-            & (_draw(x.key, everyone, week, d) < rate / WEEKS_PER_YEAR)
+            & (
+                _draw(
+                    x.key,
+                    everyone,
+                    week,
+                    draws.disease_slot(draws.ACUTE_EPISODE, draws.ACUTE_EPISODE_BLOCK, d),
+                )
+                < rate / WEEKS_PER_YEAR
+            )
         )
         people.acute[episode] = d  # one episode a week at most: the first disease in order
         people.event[episode] |= URGENT
     age = np.minimum(people.age_weeks // WEEKS_PER_YEAR, x.routine_weekly_by_age.shape[0] - 1)
-    new_need = _draw(x.key, everyone, week, ROUTINE_SLOT) < x.routine_weekly_by_age[age]
+    new_need = _draw(x.key, everyone, week, draws.ROUTINE_NEED) < x.routine_weekly_by_age[age]
     people.event[people.alive & ((people.pending_routine > 0) | new_need)] |= ROUTINE
 
 
@@ -243,10 +251,10 @@ def access_kernel(week, people, x, ledger):
             own_reach = x.reach_by_mobility[people.mobility[i]]
             carried = (
                 people.mobility[i] > 0
-                and draw(i, TRANSPORT_SLOT, x.key_policy, 0) < x.transport_coverage
+                and draw(i, draws.TRANSPORT, x.key_policy, 0) < x.transport_coverage
             )
             closed = (
-                kind == URGENT and draw(i, OUT_OF_HOURS_SLOT) < x.out_of_hours_share
+                kind == URGENT and draw(i, draws.OUT_OF_HOURS) < x.out_of_hours_share
             )  # practices closed
             g = NO_GP if closed else find_gp(i, x.reach_by_mobility[0] if carried else own_reach)
             if g != NO_GP and g != people.gp[i]:
@@ -267,7 +275,7 @@ def access_kernel(week, people, x, ledger):
                 elif (
                     people.mobility[i] == 2
                     and people.age_weeks[i] >= NURSING_HOME_AGE_WEEKS
-                    and draw(i, NURSING_HOME_SLOT, x.key_policy, 0) < x.nursing_home_coverage
+                    and draw(i, draws.NURSING_HOME, x.key_policy, 0) < x.nursing_home_coverage
                 ):
                     people.event[i] |= URGENT_GP | URGENT_TELE
                 else:
@@ -275,7 +283,11 @@ def access_kernel(week, people, x, ledger):
                 continue
             tele = False
             if g == NO_GP:
-                if people.digital[i] and draw(i, TELE_SLOT + (kind == ROUTINE)) < x.tele_uptake:
+                if (
+                    people.digital[i]
+                    and draw(i, draws.TELE_ROUTINE if kind == ROUTINE else draws.TELE_FOLLOWUP)
+                    < x.tele_uptake
+                ):
                     if find_tele_gp(i) != NO_GP:
                         tele = True
                     elif ledger.pools[TELE] >= 1.0:
@@ -297,11 +309,14 @@ def access_kernel(week, people, x, ledger):
             if kind == FOLLOWUP:
                 if g != NO_GP or tele:
                     people.event[i] |= FOLLOWUP_DONE | (FOLLOWUP_TELE if tele else 0)
-                    for d in range(N_DISEASES):
+                    for d in range(people.stage.shape[1]):
                         s = people.stage[i, d]
                         if s > 0 and x.followup_weeks[d, s] > 0:
                             people.weeks_since[i, d] = 0
-                            if draw(i, REFERRAL_SLOT + d) < x.referral[d, s]:
+                            if (
+                                draw(i, draws.disease_slot(draws.REFERRAL, draws.REFERRAL_BLOCK, d))
+                                < x.referral[d, s]
+                            ):
                                 ledger.referrals[people.commune[i], d] += 1
             elif g != NO_GP or tele:
                 people.event[i] |= ROUTINE_DONE | (ROUTINE_TELE if tele else 0)
@@ -319,27 +334,31 @@ def events_kernel(week, people, x):
     d = np.where(episode, people.acute, 0).astype(np.int64)
     s = people.stage[everyone, d]
     p = x.hospitalisation_if_gp[d, s]
-    p = np.where((d != OSTEOPOROSIS) & (people.event & URGENT_ED != 0), p * x.emergency_rr, p)
-    p = np.where((d == HEART_FAILURE) & people.telemonitored, p * x.telemonitoring_rr, p)
-    fracture = episode & (d == OSTEOPOROSIS)
-    people.stage[fracture, OSTEOPOROSIS] = 3
-    admitted = episode & (_draw(x.key, everyone, week, 0) < np.minimum(p, 0.95))
+    fracture = x.fracture_episode[d]
+    p = np.where(~fracture & (people.event & URGENT_ED != 0), p * x.emergency_rr, p)
+    tele = ~fracture & x.telemonitored_stays[d] & people.telemonitored
+    p = np.where(tele, p * x.telemonitoring_rr, p)
+    fractured = episode & fracture
+    people.stage[fractured, d[fractured]] = 3
+    admitted = episode & (_draw(x.key, everyone, week, draws.ADMISSION) < np.minimum(p, 0.95))
     people.event[admitted] |= HOSPITALISED
     people.weeks_since[admitted, d[admitted]] = 0
     worse = (
         admitted
-        & (d == HEART_FAILURE)
+        & x.stay_may_worsen[d]
         & (s < 3)
-        & (_draw(x.key, everyone, week, 2) < x.hf_hospital_worsen)
+        & (_draw(x.key, everyone, week, draws.STAY_WORSENS) < x.stay_worsens)
     )
-    people.stage[worse, HEART_FAILURE] = s[worse] + 1
-    dies = admitted & (_draw(x.key, everyone, week, 1) < x.death_in_hospital[d])
+    people.stage[worse, d[worse]] = s[worse] + 1
+    dies = admitted & (
+        _draw(x.key, everyone, week, draws.DEATH_IN_HOSPITAL) < x.death_in_hospital[d]
+    )
     people.alive[dies] = False
     people.gp[dies] = NO_GP
     people.event[dies] |= DIED
 
 
-def accounts_kernel(partial, people, prices):
+def accounts_kernel(partial, people, prices, treated_stage):
     """The week's per-patient cost items (communes, items), billed patient by patient: what
     ``accounts.weekly_costs`` computes from the counts (the tests compare). ``partial``: its shape only."""
     counted = people.alive | (people.event & DIED != 0)
@@ -365,21 +384,21 @@ def accounts_kernel(partial, people, prices):
     add(acc.EMERGENCY, ev & URGENT_ED != 0, prices.emergency_eur)
     admitted = ev & HOSPITALISED != 0
     cause = np.maximum(people.acute, 0)
-    for d in range(N_DISEASES):
+    for d in range(people.stage.shape[1]):
         add(acc.HOSPITAL0 + d, admitted & (cause == d), prices.hospital_stay_eur[d])
     add(acc.TRANSPORT, admitted, prices.transport_eur)
     add(acc.TRANSPORT, ev & TRANSPORTED != 0, prices.transport_trip_eur)
     add(acc.PROGRAMME, people.enrolled, prices.programme_year / WEEKS_PER_YEAR)
     add(acc.TELEMONITORING, people.telemonitored, prices.telemonitoring_year / WEEKS_PER_YEAR)
-    for d in range(N_DISEASES):
-        treated = (people.stage[:, d] > 0) & ~((d == OSTEOPOROSIS) & (people.stage[:, d] == 2))
+    for d in range(people.stage.shape[1]):
+        treated = treated_stage[d, people.stage[:, d]]
         add(acc.DRUGS0 + d, treated, prices.drugs_year[d] / WEEKS_PER_YEAR)
         add(acc.AMBULATORY0 + d, treated, prices.ambulatory_year[d] / WEEKS_PER_YEAR)
         add(acc.OTHER_HOSPITAL0 + d, treated, prices.other_hospital_year[d] / WEEKS_PER_YEAR)
     return out
 
 
-def count_kernel(partial, people, flag_bits, flag_index):
+def count_kernel(partial, people, x):
     out = np.zeros(partial.shape[1:], np.int64)
     died = people.event & DIED != 0
     seen = people.alive | died
@@ -388,9 +407,9 @@ def count_kernel(partial, people, flag_bits, flag_index):
     def count(k, mask):
         np.add.at(out, (people.commune[seen & mask], v[seen & mask], k), 1)
 
-    for bit, k in zip(flag_bits, flag_index):
+    for bit, k in zip(x.flag_bits, x.flag_index):
         count(k, people.event & bit != 0)
-    for d in range(N_DISEASES):
+    for d in range(people.stage.shape[1]):
         count(HOSPITALISED0 + d, (people.event & HOSPITALISED != 0) & (people.acute == d))
         count(DEATHS_WITH0 + d, died & (people.stage[:, d] > 0))
     age = people.age_weeks // WEEKS_PER_YEAR
@@ -402,13 +421,10 @@ def count_kernel(partial, people, flag_bits, flag_index):
     count(WOMEN_50, living & (age >= 50) & (people.sex == 1))
     count(ENROLLED, living & people.enrolled)
     count(TELEMONITORED, living & people.telemonitored)
-    for d in range(N_DISEASES):
+    for d in range(people.stage.shape[1]):
         count(PREVALENT0 + d, living & (people.stage[:, d] > 0))
         count(COMPLICATED0 + d, living & (people.stage[:, d] == 3))
-        count(
-            TREATED0 + d,
-            (people.stage[:, d] > 0) & ~((d == OSTEOPOROSIS) & (people.stage[:, d] == 2)),
-        )  # the living and the dead
+        count(TREATED0 + d, x.treated_stage[d, people.stage[:, d]])  # the living and the dead
     count(DIED_ENROLLED, died & people.enrolled)
     count(DIED_TELEMONITORED, died & people.telemonitored)
     return out

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from territoire.agents.patients import DISEASES
-from territoire.model import accounts
+from territoire.model import accounts, diseases
 from territoire.model.indicators import C
 
 if TYPE_CHECKING:
@@ -26,6 +26,21 @@ TEXT_COLUMNS = (
     "unit",
     "indicator",
 )  # categorical: a few hundred distinct strings over millions of rows
+
+# A prevalence indicator's denominator (``Disease.denominator``): its unit, and the counter it
+# divides by.
+PREVALENCE_UNITS = {
+    "population": "% of population",
+    "adults": "% of adults",
+    "aged_40_plus": "% of 40+",
+    "women_50_plus": "% of women 50+",
+}
+PREVALENCE_COUNTER = {
+    "population": "alive",
+    "adults": "adults",
+    "aged_40_plus": "aged_40_plus",
+    "women_50_plus": "women_50_plus",
+}
 
 #: indicator → (measurement unit, one-line meaning). The README's table is generated from this.
 INDICATORS: dict[str, tuple[str, str]] = {
@@ -72,7 +87,8 @@ INDICATORS: dict[str, tuple[str, str]] = {
     "hospitalisations": ("stays/week", "hospital stays after an acute episode"),
     "avoidable_hospitalisations": (
         "stays/week",
-        "potentially avoidable stays: diabetes, heart failure, COPD",
+        "potentially avoidable stays: "
+        + ", ".join(d.name.replace("_", " ") for d in diseases.REGISTRY if d.avoidable_stays),
     ),
     "hospitalisations_per_1000": (
         "stays/1000/year",
@@ -82,10 +98,10 @@ INDICATORS: dict[str, tuple[str, str]] = {
         f"hospitalisations_{d}": ("stays/week", f"hospital stays for {d.replace('_', ' ')}")
         for d in DISEASES
     },
-    "prevalence_diabetes": ("% of population", "treated diabetes"),
-    "prevalence_heart_failure": ("% of adults", "heart failure"),
-    "prevalence_copd": ("% of 40+", "treated COPD"),
-    "prevalence_osteoporosis": ("% of population", "densitometric osteoporosis, treated or not"),
+    **{
+        f"prevalence_{d.name}": (PREVALENCE_UNITS[d.denominator], d.prevalence_label)
+        for d in diseases.REGISTRY
+    },
     **{
         f"complicated_share_{d}": (
             "% of patients",
@@ -204,16 +220,18 @@ def _derive(
         "transport_trips": k("transported"),
         "followup_on_time": pct(fu_done, fu_due),
         "hospitalisations": hosp,
-        "avoidable_hospitalisations": k("hospitalised_diabetes")
-        + k("hospitalised_heart_failure")
-        + k("hospitalised_copd"),
+        "avoidable_hospitalisations": sum(
+            k(f"hospitalised_{d.name}") for d in diseases.REGISTRY if d.avoidable_stays
+        ),
         "hospitalisations_per_1000": np.divide(
             hosp * 52_000.0, alive, out=np.full(alive.shape, np.nan), where=alive > 0
         ),
-        "prevalence_diabetes": pct(k("prevalent_diabetes"), alive),
-        "prevalence_heart_failure": pct(k("prevalent_heart_failure"), k("adults")),
-        "prevalence_copd": pct(k("prevalent_copd"), k("aged_40_plus")),
-        "prevalence_osteoporosis": pct(k("prevalent_osteoporosis"), alive),
+        **{
+            f"prevalence_{d.name}": pct(
+                k(f"prevalent_{d.name}"), k(PREVALENCE_COUNTER[d.denominator])
+            )
+            for d in diseases.REGISTRY
+        },
         "programme_reached": k("enrolled"),
         "telemonitored": k("telemonitored"),
         "apl": apl,

@@ -29,11 +29,10 @@ from territoire.model.indicators import (
 
 
 @njit(cache=True, parallel=True)
-def tally_kernel(count_partial, utility_partial, people, flag_bits, flag_index, decrement):
+def tally_kernel(count_partial, utility_partial, people, x):
     """(counters, utilities) of the week, as the two stage kernels return them.
 
-    The partial arrays are their scratch arrays (same number of blocks); then come ``count_kernel``'s
-    arguments and ``utility_kernel``'s ``decrement``.
+    The partial arrays are their scratch arrays (same number of blocks); ``x``: ``TallyInputs``.
 
     A patient with one of the four diseases (~18 %) adds one to each disease's (stage) cell of their
     row's small histogram, which the block turns into the prevalent, complicated and treated counters
@@ -47,8 +46,8 @@ def tally_kernel(count_partial, utility_partial, people, flag_bits, flag_index, 
         count_partial.shape[3],
     )
     n_diseases = people.stage.shape[1]
-    healthy_weight = healthy_utility(decrement)
-    utility_of_combo = utility_by_combo(decrement)
+    healthy_weight = healthy_utility(x.decrement)
+    utility_of_combo = utility_by_combo(x.decrement)
     for b in prange(n_blocks):
         counters = count_partial[b].reshape(-1)
         counters[:] = 0
@@ -65,7 +64,7 @@ def tally_kernel(count_partial, utility_partial, people, flag_bits, flag_index, 
             k = people.commune[i]
             row = counter_row(k, people.vulnerable[i], n_columns)
             if ev != 0:
-                count_events(counters, row, i, ev, people, flag_bits, flag_index)
+                count_events(counters, row, i, ev, people, x)
                 if ev & DIED:
                     continue
             count_living(counters, row, i, people)
@@ -78,6 +77,6 @@ def tally_kernel(count_partial, utility_partial, people, flag_bits, flag_index, 
                     by_stage[N_STAGES * d + people.stage[i, d]] += 1
                 utilities[k] += utility_of_combo[combo]
         for r in range(stages.shape[0]):
-            count_stages(counters, r * n_columns, stages[r])
+            count_stages(counters, r * n_columns, stages[r], x.treated_stage)
         utilities += healthy * healthy_weight
     return sum_blocks(count_partial), sum_blocks(utility_partial)

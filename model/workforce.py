@@ -11,6 +11,7 @@ from numba import njit
 
 from territoire.agents.patients import WEEKS_PER_YEAR
 from territoire.agents.providers import WEEKS_OF_ACTIVITY, Practice
+from territoire.model.draws import DEPARTURE, INSTALLATION
 from territoire.model.events_codes import DEMAND
 from territoire.model.gp_choice import ListSearch, assign_gps, lists_and_seekers
 from territoire.model.rng import uniform
@@ -99,7 +100,7 @@ def departures_kernel(week, active, age, newly_installed, installed_week, worklo
         p = yearly / WEEKS_PER_YEAR * x.retirement_multiplier
         if workload[g] > x.overload_threshold:
             p += x.overload_departure_per_week
-        if uniform(x.key, g, week, 0) < p:
+        if uniform(x.key, g, week, DEPARTURE) < p:
             gone[n_gone] = g
             n_gone += 1
     return gone[:n_gone]
@@ -108,7 +109,7 @@ def departures_kernel(week, active, age, newly_installed, installed_week, worklo
 def install_new_gps(model: TerritoryModel, week: int) -> list[int]:
     """Baseline installations: ``installations_per_year`` on average, at the most attractive bourg."""
     params = model.workforce_params
-    u = uniform(model.keys["workforce.install"], 0, week, 0)
+    u = uniform(model.keys["workforce.install"], 0, week, INSTALLATION)
     if u >= params.installations_per_year / WEEKS_PER_YEAR:
         return []
     bourgs = model.bourgs

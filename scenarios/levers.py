@@ -19,15 +19,12 @@ from territoire.agents.patients import (
     DIABETES,
     DISEASES,
     HEART_FAILURE,
-    OSTEOPOROSIS,
     WEEKS_PER_YEAR,
 )
 from territoire.agents.providers import MSP, Pharmacy, Practice, Specialist, Specialty
+from territoire.model import diseases, draws
 from territoire.model.access import MOBILE_TEAM_VISITS, NEAR_BOOTH, SNP_COVERED
 from territoire.model.rng import uniform_np
-
-# Per-patient draws of the levers (slots of the "policy" key; 1 and 2 are used by the access kernel).
-TELEMONITORING_SLOT, PROGRAMME_SLOT = 10, 11
 
 
 @dataclass(frozen=True)
@@ -98,20 +95,16 @@ def refresh_enrolments(model) -> None:
     """Telemonitoring (stage >= 2 of a covered disease) and programme enrolment (diagnosed patients)."""
     pol, p = model.policy, model.patients
     if pol.telemonitoring_coverage.any() or p.telemonitored.any():
-        u = policy_draw(model, TELEMONITORING_SLOT)
+        u = policy_draw(model, draws.TELEMONITORING)
         on = np.zeros(len(p), bool)
         for d in np.flatnonzero(pol.telemonitoring_coverage):
             on |= (p.stage[:, d] >= 2) & (u < pol.telemonitoring_coverage[d])
         p.telemonitored[:] = on & p.alive
     if pol.programme_coverage.any() or p.enrolled.any():
-        u = policy_draw(model, PROGRAMME_SLOT)
+        u = policy_draw(model, draws.PROGRAMME)
         on = np.zeros(len(p), bool)
         for d in np.flatnonzero(pol.programme_coverage):
-            diagnosed = (
-                (p.stage[:, d] == 1) | (p.stage[:, d] == 3)
-                if d == OSTEOPOROSIS
-                else p.stage[:, d] > 0
-            )
+            diagnosed = model.treated_stage[d, p.stage[:, d]]  # treated: silent stage 2 is not
             on |= diagnosed & (u < pol.programme_coverage[d])
         p.enrolled[:] = on & p.alive
 
@@ -195,7 +188,7 @@ def _cpts(model, p, s, state):
     model.policy.set_flag(rows, SNP_COVERED)
     model.policy.snp_visits_per_week = s * p["unscheduled_slots_per_week"]
     gps = [g for g in model.gps if g.commune in set(rows.tolist())]
-    u = uniform_np(model.keys["policy"], np.arange(len(model.gp_slots)), 0, 20)
+    u = uniform_np(model.keys["policy"], np.arange(len(model.gp_slots)), 0, draws.GP_JOINS)
     name = p["name"]
     for g in gps:
         if not g.cpts and u[model.gp_slots.index(g)] < s * p["member_share"]:
@@ -269,10 +262,11 @@ def _programme(model, p, s, state):
 
 
 def _pharmacist_followup(model, p, s, state):
-    for d in (DIABETES, HEART_FAILURE, COPD):
+    followed = [k for k, d in enumerate(diseases.REGISTRY) if d.pharmacist_followup]
+    for d in followed:
         model.policy.worsen_multiplier[d] = 1.0 - s * p["coverage"] * p["worsening_reduction"]
     pat = model.patients
-    chronic = pat.alive & (pat.stage[:, :3] > 0).any(axis=1)
+    chronic = pat.alive & (pat.stage[:, followed] > 0).any(axis=1)
     per_commune = np.bincount(pat.commune[chronic], minlength=model.territory.n_communes)
     model.policy.cost_per_week["pharmacist_followup"] = (
         per_commune * s * p["coverage"] * p["cost_per_patient_year_eur"] / WEEKS_PER_YEAR

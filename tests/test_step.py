@@ -79,6 +79,7 @@ def test_costs_priced_from_the_counts_equal_the_bill_patient_by_patient(territor
             np.zeros((1, territory.n_communes, accounts.N_ITEMS)),
             model.people(),
             accounts.prices(model),
+            model.treated_stage,
         )
         priced = model.recorder.costs[-1]
         np.testing.assert_allclose(
