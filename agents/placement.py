@@ -20,6 +20,7 @@ synthetic but calibrated:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -27,23 +28,50 @@ import pandas as pd
 from territoire.model.apl import apl_by_commune, weighted_mean
 from territoire.model.rng import stream
 from territoire.model.territory import Territory
+from territoire.model.validation import (
+    NON_NEGATIVE,
+    POSITIVE,
+    PROBABILITY,
+    check_fields,
+    fail,
+    number,
+    record,
+    rows,
+    sums_to_one,
+    text,
+)
 from territoire.scenarios.datafiles import epci_apl_targets
 
 NATIONAL_APL_2023 = 3.7446  # source: DREES APL 2023, France excluding Mayotte (apl_targets.csv)
 
 
+def _gp_age_bands(value: Any, where: str) -> None:
+    """``((from age, to age, share), …)``: ages drawn uniformly within a band drawn by its share."""
+    age = number(NON_NEGATIVE)
+    rows(record(("from", age), ("to", age), ("share", number(PROBABILITY))), min_rows=1)(
+        value, where
+    )
+    for i, (lo, hi, _) in enumerate(value):
+        if lo > hi:
+            raise fail(f"{where}[{i}]", "a band with from <= to", value[i])
+    sums_to_one((share for *_, share in value), where, value)
+
+
 @dataclass(frozen=True, slots=True)
 class PlacementParams:
-    mean_gp_activity: float = 4_800.0  # assumption: consultations + visits per GP-year (DREES caps counted activity at 6,000)
+    # assumption: consultations + visits per GP-year (DREES caps counted activity at 6,000)
+    mean_gp_activity: float = 4_800.0
     gp_activity_sigma: float = 0.12  # assumption: log-normal spread of activity between GPs
     candidate_min_population: int = 1_000  # assumption: smallest bourg hosting a GP practice
-    inhabitants_per_pharmacy: float = (
-        3_500.0  # assumption given in the territory issue (~1 pharmacy per 3,500 inhabitants)
-    )
+    # assumption given in the territory issue (~1 pharmacy per 3,500 inhabitants)
+    inhabitants_per_pharmacy: float = 3_500.0
     pharmacy_min_population: int = 900  # assumption: smallest commune with a pharmacy
     part_time_share: float = 0.2  # assumption: share of GPs working 0.8 FTE
-    list_cap_per_fte: int = 1_200  # assumption: médecin-traitant list size per FTE (gives ~10 % without one, Cnam order of magnitude)
-    # assumption after DREES demography (about a third of rural GPs are 60+): (from age, to age, share)
+    # assumption: médecin-traitant list size per FTE (gives ~10 % without one, Cnam order of
+    # magnitude)
+    list_cap_per_fte: int = 1_200
+    # assumption after DREES demography (about a third of rural GPs are 60+): (from age, to age,
+    # share)
     gp_age_bands: tuple[tuple[int, int, float], ...] = (
         (30, 40, 0.20),
         (40, 50, 0.22),
@@ -53,9 +81,8 @@ class PlacementParams:
     )
     # known practices: (INSEE, name, GPs); source: Radio Mélodie 6 Oct 2020 (epi_cost_reference.csv)
     msp_sites: tuple[tuple[str, str, int], ...] = (("67191", "MSP d'Herbitzheim", 3),)
-    local_hospital: str = (
-        "67437"  # CH Sainte-Catherine, Saverne; elsewhere: the territory's most populous commune
-    )
+    # CH Sainte-Catherine, Saverne; elsewhere: the territory's most populous commune
+    local_hospital: str = "67437"
     # assumption: specialist FTE serving the territory (site, specialty, FTE); "local" is the local
     # hospital, "pole" the external pole with specialists (Strasbourg for the embedded territory)
     specialists: tuple[tuple[str, str, float], ...] = (
@@ -68,25 +95,51 @@ class PlacementParams:
         ("pole", "endocrinology", 2.0),
         ("pole", "rheumatology", 2.0),
     )
-    specialist_activity_per_fte: float = (
-        4_000.0  # assumption: consultations per specialist FTE-year
-    )
-    cpts_member_share: float = (
-        0.3  # assumption: share of solo GPs who joined their CPTS (MSP GPs all do)
-    )
+    # assumption: consultations per specialist FTE-year
+    specialist_activity_per_fte: float = 4_000.0
+    # assumption: share of solo GPs who joined their CPTS (MSP GPs all do)
+    cpts_member_share: float = 0.3
     calibration_tolerance: float = 0.05
 
     def __post_init__(self) -> None:
-        for name in (
-            "mean_gp_activity",
-            "inhabitants_per_pharmacy",
-            "list_cap_per_fte",
-            "specialist_activity_per_fte",
-        ):
-            if getattr(self, name) <= 0:
-                raise ValueError(f"PlacementParams.{name} must be > 0, got {getattr(self, name)}")
-        if abs(sum(s for *_, s in self.gp_age_bands) - 1) > 1e-6:
-            raise ValueError("PlacementParams.gp_age_bands shares must sum to 1")
+        # imported here: providers imports Mesa, which the CLI imports first its own way (mesa_import)
+        from territoire.agents.providers import Specialty
+
+        population = number(NON_NEGATIVE, integer=True)
+        check_fields(
+            self,
+            {
+                "mean_gp_activity": number(POSITIVE),
+                "gp_activity_sigma": number(NON_NEGATIVE),
+                "candidate_min_population": population,
+                "inhabitants_per_pharmacy": number(POSITIVE),  # a divisor
+                "pharmacy_min_population": population,
+                "part_time_share": number(PROBABILITY),
+                "list_cap_per_fte": number(POSITIVE, integer=True),
+                "gp_age_bands": _gp_age_bands,
+                # none: no known practice (another territory)
+                "msp_sites": rows(
+                    record(
+                        ("INSEE code", text()),
+                        ("name", text()),
+                        ("GPs", number(POSITIVE, integer=True)),
+                    )
+                ),
+                "local_hospital": text(),
+                # site: "local", "pole" or a commune code; none: no specialist
+                "specialists": rows(
+                    record(
+                        ("site", text()),
+                        ("specialty", text(tuple(s.value for s in Specialty))),
+                        ("FTE", number(POSITIVE)),
+                    )
+                ),
+                "specialist_activity_per_fte": number(POSITIVE),
+                "cpts_member_share": number(PROBABILITY),
+                # the calibration stops once every EPCI is within it: zero could never be met
+                "calibration_tolerance": number(POSITIVE),
+            },
+        )
 
 
 def dhondt(seats: int, weights: np.ndarray, start: np.ndarray | None = None) -> np.ndarray:

@@ -9,6 +9,7 @@ so that the territory totals match the published national figures (``epi_cost_re
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -25,6 +26,26 @@ from territoire.agents.patients import (
     Patients,
 )
 from territoire.model.rng import stream
+from territoire.model.validation import (
+    NON_NEGATIVE,
+    PER_DISEASED_STAGE,
+    PER_MOBILITY,
+    PER_SEX,
+    PERCENT,
+    POSITIVE,
+    PROBABILITY,
+    Axis,
+    ParameterError,
+    Range,
+    check_fields,
+    fail,
+    number,
+    record,
+    rows,
+    shares,
+    steps,
+    table,
+)
 from territoire.scenarios.datafiles import apl_age_weights
 
 MAX_AGE = 104
@@ -32,6 +53,24 @@ AGES = np.arange(MAX_AGE + 1)
 #: Lower bounds of the age bands of the prevalence profiles below.
 PREVALENCE_BAND_STARTS = (0, 20, 40, 50, 60, 70, 80)
 PREVALENCE_BAND_MIDPOINTS = (10, 30, 45, 55, 65, 75, 87)
+
+
+#: The prevalence profiles' age bands, named by their lower bounds.
+PER_PREVALENCE_BAND = Axis("age band", tuple(f"{a}+" for a in PREVALENCE_BAND_STARTS))
+
+
+def _age_bands(value: Any, where: str) -> None:
+    """``((from, to), …)``: whole years within 0 … MAX_AGE, each band after the previous one
+    (``base_age_distribution`` writes each band's years in turn: an overlap would overwrite some)."""
+    age = number(Range(0, MAX_AGE), integer=True)
+    rows(record(("from", age), ("to", age)), min_rows=1)(value, where)
+    previous_to = -1
+    for i, (lo, hi) in enumerate(value):
+        if not previous_to < lo <= hi:
+            raise fail(
+                f"{where}[{i}]", f"a band (from, to) with {previous_to} < from <= to", (lo, hi)
+            )
+        previous_to = hi
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,9 +87,8 @@ class PopulationParams:
         (75, MAX_AGE),
     )
     age_band_share_pct: tuple[float, ...] = (15.8, 14.8, 17.6, 22.4, 18.8, 10.7)
-    old_age_decline_per_year: float = (
-        0.11  # assumption: geometric thinning of single years inside 75+
-    )
+    # assumption: geometric thinning of single years inside 75+
+    old_age_decline_per_year: float = 0.11
     # assumption: share of women by age (order of magnitude of the INSEE national pyramid)
     female_share_by_age: tuple[tuple[int, float], ...] = (
         (0, 0.49),
@@ -58,8 +96,10 @@ class PopulationParams:
         (75, 0.58),
         (85, 0.68),
     )
-    p_vulnerable: float = 0.11  # assumption: order of magnitude of Complémentaire santé solidaire beneficiaries (~7 M of 68 M)
-    # assumption: mobility (own car / limited / none) by age group, general and vulnerable population
+    # assumption: order of magnitude of Complémentaire santé solidaire beneficiaries (~7 M of 68 M)
+    p_vulnerable: float = 0.11
+    # assumption: mobility (own car / limited / none) by age group, general and vulnerable
+    # population
     mobility_by_age: tuple[tuple[int, tuple[float, float, float]], ...] = (
         (0, (0.90, 0.08, 0.02)),
         (18, (0.88, 0.08, 0.04)),
@@ -91,56 +131,64 @@ class PopulationParams:
         (0.0, 0.0, 0.0, 8.0, 12.0, 18.0, 25.0),
         (0.0, 0.0, 1.0, 15.0, 35.0, 50.0, 70.0),
     )
-    diabetes_total_pct: float = (
-        5.3  # source: SPF 2020, pharmacologically treated diabetes, % of population
-    )
-    heart_failure_adult_pct: float = (
-        2.6  # source: SPF (Gabet et al.) 2022, prevalent HF, % of adults
-    )
+    # source: SPF 2020, pharmacologically treated diabetes, % of population
+    diabetes_total_pct: float = 5.3
+    # source: SPF (Gabet et al.) 2022, prevalent HF, % of adults
+    heart_failure_adult_pct: float = 2.6
     copd_40plus_pct: float = 3.8  # source: Laurendeau et al. 2015, treated COPD, % of the 40+
-    heart_failure_rr_if_diabetic: float = (
-        2.0  # assumption after Framingham (diabetes doubles HF risk in men)
-    )
+    # assumption after Framingham (diabetes doubles HF risk in men)
+    heart_failure_rr_if_diabetic: float = 2.0
     # Initial stage mix (controlled, uncontrolled, complicated) among the prevalent.
-    diabetes_stage_mix: tuple[float, float, float] = (
-        0.55,
-        0.35,
-        0.10,
-    )  # assumption (share at HbA1c target, ENTRED order of magnitude)
-    heart_failure_stage_mix: tuple[float, float, float] = (
-        0.50,
-        0.35,
-        0.15,
-    )  # assumption (NYHA I-II / III / IV)
-    copd_stage_mix: tuple[float, float, float] = (
-        0.719,
-        0.138,
-        0.143,
-    )  # source: Laurendeau 2015 mild / moderate / severe+very severe
-    osteoporosis_stage_mix: tuple[float, float, float] = (
-        0.20,
-        0.65,
-        0.15,
-    )  # assumption: treated / untreated / after a fracture
+    # assumption (share at HbA1c target, ENTRED order of magnitude)
+    diabetes_stage_mix: tuple[float, float, float] = (0.55, 0.35, 0.10)
+    # assumption (NYHA I-II / III / IV)
+    heart_failure_stage_mix: tuple[float, float, float] = (0.50, 0.35, 0.15)
+    # source: Laurendeau 2015 mild / moderate / severe+very severe
+    copd_stage_mix: tuple[float, float, float] = (0.719, 0.138, 0.143)
+    # assumption: treated / untreated / after a fracture
+    osteoporosis_stage_mix: tuple[float, float, float] = (0.20, 0.65, 0.15)
 
     def __post_init__(self) -> None:
-        if len(self.age_band_bounds) != len(self.age_band_share_pct):
-            raise ValueError("PopulationParams: one share per age band is required")
-        for name in ("p_vulnerable", "vulnerable_digital_factor"):
-            v = getattr(self, name)
-            if not 0 <= v <= 1:
-                raise ValueError(f"PopulationParams.{name} must be within [0, 1], got {v}")
-        for name in (
-            "diabetes_stage_mix",
-            "heart_failure_stage_mix",
-            "copd_stage_mix",
-            "osteoporosis_stage_mix",
-        ):
-            mix = getattr(self, name)
-            if abs(sum(mix) - 1) > 1e-6 or min(mix) < 0:
-                raise ValueError(
-                    f"PopulationParams.{name} must be non-negative shares summing to 1, got {mix}"
-                )
+        share = number(PROBABILITY)
+        # step tables start at age 0: a lookup below the first age would wrap to the last row
+        age = number(Range(0, MAX_AGE), integer=True)
+        profile = table(PER_SEX, PER_PREVALENCE_BAND, PERCENT)
+        stage_mix = shares(PER_DISEASED_STAGE)
+        check_fields(
+            self,
+            {
+                "age_band_bounds": _age_bands,
+                "age_band_share_pct": rows(number(PERCENT), min_rows=1),
+                "old_age_decline_per_year": number(NON_NEGATIVE),
+                "female_share_by_age": steps(age, share, first=0),
+                "p_vulnerable": share,
+                "mobility_by_age": steps(age, shares(PER_MOBILITY), first=0),
+                "vulnerable_mobility": shares(PER_MOBILITY),
+                "digital_by_age": steps(age, share, first=0),
+                "vulnerable_digital_factor": share,
+                "diabetes_profile_pct": profile,
+                "heart_failure_profile_pct": profile,
+                "copd_profile_pct": profile,
+                "osteoporosis_profile_pct": profile,
+                "diabetes_total_pct": number(PERCENT),
+                "heart_failure_adult_pct": number(PERCENT),
+                "copd_40plus_pct": number(PERCENT),
+                "heart_failure_rr_if_diabetic": number(POSITIVE),
+                "diabetes_stage_mix": stage_mix,
+                "heart_failure_stage_mix": stage_mix,
+                "copd_stage_mix": stage_mix,
+                "osteoporosis_stage_mix": stage_mix,
+            },
+        )
+        where = "PopulationParams.age_band_share_pct"
+        n_bands = len(self.age_band_bounds)
+        if len(self.age_band_share_pct) != n_bands:
+            raise ParameterError(
+                f"{where}: expected {n_bands} values (one per band of age_band_bounds), "
+                f"got {len(self.age_band_share_pct)}"
+            )
+        if sum(self.age_band_share_pct) <= 0:  # the shares are normalised by their total
+            raise fail(where, "shares with a positive total", self.age_band_share_pct)
 
 
 def step_lookup(table: tuple[tuple[int, object], ...], ages: np.ndarray) -> np.ndarray:

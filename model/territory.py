@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from territoire.model.road_cache import PickledGraph, cached_network
+from territoire.model.validation import POSITIVE, Range, check_fields, number
 from territoire.scenarios.datafiles import data_path
 
 if TYPE_CHECKING:
@@ -41,21 +42,25 @@ ALSACE_BOSSUE_SIREN = "200067841"
 class NetworkParams:
     """How travel minutes are derived from coordinates."""
 
-    detour_factor: float = 1.343  # source: mean road/straight-line ratio, 300 European regions, doi 10.1177/23998083231168870
-    rural_speed_kmh: float = 60.0  # assumption: between 36 km/h door-to-door (EMP 2019) and ~80 km/h observed on 80/90 roads
-    intra_commune_speed_kmh: float = (
-        30.0  # assumption: village streets, for the time to reach a GP inside one's own commune
-    )
+    # source: mean road/straight-line ratio, 300 European regions, doi 10.1177/23998083231168870
+    detour_factor: float = 1.343
+    # assumption: between 36 km/h door-to-door (EMP 2019) and ~80 km/h observed on 80/90 roads
+    rural_speed_kmh: float = 60.0
+    # assumption: village streets, for the time to reach a GP inside one's own commune
+    intra_commune_speed_kmh: float = 30.0
 
     def __post_init__(self) -> None:
-        for name in ("detour_factor", "rural_speed_kmh", "intra_commune_speed_kmh"):
-            value = getattr(self, name)
-            if not value > 0:
-                raise ValueError(f"NetworkParams.{name} must be > 0, got {value!r}")
-        if self.detour_factor < 1:
-            raise ValueError(
-                f"NetworkParams.detour_factor must be >= 1 (roads are never shorter than a straight line), got {self.detour_factor}"
-            )
+        speed = number(POSITIVE)  # a divisor
+        check_fields(
+            self,
+            {
+                "detour_factor": number(
+                    Range(1.0), why="roads are never shorter than a straight line"
+                ),
+                "rural_speed_kmh": speed,
+                "intra_commune_speed_kmh": speed,
+            },
+        )
 
 
 def haversine_km(lat1, lon1, lat2, lon2):
