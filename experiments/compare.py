@@ -96,13 +96,11 @@ def _economics(frame: pd.DataFrame, rate: float) -> dict[str, float]:
 
 
 def _commune_summary(model) -> pd.DataFrame:
-    from territoire.model.indicators import C
+    from territoire.model.indicators import C, unmet_demand
 
     rec = model.recorder.stacked()
     counts = rec["counts"].sum(axis=2)
-    unmet = (counts[..., C["followup_due"]] - counts[..., C["followup_done"]]) + (
-        counts[..., C["routine"]] - counts[..., C["routine_done"]]
-    )
+    unmet = unmet_demand(counts)
     alive = counts[..., C["alive"]].mean(axis=0)
     years = counts.shape[0] / 52.0
     c = model.territory.communes

@@ -17,7 +17,7 @@ import pandas as pd
 
 from territoire.agents.providers import MSP, Hospital, Pharmacy
 from territoire.model.gc_pause import gc_paused
-from territoire.model.indicators import C
+from territoire.model.indicators import C, unmet_demand
 from territoire.scenarios.levers import Lever
 from territoire.scenarios.schema import Scenario, load_scenario, parse_scenario
 
@@ -86,15 +86,7 @@ def scenario_with_controls(base: Scenario, controls: dict) -> Scenario:
         if lever is None:
             from territoire.scenarios.levers import LEVERS
 
-            lever = Lever(
-                kind,
-                0,
-                0,
-                {
-                    p.name: (list(p.default) if isinstance(p.default, list) else p.default)
-                    for p in LEVERS[kind].params
-                },
-            )
+            lever = Lever(kind, 0, 0, LEVERS[kind].defaults())
             levers.append(lever)
         lever.params.update(params)
 
@@ -224,8 +216,7 @@ def _key_series(model, start: int = 0) -> pd.DataFrame:
         c = counts[:, mask].sum(axis=1)
         alive = np.maximum(c[:, C["alive"]], 1)
         values = {
-            "unmet_demand": (c[:, C["followup_due"]] - c[:, C["followup_done"]])
-            + (c[:, C["routine"]] - c[:, C["routine_done"]]),
+            "unmet_demand": unmet_demand(c),
             "share_without_gp": 100 * c[:, C["without_gp"]] / alive,
             "hospitalisations": c[:, C["hospitalised"]],
             "cost_per_inhabitant": costs[:, mask].sum(axis=1) * 52 / alive,
@@ -267,12 +258,7 @@ def commune_values(model, weeks: int = 13) -> pd.DataFrame:
     if len(model.recorder):
         recent = np.stack(model.recorder.counts[-weeks:]).sum(axis=2).astype(float)
         n = recent.shape[0]
-        unmet = (
-            recent[..., C["followup_due"]]
-            - recent[..., C["followup_done"]]
-            + recent[..., C["routine"]]
-            - recent[..., C["routine_done"]]
-        ).sum(axis=0)
+        unmet = unmet_demand(recent).sum(axis=0)
         out["unmet_per_1000"] = 1000 * unmet / n / np.maximum(alive_by, 1)
         out["hospitalisations_per_1000"] = (
             1000 * 52 * recent[..., C["hospitalised"]].sum(axis=0) / n / np.maximum(alive_by, 1)

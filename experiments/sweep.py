@@ -45,13 +45,6 @@ import pandas as pd
 from territoire import __version__
 
 DESIGNS = ("grid", "lhs", "sobol")
-GROUPS = {
-    "care": "CareParams",
-    "disease": "DiseaseParams",
-    "cost": "CostParams",
-    "workforce": "WorkforceParams",
-    "access": "AccessParams",
-}
 TOP_KEYS = (
     "name",
     "base_scenario",
@@ -138,7 +131,7 @@ def _fail(source: str, key: str, message: str) -> SweepError:
 def _param_groups():
     from territoire.model import params as P
 
-    return {g: getattr(P, cls) for g, cls in GROUPS.items()}
+    return P.GROUPS
 
 
 def check_path(path: str, source: str, key: str) -> bool:
@@ -395,15 +388,8 @@ def apply_parameters(scenario, model, values: dict) -> None:
         else:
             groups.setdefault(parts[0], {})[parts[1]] = value
     if groups:
-        attrs = {
-            "care": "care_params",
-            "disease": "disease_params",
-            "cost": "cost_params",
-            "workforce": "workforce_params",
-            "access": "access_params",
-        }
         model.update_params(
-            **{g: replace(getattr(model, attrs[g]), **kv) for g, kv in groups.items()}
+            **{g: replace(getattr(model, f"{g}_params"), **kv) for g, kv in groups.items()}
         )
 
 

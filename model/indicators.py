@@ -118,6 +118,15 @@ PREVALENT0, COMPLICATED0, HOSPITALISED0, DEATHS_WITH0, TREATED0 = (
 DIED_ENROLLED, DIED_TELEMONITORED = C["died_enrolled"], C["died_telemonitored"]
 
 
+def unmet_demand(counts: np.ndarray) -> np.ndarray:
+    """Follow-up and routine needs not met: ``(due - done) + (routine - routine done)``, on any array
+    of counters whose last axis is ``COUNTERS`` (the one formula every report uses)."""
+    c = counts
+    return (c[..., C["followup_due"]] - c[..., C["followup_done"]]) + (
+        c[..., C["routine"]] - c[..., C["routine_done"]]
+    )
+
+
 class TallyInputs(NamedTuple):
     """What the counting pass reads besides the patients."""
 

@@ -31,7 +31,7 @@ from territoire.agents.providers import (
     Specialist,
     Specialty,
 )
-from territoire.model import accounts, diseases, indicators, workforce
+from territoire.model import accounts, diseases, enrolment, indicators, workforce
 from territoire.model.access import access_inputs, access_kernel
 from territoire.model.apl import (
     UNDERSERVED_APL,
@@ -53,17 +53,19 @@ from territoire.model.gc_pause import gc_paused
 from territoire.model.gp_choice import ListSearch, assign_gps, gps_by_distance, service_rank
 from territoire.model.onset import onset_hazard_table, onset_inputs, onset_kernel
 from territoire.model.params import (
+    GROUPS,
     AccessParams,
     CareParams,
     CostParams,
     DiseaseParams,
+    ParameterError,
     WorkforceParams,
 )
 from territoire.model.patient_week import patient_week_kernel
 from territoire.model.policy import Policy
 from territoire.model.progression import progression_inputs, progression_kernel
 from territoire.model.recorder import Recorder
-from territoire.model.rng import process_key, stream
+from territoire.model.rng import process_key, stream, uniform_np
 from territoire.model.tally import tally_kernel
 from territoire.model.territory import Territory
 
@@ -121,6 +123,8 @@ class TerritoryModel(mesa.Model):
 
     ``step()`` advances one week through these stages, in this order:
 
+    0. policy      — the scenario's levers set this week's state (each ``Lever.apply``); every
+                     fourth week, enrolment in telemonitoring and the programme (``enrolment.py``)
     1. demography  — newcomers fill last week's empty slots, ageing, background and disease mortality
     2. onset       — new cases of diabetes, heart failure, COPD, osteoporosis
     3. progression — stage transitions (follow-up, programme, nurses, telemonitoring)
@@ -391,7 +395,7 @@ class TerritoryModel(mesa.Model):
         self.referral_sites = self._nearest_specialist_sites()
         self.coordination_weekly = self._coordination_cost_by_commune()
         self.recorder = Recorder(t.n_communes)
-        self._providers_changed()
+        self.providers_changed()
         # Mesa's DataCollector with a few territory figures, so that mesa.batch_run works on this model;
         # the full battery is in self.recorder / self.indicators().
         self.datacollector = mesa.DataCollector(
@@ -455,17 +459,17 @@ class TerritoryModel(mesa.Model):
 
         Groups: access, disease, care, cost, workforce (the population and placement only matter at build).
         """
-        names = {
-            "access": "access_params",
-            "disease": "disease_params",
-            "care": "care_params",
-            "cost": "cost_params",
-            "workforce": "workforce_params",
-        }
         for group, value in groups.items():
-            if group not in names:
-                raise ValueError(f"unknown parameter group {group!r}; allowed: {', '.join(names)}")
-            setattr(self, names[group], value)
+            if group not in GROUPS:
+                raise ParameterError(
+                    f"unknown parameter group {group!r}; allowed: {', '.join(GROUPS)}"
+                )
+            if not isinstance(value, GROUPS[group]):
+                raise ParameterError(
+                    f"parameter group {group!r} takes a {GROUPS[group].__name__}, "
+                    f"got {type(value).__name__}"
+                )
+            setattr(self, f"{group}_params", value)
         self._prepare_tables()
 
     def referral_share_of(self, specialty: str) -> float:
@@ -504,7 +508,7 @@ class TerritoryModel(mesa.Model):
             out[members] += self.cost_params.cpts_budget_per_year_eur / 52.0 * pop / pop.sum()
         return out
 
-    def _providers_changed(self) -> None:
+    def providers_changed(self) -> None:
         """Recompute what depends on the set of GPs: search order, APL, distance to the nearest GP."""
         gp = self.gp_arrays()
         t = self.territory
@@ -552,7 +556,7 @@ class TerritoryModel(mesa.Model):
         )
         gp.installed_week = self.week if week is None else week
         self.gp_slots.append(gp)
-        self._providers_changed()
+        self.providers_changed()
         return gp.slot
 
     def deactivate_gp(self, slot: int) -> None:
@@ -561,7 +565,7 @@ class TerritoryModel(mesa.Model):
         gp.active = False
         gp.remove()
         self.patients.gp[self.patients.gp == slot] = NO_GP
-        self._providers_changed()
+        self.providers_changed()
 
     def recent_unmet_per_inhabitant(self, weeks: int = 13) -> np.ndarray:
         """Unmet GP demand per inhabitant and commune over the last ``weeks`` weeks (0 before the first step)."""
@@ -600,7 +604,7 @@ class TerritoryModel(mesa.Model):
                 "workforce.install",
             )
         }
-        self.__dict__.pop("_policy_draws", None)
+        self.policy_draw_cache: dict[int, np.ndarray] = {}  # see policy_draws
 
     def start_policy(self, levers=(), replicate: int = 0) -> TerritoryModel:
         """Branch here: the policy horizon starts now (week 0), with these levers and this replicate's draws."""
@@ -620,7 +624,8 @@ class TerritoryModel(mesa.Model):
         return self.week - self.policy_week0
 
     def set_levers(self, levers) -> None:
-        """The scenario's levers (``scenarios.levers.Lever``), applied at the start of each week from their start week."""
+        """The scenario's levers (``scenarios.levers.Lever``, or any object with ``apply(model,
+        policy_week)``), applied at the start of each week."""
         self.levers = list(levers)
 
     def step(self) -> None:
@@ -629,7 +634,7 @@ class TerritoryModel(mesa.Model):
         self._policy(w)
         gp = (
             self.gp_arrays()
-        )  # this week's GPs, levers applied (the providers stage takes a new snapshot)
+        )  # this week's GPs, levers applied (the providers stage takes a new one)
         self._patient_stages(w, gp)
         referrals, used, turned_away = self._access(w, gp)
         self._events(w)
@@ -640,11 +645,18 @@ class TerritoryModel(mesa.Model):
 
     def _policy(self, w: int) -> None:
         """Stage 0: levers in force this week; monthly enrolment in telemonitoring and the programme."""
-        from territoire.scenarios.levers import apply_levers, refresh_enrolments
+        for lever in self.levers:
+            lever.apply(self, w - self.policy_week0)
+        if w % enrolment.REFRESH_WEEKS == 0:
+            enrolment.refresh_enrolments(self)
 
-        apply_levers(self, self.levers, w - self.policy_week0)
-        if w % 4 == 0:
-            refresh_enrolments(self)
+    def policy_draws(self, slot: int) -> np.ndarray:
+        """One fixed uniform per patient slot of the "policy" stream (a ``draws`` slot), for who a
+        lever covers: drawn once per replicate, so coverage grows and never reshuffles."""
+        if slot not in self.policy_draw_cache:
+            everyone = np.arange(len(self.patients))
+            self.policy_draw_cache[slot] = uniform_np(self.keys["policy"], everyone, 0, slot)
+        return self.policy_draw_cache[slot]
 
     def _patient_stages(self, w: int, gp: dict) -> None:
         """Stages 1 to 4, each patient on their own: demography, onset, progression, demand.
@@ -742,10 +754,7 @@ class TerritoryModel(mesa.Model):
         c = self._last_counts()
         if c is None:
             return 0
-        C = indicators.C
-        return int(
-            c[C["followup_due"]] - c[C["followup_done"]] + c[C["routine"]] - c[C["routine_done"]]
-        )
+        return int(indicators.unmet_demand(c))
 
     @property
     def share_without_gp_now(self) -> float:

@@ -391,3 +391,15 @@ class WorkforceParams:
                 "msp_attractiveness": number(POSITIVE),
             },
         )
+
+
+#: The parameter groups a sweep or ``TerritoryModel.update_params`` can change, by name; the model
+#: keeps group ``g`` as its attribute ``<g>_params`` (the population and placement only matter at
+#: build).
+GROUPS: dict[str, type] = {
+    "access": AccessParams,
+    "disease": DiseaseParams,
+    "care": CareParams,
+    "cost": CostParams,
+    "workforce": WorkforceParams,
+}

@@ -94,7 +94,4 @@ class Recorder:
         if not self.counts:
             return np.zeros(self.n_communes)
         c = np.stack(self.counts[-weeks:]).sum(axis=(0, 2))
-        unmet = (c[:, ind.C["followup_due"]] - c[:, ind.C["followup_done"]]) + (
-            c[:, ind.C["routine"]] - c[:, ind.C["routine_done"]]
-        )
-        return unmet / np.maximum(population, 1)
+        return ind.unmet_demand(c) / np.maximum(population, 1)

@@ -15,7 +15,7 @@ import pandas as pd
 
 from territoire.agents.patients import DISEASES
 from territoire.model import accounts, diseases
-from territoire.model.indicators import C
+from territoire.model.indicators import C, unmet_demand
 
 if TYPE_CHECKING:
     from territoire.model.model import TerritoryModel
@@ -194,13 +194,8 @@ def _derive(
         )
 
     alive = k("alive")
-    fu_due, fu_done, rt, rt_done = (
-        k("followup_due"),
-        k("followup_done"),
-        k("routine"),
-        k("routine_done"),
-    )
-    unmet = (fu_due - fu_done) + (rt - rt_done)
+    fu_due, fu_done, rt = k("followup_due"), k("followup_done"), k("routine")
+    unmet = unmet_demand(a).astype(float)
     hosp = k("hospitalised")
     out = {
         "population": alive,

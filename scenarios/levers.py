@@ -50,6 +50,14 @@ class LeverType:
     apply: Callable[[Any, dict, float, dict], None]
     once: bool = False  # applied once at the start week (installations), not ramped
 
+    def default(self, name: str) -> Any:
+        """A fresh copy of a parameter's default (a list default is never shared between levers)."""
+        p = next(p for p in self.params if p.name == name)
+        return list(p.default) if isinstance(p.default, list) else p.default
+
+    def defaults(self) -> dict[str, Any]:
+        return {p.name: self.default(p.name) for p in self.params}
+
 
 @dataclass
 class Lever:
@@ -68,6 +76,19 @@ class Lever:
             return 1.0
         return min(1.0, (week - self.start_week + 1) / self.ramp_weeks)
 
+    def apply(self, model, week: int) -> None:
+        """Set the model to this lever's state at policy week ``week`` (the model's policy stage
+        calls it every week; nothing is done while the strength is unchanged)."""
+        s = self.strength(week)
+        if s <= 0 or self.state.get("strength") == s:
+            return
+        kind = LEVERS[self.type]
+        if kind.once and self.state.get("done"):
+            return
+        kind.apply(model, self.params, s, self.state)
+        self.state["strength"] = s
+        self.state["done"] = True
+
 
 # ---- helpers -------------------------------------------------------------------------------------
 def _rows(model, codes) -> np.ndarray:
@@ -81,45 +102,6 @@ def _per_commune_by_population(model, rows: np.ndarray, euros_per_year: float) -
     if rows.size and pop.sum() > 0:
         out[rows] = euros_per_year / WEEKS_PER_YEAR * pop / pop.sum()
     return out
-
-
-def policy_draw(model, slot: int) -> np.ndarray:
-    """A fixed uniform per patient slot for a lever's coverage: who is covered grows with coverage, never reshuffles."""
-    cache = model.__dict__.setdefault("_policy_draws", {})
-    if slot not in cache:
-        cache[slot] = uniform_np(model.keys["policy"], np.arange(len(model.patients)), 0, slot)
-    return cache[slot]
-
-
-def refresh_enrolments(model) -> None:
-    """Telemonitoring (stage >= 2 of a covered disease) and programme enrolment (diagnosed patients)."""
-    pol, p = model.policy, model.patients
-    if pol.telemonitoring_coverage.any() or p.telemonitored.any():
-        u = policy_draw(model, draws.TELEMONITORING)
-        on = np.zeros(len(p), bool)
-        for d in np.flatnonzero(pol.telemonitoring_coverage):
-            on |= (p.stage[:, d] >= 2) & (u < pol.telemonitoring_coverage[d])
-        p.telemonitored[:] = on & p.alive
-    if pol.programme_coverage.any() or p.enrolled.any():
-        u = policy_draw(model, draws.PROGRAMME)
-        on = np.zeros(len(p), bool)
-        for d in np.flatnonzero(pol.programme_coverage):
-            diagnosed = model.treated_stage[d, p.stage[:, d]]  # treated: silent stage 2 is not
-            on |= diagnosed & (u < pol.programme_coverage[d])
-        p.enrolled[:] = on & p.alive
-
-
-def apply_levers(model, levers: list[Lever], week: int) -> None:
-    for lever in levers:
-        s = lever.strength(week)
-        if s <= 0 or lever.state.get("strength") == s:
-            continue
-        kind = LEVERS[lever.type]
-        if kind.once and lever.state.get("done"):
-            continue
-        kind.apply(model, lever.params, s, lever.state)
-        lever.state["strength"] = s
-        lever.state["done"] = True
 
 
 def _disease_index(names) -> list[int]:
@@ -223,7 +205,7 @@ def _msp(model, p, s, state):
         if k < p["nurses"]:
             g.has_nurse = True
             g.extra_capacity_per_week = p["nurse_visits_per_week"]
-    model._providers_changed()
+    model.providers_changed()
     model.policy.cost_per_week[f"msp_{p['commune']}"] = _per_commune_by_population(
         model,
         np.array([row]),

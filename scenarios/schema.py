@@ -221,7 +221,7 @@ def parse_scenario(
             if p.name not in raw:
                 if p.required:
                     raise _fail(source, f"{where}.{p.name}", f"required ({p.doc})")
-                params[p.name] = list(p.default) if isinstance(p.default, list) else p.default
+                params[p.name] = spec.default(p.name)
                 continue
             params[p.name] = _param(
                 source, f"{where}.{p.name}", p, raw[p.name], commune_codes, epci_codes
