@@ -21,10 +21,10 @@ from territoire.agents.patients import (
     MOBILITY_CAR,
     MOBILITY_LIMITED,
     MOBILITY_NONE,
-    OSTEOPOROSIS,
     WEEKS_PER_YEAR,
     Patients,
 )
+from territoire.model.diseases import by_disease
 from territoire.model.rng import stream
 from territoire.model.validation import (
     NON_NEGATIVE,
@@ -265,25 +265,32 @@ def _draw_stages(has: np.ndarray, mix: tuple[float, float, float], u: np.ndarray
     return np.where(has, stage, 0).astype(np.int8)
 
 
+def disease_figures(params: PopulationParams, figure: str) -> tuple:
+    """A population figure of every registry disease in column order: ``profile_pct`` (prevalence
+    by band, % men and women) or ``stage_mix`` (initial controlled / uncontrolled / complicated).
+    The four built-in diseases' are parameters here; a disease added to the registry brings its own
+    (``Disease.figures``)."""
+    known = {
+        name: getattr(params, f"{name}_{figure}")
+        for name in ("diabetes", "heart_failure", "copd", "osteoporosis")
+    }
+    return by_disease(figure, known)
+
+
 def prevalence_table(params: PopulationParams, age: np.ndarray, sex: np.ndarray) -> np.ndarray:
     """Prevalence (fraction) by disease, sex and single year of age: shape (4, 2, MAX_AGE + 1).
 
     Diabetes, heart failure and COPD profiles are scaled so that a population with these ages and
     sexes has the published totals (diabetes: % of everyone; heart failure: % of adults, given the
-    diabetes comorbidity; COPD: % of the 40+). Osteoporosis is used as published.
+    diabetes comorbidity; COPD: % of the 40+). Osteoporosis, and a disease added to the registry, are
+    used as published.
     """
     if age.size and (int(age.max()) > MAX_AGE or int(age.min()) < 0):
         raise ValueError(f"ages must lie in 0 … {MAX_AGE}, got {int(age.min())} … {int(age.max())}")
     years = np.broadcast_to(AGES, (2, AGES.size))
     sexes = np.broadcast_to(np.arange(2)[:, None], (2, AGES.size))
     table = np.zeros((len(DISEASES), 2, AGES.size))
-    profiles = (
-        params.diabetes_profile_pct,
-        params.heart_failure_profile_pct,
-        params.copd_profile_pct,
-        params.osteoporosis_profile_pct,
-    )
-    for d, profile in enumerate(profiles):
+    for d, profile in enumerate(disease_figures(params, "profile_pct")):
         table[d] = _profile(profile, years, sexes)
     table[HEART_FAILURE, :, :18] = 0.0
     table[COPD, :, :40] = 0.0
@@ -373,16 +380,12 @@ def synthesise_population(
             has[b, DIABETES], params.heart_failure_rr_if_diabetic, 1.0
         )
         has[b, HEART_FAILURE] = rng.random(b.stop - b.start) < np.minimum(hf_p, 0.95)
-    for d in (COPD, OSTEOPOROSIS):
+    # the others independently, as published
+    for d in [d for d in range(len(DISEASES)) if d not in (DIABETES, HEART_FAILURE)]:
         for b in blocks:
             has[b, d] = rng.random(b.stop - b.start) < table[d, sex[b], age[b]]
 
-    mixes = (
-        params.diabetes_stage_mix,
-        params.heart_failure_stage_mix,
-        params.copd_stage_mix,
-        params.osteoporosis_stage_mix,
-    )
+    mixes = disease_figures(params, "stage_mix")
     for b in blocks:
         u = rng.random((b.stop - b.start, len(DISEASES)))
         for d, mix in enumerate(mixes):

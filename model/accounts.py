@@ -13,7 +13,7 @@ import numpy as np
 from numba import njit
 
 from territoire.agents.patients import DISEASES, WEEKS_PER_YEAR
-from territoire.model.indicators import HOSPITALISED0, TREATED0, C
+from territoire.model.indicators import HOSPITALISED_WITH, TREATED, C, disease_counter
 
 ITEMS = (
     "gp_visits",
@@ -25,10 +25,11 @@ ITEMS = (
     "telemonitoring",
     "coordination",
     "levers",
-    *(f"hospital_{d}" for d in DISEASES),
-    *(f"drugs_{d}" for d in DISEASES),
-    *(f"ambulatory_{d}" for d in DISEASES),
-    *(f"other_hospital_{d}" for d in DISEASES),
+)
+ITEMS += tuple(
+    f"{kind}_{d}"
+    for kind in ("hospital", "drugs", "ambulatory", "other_hospital")
+    for d in DISEASES
 )
 (
     GP_VISITS,
@@ -41,12 +42,16 @@ ITEMS = (
     COORDINATION,
     POLICY,
 ) = range(9)
-HOSPITAL0 = 9
+N_FIXED_ITEMS = 9
+# Then one block of items per kind, an item per disease (``disease_item``): the kernels compute
+# the columns from the number of diseases, so a cached kernel stays right for any registry.
+DISEASE_ITEMS = ("hospital", "drugs", "ambulatory", "other_hospital")
+HOSPITAL, DRUGS, AMBULATORY, OTHER_HOSPITAL = range(len(DISEASE_ITEMS))
+HOSPITAL0 = N_FIXED_ITEMS  # Python readers: the first disease's item of each block
 DRUGS0 = HOSPITAL0 + len(DISEASES)
 AMBULATORY0 = DRUGS0 + len(DISEASES)
 OTHER_HOSPITAL0 = AMBULATORY0 + len(DISEASES)
 N_ITEMS = len(ITEMS)
-N_DISEASES = len(DISEASES)
 
 
 class Prices(NamedTuple):
@@ -142,7 +147,8 @@ def _floats(values) -> np.ndarray:
 def price_counts(counts, prices):
     """``weekly_costs`` commune by commune (a loop instead of ~40 numpy operations on columns, which
     cost more than the arithmetic): each item is the same product of a count and a price."""
-    out = np.zeros((counts.shape[0], N_ITEMS))
+    n_d = prices.hospital_stay_eur.shape[0]
+    out = np.zeros((counts.shape[0], N_FIXED_ITEMS + len(DISEASE_ITEMS) * n_d))
     for k in range(counts.shape[0]):
         tele = (
             _n(counts, k, _FOLLOWUP_TELE)
@@ -169,13 +175,24 @@ def price_counts(counts, prices):
         out[k, TELEMONITORING] = (
             _n(counts, k, _TELEMONITORED) + _n(counts, k, _DIED_TELEMONITORED)
         ) * (prices.telemonitoring_year / WEEKS_PER_YEAR)
-        for d in range(N_DISEASES):
-            out[k, HOSPITAL0 + d] = _n(counts, k, HOSPITALISED0 + d) * prices.hospital_stay_eur[d]
-            treated = _n(counts, k, TREATED0 + d)
-            out[k, DRUGS0 + d] = treated * (prices.drugs_year[d] / WEEKS_PER_YEAR)
-            out[k, AMBULATORY0 + d] = treated * (prices.ambulatory_year[d] / WEEKS_PER_YEAR)
-            out[k, OTHER_HOSPITAL0 + d] = treated * (prices.other_hospital_year[d] / WEEKS_PER_YEAR)
+        for d in range(n_d):
+            stays = _n(counts, k, disease_counter(HOSPITALISED_WITH, d, n_d))
+            out[k, disease_item(HOSPITAL, d, n_d)] = stays * prices.hospital_stay_eur[d]
+            treated = _n(counts, k, disease_counter(TREATED, d, n_d))
+            out[k, disease_item(DRUGS, d, n_d)] = treated * (prices.drugs_year[d] / WEEKS_PER_YEAR)
+            out[k, disease_item(AMBULATORY, d, n_d)] = treated * (
+                prices.ambulatory_year[d] / WEEKS_PER_YEAR
+            )
+            out[k, disease_item(OTHER_HOSPITAL, d, n_d)] = treated * (
+                prices.other_hospital_year[d] / WEEKS_PER_YEAR
+            )
     return out
+
+
+@njit(cache=True, inline="always")
+def disease_item(block, d, n_diseases):
+    """Column of disease ``d``'s item of a ``DISEASE_ITEMS`` block."""
+    return N_FIXED_ITEMS + block * n_diseases + d
 
 
 @njit(cache=True, inline="always")

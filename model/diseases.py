@@ -13,8 +13,8 @@ treated (mostly undiagnosed, found by a diagnosis rate and screening), 3 after t
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import NamedTuple
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -42,6 +42,11 @@ class Disease:
     avoidable_stays: bool = False  # its stays count as potentially avoidable (ambulatory-care
     # sensitive conditions)
     prevalence_label: str = ""  # what its prevalence indicator counts, in words
+    # A disease added to the registry brings the figures of its per-disease parameters, by
+    # parameter name (``by_disease``): e.g. ``{"worsen": 0.05, "excess_mortality": (0, ...), ...}``
+    # and ``profile_pct``, ``stage_mix`` for the initial population. The four built-in diseases'
+    # figures stay beside their parameters (``params.py``, ``population.py``), with their sources.
+    figures: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
     def __post_init__(self) -> None:
         if not self.name.isidentifier() or self.name != self.name.lower():
@@ -94,12 +99,13 @@ REGISTRY: tuple[Disease, ...] = (
 )
 
 
-def names(registry: tuple[Disease, ...] = REGISTRY) -> tuple[str, ...]:
-    return tuple(d.name for d in registry)
+def names(registry: tuple[Disease, ...] | None = None) -> tuple[str, ...]:
+    return tuple(d.name for d in (REGISTRY if registry is None else registry))
 
 
-def index(name: str, registry: tuple[Disease, ...] = REGISTRY) -> int:
+def index(name: str, registry: tuple[Disease, ...] | None = None) -> int:
     """Column of a disease by name; a clear error for an unknown one."""
+    registry = REGISTRY if registry is None else registry
     for k, d in enumerate(registry):
         if d.name == name:
             return k
@@ -117,7 +123,9 @@ class DiseaseRoles(NamedTuple):
     onset_raised_by: np.ndarray  # int64: column of the disease that raises the onset hazard, -1
 
 
-def roles(registry: tuple[Disease, ...] = REGISTRY) -> DiseaseRoles:
+def roles(registry: tuple[Disease, ...] | None = None) -> DiseaseRoles:
+    registry = REGISTRY if registry is None else registry
+
     def flag(field: str) -> np.ndarray:
         return np.array([getattr(d, field) for d in registry], np.bool_)
 
@@ -132,9 +140,10 @@ def roles(registry: tuple[Disease, ...] = REGISTRY) -> DiseaseRoles:
     )
 
 
-def treated_stages(registry: tuple[Disease, ...] = REGISTRY) -> np.ndarray:
+def treated_stages(registry: tuple[Disease, ...] | None = None) -> np.ndarray:
     """bool (diseases × stages): whether a stage is treated (costs drugs and care). Every stage but
     0 is, except the silent stage 2 (untreated osteoporosis)."""
+    registry = REGISTRY if registry is None else registry
     out = np.ones((len(registry), N_STAGES), np.bool_)
     out[:, 0] = False
     for k, d in enumerate(registry):
@@ -145,3 +154,41 @@ def treated_stages(registry: tuple[Disease, ...] = REGISTRY) -> np.ndarray:
 
 #: Disease names in column order.
 DISEASES = names()
+
+
+def by_disease(parameter: str, known: dict[str, Any]) -> tuple:
+    """The default of a per-disease parameter, one entry per registry disease in column order.
+
+    ``known`` holds the figures of the built-in diseases, written beside the parameter with their
+    sources; a disease added to the registry brings its own in ``Disease.figures[parameter]``.
+    """
+    out = []
+    for d in REGISTRY:
+        if d.name in known:
+            out.append(known[d.name])
+        elif parameter in d.figures:
+            out.append(d.figures[parameter])
+        else:
+            raise KeyError(
+                f"disease {d.name!r} has no figure for {parameter}: give it in its registry entry "
+                f"(Disease.figures[{parameter!r}])"
+            )
+    return tuple(out)
+
+
+def register(disease: Disease) -> None:
+    """Add a disease to the registry (a model with it is then built as with the four built-in
+    ones). Counters, cost items and parameter defaults derive from the registry when their modules
+    are imported, so this must run before the model is imported; it refuses otherwise."""
+    global REGISTRY, DISEASES
+    import sys
+
+    if "territoire.model.indicators" in sys.modules:
+        raise RuntimeError(
+            "register diseases before importing the model (territoire.model.model and the stages "
+            "derive their tables from the registry when imported)"
+        )
+    if disease.name in names():
+        raise ValueError(f"disease {disease.name!r} is already registered")
+    REGISTRY = (*REGISTRY, disease)
+    DISEASES = names()

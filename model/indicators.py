@@ -61,18 +61,19 @@ COUNTERS = (
     "women_50_plus",
     "enrolled",
     "telemonitored",
-    *(f"prevalent_{d}" for d in DISEASES),
-    *(f"complicated_{d}" for d in DISEASES),
-    *(f"hospitalised_{d}" for d in DISEASES),
-    *(f"deaths_with_{d}" for d in DISEASES),
-    # what the accounts price (accounts.weekly_costs): acute episodes seen by a GP (or the CPTS rota, or a
-    # nursing-home teleconsultation); patients treated for each disease (untreated osteoporosis excluded),
-    # the living and those who died this week; the enrolled and telemonitored among those who died
+    # what the accounts price (accounts.weekly_costs): acute episodes seen by a GP (or the CPTS
+    # rota, or a nursing-home teleconsultation); the enrolled and telemonitored among those who died
     "urgent_gp",
-    *(f"treated_{d}" for d in DISEASES),
     "died_enrolled",
     "died_telemonitored",
 )
+N_FIXED_COUNTERS = len(COUNTERS)
+# Then one block of counters per kind, a counter per disease in column order (``disease_counter``).
+# Treated: patients treated for the disease (a silent stage 2 excluded), the living and those who
+# died this week (the accounts price their drugs and care).
+DISEASE_COUNTERS = ("prevalent", "complicated", "hospitalised", "deaths_with", "treated")
+PREVALENT, COMPLICATED, HOSPITALISED_WITH, DEATHS_WITH, TREATED = range(len(DISEASE_COUNTERS))
+COUNTERS += tuple(f"{kind}_{d}" for kind in DISEASE_COUNTERS for d in DISEASES)
 C = {name: k for k, name in enumerate(COUNTERS)}
 N_COUNTERS = len(COUNTERS)
 _FLAG_COUNTERS = (
@@ -108,14 +109,15 @@ ALIVE, WITHOUT_GP, ADULTS, AGED_40, WOMEN_50, ENROLLED, TELEMONITORED = (
     C["enrolled"],
     C["telemonitored"],
 )
-PREVALENT0, COMPLICATED0, HOSPITALISED0, DEATHS_WITH0, TREATED0 = (
-    C["prevalent_diabetes"],
-    C["complicated_diabetes"],
-    C["hospitalised_diabetes"],
-    C["deaths_with_diabetes"],
-    C["treated_diabetes"],
-)
 DIED_ENROLLED, DIED_TELEMONITORED = C["died_enrolled"], C["died_telemonitored"]
+
+
+@njit(cache=True, inline="always")
+def disease_counter(block, d, n_diseases):
+    """Column of disease ``d``'s counter of a ``DISEASE_COUNTERS`` block. Computed from the number of
+    diseases at run time rather than read from a constant: a compiled kernel in numba's cache then
+    stays right for any disease registry."""
+    return N_FIXED_COUNTERS + block * n_diseases + d
 
 
 def unmet_demand(counts: np.ndarray) -> np.ndarray:
@@ -183,11 +185,12 @@ def count(flat, row, i, ev, people, x):
             return
     count_living(flat, row, i, people)
     if stage_combo(people.stage, i) != 0:  # ~18 % have one of the four diseases
-        for d in range(people.stage.shape[1]):
+        n_d = people.stage.shape[1]
+        for d in range(n_d):
             s = people.stage[i, d]
-            flat[row + PREVALENT0 + d] += s > 0
-            flat[row + COMPLICATED0 + d] += s == 3
-            flat[row + TREATED0 + d] += x.treated_stage[d, s]
+            flat[row + disease_counter(PREVALENT, d, n_d)] += s > 0
+            flat[row + disease_counter(COMPLICATED, d, n_d)] += s == 3
+            flat[row + disease_counter(TREATED, d, n_d)] += x.treated_stage[d, s]
 
 
 @njit(cache=True, inline="always")
@@ -196,14 +199,15 @@ def count_events(flat, row, i, ev, people, x):
     for f in range(x.flag_bits.shape[0]):
         if ev & x.flag_bits[f]:
             flat[row + x.flag_index[f]] += 1
+    n_d = people.stage.shape[1]
     if ev & HOSPITALISED:
-        flat[row + HOSPITALISED0 + people.acute[i]] += 1
+        flat[row + disease_counter(HOSPITALISED_WITH, people.acute[i], n_d)] += 1
     if ev & DIED:
-        for d in range(people.stage.shape[1]):
+        for d in range(n_d):
             s = people.stage[i, d]
             if s > 0:
-                flat[row + DEATHS_WITH0 + d] += 1
-                flat[row + TREATED0 + d] += x.treated_stage[d, s]
+                flat[row + disease_counter(DEATHS_WITH, d, n_d)] += 1
+                flat[row + disease_counter(TREATED, d, n_d)] += x.treated_stage[d, s]
         flat[row + DIED_ENROLLED] += people.enrolled[i]
         flat[row + DIED_TELEMONITORED] += people.telemonitored[i]
 
@@ -228,12 +232,13 @@ def count_living(flat, row, i, people):
 def count_stages(flat, row, stages_row, treated_stage):
     """Add to the disease counters at ``flat[row:]`` the living patients by (disease, stage)
     ``stages_row[N_STAGES * d + s]`` (what ``count`` adds patient by patient)."""
-    for d in range(stages_row.shape[0] // N_STAGES):
+    n_d = treated_stage.shape[0]
+    for d in range(n_d):
         for s in range(1, N_STAGES):
             patients = stages_row[N_STAGES * d + s]
-            flat[row + PREVALENT0 + d] += patients
-            flat[row + COMPLICATED0 + d] += patients * (s == 3)
-            flat[row + TREATED0 + d] += patients * treated_stage[d, s]
+            flat[row + disease_counter(PREVALENT, d, n_d)] += patients
+            flat[row + disease_counter(COMPLICATED, d, n_d)] += patients * (s == 3)
+            flat[row + disease_counter(TREATED, d, n_d)] += patients * treated_stage[d, s]
 
 
 @njit(cache=True, parallel=True)

@@ -16,6 +16,7 @@ from territoire.agents.placement import PlacementParams, bourgs_centres, default
 from territoire.agents.population import (
     PopulationParams,
     consumption_weight_by_age,
+    disease_figures,
     prevalence_table,
     synthesise_population,
 )
@@ -420,14 +421,7 @@ class TerritoryModel(mesa.Model):
             dp.mortality_floor,
             np.asarray(dp.excess_mortality),
         )
-        mixes = np.array(
-            [
-                pp.diabetes_stage_mix,
-                pp.heart_failure_stage_mix,
-                pp.copd_stage_mix,
-                pp.osteoporosis_stage_mix,
-            ]
-        )
+        mixes = np.array(disease_figures(pp, "stage_mix"))
         self.roles = diseases.roles()
         self.treated_stage = diseases.treated_stages()
         # the one comorbidity link of the registry (heart failure raised by diabetes) has its RR

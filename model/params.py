@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from territoire.model.diseases import by_disease
 from territoire.model.validation import (
     NON_NEGATIVE,
     PER_DISEASE,
@@ -89,21 +90,56 @@ class DiseaseParams:
     # assumption: excess mortality per year by stage, set so that a 10-year baseline keeps the
     # published annual mortality of heart failure (16.6 %, Cnam) and treated COPD (6.7 %,
     # Laurendeau 2015)
-    excess_mortality: tuple[tuple[float, ...], ...] = (
-        (0.0, 0.004, 0.012, 0.040),
-        (0.0, 0.050, 0.110, 0.240),
-        (0.0, 0.012, 0.040, 0.110),
-        (0.0, 0.0, 0.0, 0.010),
+    excess_mortality: tuple[tuple[float, ...], ...] = by_disease(
+        "excess_mortality",
+        {
+            "diabetes": (0.0, 0.004, 0.012, 0.040),
+            "heart_failure": (0.0, 0.050, 0.110, 0.240),
+            "copd": (0.0, 0.012, 0.040, 0.110),
+            "osteoporosis": (0.0, 0.0, 0.0, 0.010),
+        },
     )
     # assumption: stage transitions per year (1→2 worsening, 2→1 regained control, 2→3 complication)
-    worsen: tuple[float, ...] = (0.10, 0.12, 0.06, 0.10)  # osteoporosis 1→2: treatment stopped
-    regain: tuple[float, ...] = (0.30, 0.15, 0.10, 0.0)
+    worsen: tuple[float, ...] = by_disease(
+        "worsen",
+        {
+            "diabetes": 0.10,
+            "heart_failure": 0.12,
+            "copd": 0.06,
+            "osteoporosis": 0.10,
+        },
+    )  # osteoporosis 1→2: treatment stopped
+    regain: tuple[float, ...] = by_disease(
+        "regain",
+        {
+            "diabetes": 0.30,
+            "heart_failure": 0.15,
+            "copd": 0.10,
+            "osteoporosis": 0.0,
+        },
+    )
     # osteoporosis reaches 3 by a fracture only
-    complicate: tuple[float, ...] = (0.04, 0.08, 0.06, 0.0)
+    complicate: tuple[float, ...] = by_disease(
+        "complicate",
+        {
+            "diabetes": 0.04,
+            "heart_failure": 0.08,
+            "copd": 0.06,
+            "osteoporosis": 0.0,
+        },
+    )
     # assumption: untreated → treated per year, opportunistic diagnosis
     osteoporosis_diagnosis: float = 0.03
     # assumption: share of new cases starting uncontrolled (osteoporosis: undiagnosed)
-    onset_stage2_share: tuple[float, ...] = (0.3, 0.4, 0.0, 1.0)
+    onset_stage2_share: tuple[float, ...] = by_disease(
+        "onset_stage2_share",
+        {
+            "diabetes": 0.3,
+            "heart_failure": 0.4,
+            "copd": 0.0,
+            "osteoporosis": 1.0,
+        },
+    )
     # assumption: worsening and complication ×2 when follow-up is overdue
     missed_followup_rr: float = 2.0
     overdue_factor: float = 1.5  # follow-up counts as missed beyond 1.5 × its interval
@@ -114,40 +150,57 @@ class DiseaseParams:
     telemonitoring_complication_rr: float = 0.8  # assumption
     # acute episodes per year by stage: severe hypo/hyperglycaemia, HF decompensation, COPD
     # exacerbation (mean ~1.7/yr in treated COPD, Laurendeau 2015), fragility fracture
-    acute_rate: tuple[tuple[float, ...], ...] = (
-        (0.0, 0.02, 0.08, 0.20),
-        (0.0, 0.15, 0.45, 1.00),
-        (0.0, 1.20, 2.50, 4.00),
-        (0.0, 0.015, 0.03, 0.06),
+    acute_rate: tuple[tuple[float, ...], ...] = by_disease(
+        "acute_rate",
+        {
+            "diabetes": (0.0, 0.02, 0.08, 0.20),
+            "heart_failure": (0.0, 0.15, 0.45, 1.00),
+            "copd": (0.0, 1.20, 2.50, 4.00),
+            "osteoporosis": (0.0, 0.015, 0.03, 0.06),
+        },
     )
     acute_missed_followup_rr: float = 1.5  # assumption
     acute_enrolled_rr: float = 0.8  # assumption
     # probability that an acute episode seen by a GP in time still ends in hospital (assumption,
     # set so that HF hospitalisation ≈ 339 per 100,000 adults and 5 % of treated COPD patients per
     # year)
-    hospitalisation_if_gp: tuple[tuple[float, ...], ...] = (
-        (0.0, 0.075, 0.15, 0.22),
-        (0.0, 0.16, 0.26, 0.37),
-        (0.0, 0.006, 0.022, 0.052),
-        # fractures: hip fractures (~45 % of the total) are operated in hospital
-        (0.0, 0.45, 0.45, 0.45),
+    hospitalisation_if_gp: tuple[tuple[float, ...], ...] = by_disease(
+        "hospitalisation_if_gp",
+        {
+            "diabetes": (0.0, 0.075, 0.15, 0.22),
+            "heart_failure": (0.0, 0.16, 0.26, 0.37),
+            "copd": (0.0, 0.006, 0.022, 0.052),
+            # fractures: hip fractures (~45 % of the total) are operated in hospital
+            "osteoporosis": (0.0, 0.45, 0.45, 0.45),
+        },
     )
     # assumption: seen late, at the emergency department
     hospitalisation_if_emergency_rr: float = 2.0
     # assumption after TIM-HF2 (fewer days lost to HF hospitalisation)
     telemonitoring_hospitalisation_rr: float = 0.7
     # assumption: in-stay mortality by cause
-    death_in_hospital: tuple[float, ...] = (0.02, 0.07, 0.05, 0.05)
+    death_in_hospital: tuple[float, ...] = by_disease(
+        "death_in_hospital",
+        {
+            "diabetes": 0.02,
+            "heart_failure": 0.07,
+            "copd": 0.05,
+            "osteoporosis": 0.05,
+        },
+    )
     # assumption: a HF stay moves the patient one stage up with this probability
     hf_hospital_worsen: float = 0.3
     # Health utility (QALY weight) lost per disease by stage, additive from 1 (floor 0.05):
     # assumption after EQ-5D catalogues (Sullivan et al. 2006): diabetes 0.05-0.2, HF 0.1-0.35,
     # COPD 0.05-0.25, osteoporosis after a fracture 0.1
-    utility_decrement: tuple[tuple[float, ...], ...] = (
-        (0.0, 0.05, 0.10, 0.20),
-        (0.0, 0.10, 0.20, 0.35),
-        (0.0, 0.05, 0.12, 0.25),
-        (0.0, 0.0, 0.02, 0.10),
+    utility_decrement: tuple[tuple[float, ...], ...] = by_disease(
+        "utility_decrement",
+        {
+            "diabetes": (0.0, 0.05, 0.10, 0.20),
+            "heart_failure": (0.0, 0.10, 0.20, 0.35),
+            "copd": (0.0, 0.05, 0.12, 0.25),
+            "osteoporosis": (0.0, 0.0, 0.02, 0.10),
+        },
     )
 
     def __post_init__(self) -> None:
@@ -211,11 +264,14 @@ class CareParams:
     # follow-up interval in weeks by stage (0: no planned follow-up); source: HAS guides (quarterly
     # diabetes review, HF and COPD visits by severity); osteoporosis: yearly review when treated
     # (assumption)
-    followup_weeks: tuple[tuple[int, ...], ...] = (
-        (0, 13, 8, 6),
-        (0, 13, 6, 4),
-        (0, 26, 13, 8),
-        (0, 52, 0, 26),
+    followup_weeks: tuple[tuple[int, ...], ...] = by_disease(
+        "followup_weeks",
+        {
+            "diabetes": (0, 13, 8, 6),
+            "heart_failure": (0, 13, 6, 4),
+            "copd": (0, 26, 13, 8),
+            "osteoporosis": (0, 52, 0, 26),
+        },
     )
     # assumption: background GP visits per person-year at consumption weight 1 (France ~4 GP visits
     # per person-year, chronic follow-up included)
@@ -233,11 +289,14 @@ class CareParams:
     # teleconsultations per week offered by platforms outside the territory's GPs
     tele_platform_per_week: float = 0.0
     # assumption: probability that a follow-up visit leads to a referral
-    specialist_referral: tuple[tuple[float, ...], ...] = (
-        (0.0, 0.02, 0.05, 0.15),
-        (0.0, 0.05, 0.10, 0.20),
-        (0.0, 0.02, 0.08, 0.15),
-        (0.0, 0.01, 0.0, 0.10),
+    specialist_referral: tuple[tuple[float, ...], ...] = by_disease(
+        "specialist_referral",
+        {
+            "diabetes": (0.0, 0.02, 0.05, 0.15),
+            "heart_failure": (0.0, 0.05, 0.10, 0.20),
+            "copd": (0.0, 0.02, 0.08, 0.15),
+            "osteoporosis": (0.0, 0.01, 0.0, 0.10),
+        },
     )
     # share of referrals answered by tele-expertise instead of a visit
     tele_expertise_share: float = 0.0
@@ -248,7 +307,15 @@ class CareParams:
     # mean waits DREES measured in 2016-17 (Études et Résultats n° 1085, Oct. 2018): cardiology 50
     # days (7.1 weeks), rheumatology 45 days (6.4 weeks). Endocrinology and pulmonology, not
     # published there, are set to the same order (assumption).
-    specialist_referral_share: tuple[float, ...] = (0.35, 0.17, 0.105, 0.16)
+    specialist_referral_share: tuple[float, ...] = by_disease(
+        "specialist_referral_share",
+        {
+            "diabetes": 0.35,
+            "heart_failure": 0.17,
+            "copd": 0.105,
+            "osteoporosis": 0.16,
+        },
+    )
     # assumption: share of the referrals still waiting that leave a queue each week (a specialist
     # further away, a private clinic, or giving up): ~1/50, a mean of about a year before leaving.
     # It keeps a queue finite when referrals outrun capacity: it settles where the leavers make up
@@ -303,17 +370,49 @@ class CostParams:
     # assumption: an emergency-department passage without admission
     emergency_visit_eur: float = 250.0
     # assumption (ATIH ENC order of magnitude): diabetes, HF, COPD, hip/fracture stay
-    hospital_stay_eur: tuple[float, ...] = (3_800.0, 5_500.0, 4_800.0, 9_500.0)
+    hospital_stay_eur: tuple[float, ...] = by_disease(
+        "hospital_stay_eur",
+        {
+            "diabetes": 3_800.0,
+            "heart_failure": 5_500.0,
+            "copd": 4_800.0,
+            "osteoporosis": 9_500.0,
+        },
+    )
     transport_per_stay_eur: float = 300.0  # assumption: ambulance to and from hospital
     # per patient-year of diagnosed disease: drugs (diabetes: 21 % of 6,710 €) and other ambulatory
     # care (nursing, labs, devices: diabetes 31 % of 6,710 € less GP visits); HF and COPD split
     # assumed
-    drugs_per_year_eur: tuple[float, ...] = (1_409.0, 1_500.0, 1_200.0, 300.0)
-    other_ambulatory_per_year_eur: tuple[float, ...] = (1_930.0, 2_300.0, 2_400.0, 200.0)
+    drugs_per_year_eur: tuple[float, ...] = by_disease(
+        "drugs_per_year_eur",
+        {
+            "diabetes": 1_409.0,
+            "heart_failure": 1_500.0,
+            "copd": 1_200.0,
+            "osteoporosis": 300.0,
+        },
+    )
+    other_ambulatory_per_year_eur: tuple[float, ...] = by_disease(
+        "other_ambulatory_per_year_eur",
+        {
+            "diabetes": 1_930.0,
+            "heart_failure": 2_300.0,
+            "copd": 2_400.0,
+            "osteoporosis": 200.0,
+        },
+    )
     # all-cause hospital care of the chronic patients not modelled as acute episodes: the residual
     # that brings each disease's cost per patient-year to its anchor (calibration, not
     # policy-sensitive)
-    other_hospital_per_year_eur: tuple[float, ...] = (2_500.0, 4_500.0, 3_500.0, 0.0)
+    other_hospital_per_year_eur: tuple[float, ...] = by_disease(
+        "other_hospital_per_year_eur",
+        {
+            "diabetes": 2_500.0,
+            "heart_failure": 4_500.0,
+            "copd": 3_500.0,
+            "osteoporosis": 0.0,
+        },
+    )
     # assumption: order of magnitude of the ETAPES flat fees (monitoring + devices)
     telemonitoring_per_patient_year_eur: float = 1_000.0
     tele_expertise_eur: float = 20.0  # assumption: a tele-expertise act

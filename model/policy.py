@@ -11,8 +11,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from territoire.model.access import MOBILE_TEAM_VISITS, NEAR_BOOTH, SNP_COVERED
+from territoire.model.diseases import DISEASES
 
-N_DISEASES = 4
+N_DISEASES = len(DISEASES)
 
 
 @dataclass(eq=False)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from territoire.agents.patients import N_STAGES, NO_GP, WEEKS_PER_YEAR
+from territoire.agents.patients import DISEASES, N_STAGES, NO_GP, WEEKS_PER_YEAR
 from territoire.agents.providers import WEEKS_OF_ACTIVITY
 from territoire.model import accounts as acc
 from territoire.model import draws
@@ -51,17 +51,13 @@ from territoire.model.indicators import (
     ADULTS,
     AGED_40,
     ALIVE,
-    COMPLICATED0,
-    DEATHS_WITH0,
     DIED_ENROLLED,
     DIED_TELEMONITORED,
     ENROLLED,
-    HOSPITALISED0,
-    PREVALENT0,
     TELEMONITORED,
-    TREATED0,
     WITHOUT_GP,
     WOMEN_50,
+    C,
 )
 from territoire.model.rng import uniform_np
 from territoire.model.workforce import OVERLOAD_MEMORY_WEEKS
@@ -410,8 +406,11 @@ def count_kernel(partial, people, x):
     for bit, k in zip(x.flag_bits, x.flag_index):
         count(k, people.event & bit != 0)
     for d in range(people.stage.shape[1]):
-        count(HOSPITALISED0 + d, (people.event & HOSPITALISED != 0) & (people.acute == d))
-        count(DEATHS_WITH0 + d, died & (people.stage[:, d] > 0))
+        count(
+            C[f"hospitalised_{DISEASES[d]}"],
+            (people.event & HOSPITALISED != 0) & (people.acute == d),
+        )
+        count(C[f"deaths_with_{DISEASES[d]}"], died & (people.stage[:, d] > 0))
     age = people.age_weeks // WEEKS_PER_YEAR
     living = people.alive & ~died
     count(ALIVE, living)
@@ -422,9 +421,11 @@ def count_kernel(partial, people, x):
     count(ENROLLED, living & people.enrolled)
     count(TELEMONITORED, living & people.telemonitored)
     for d in range(people.stage.shape[1]):
-        count(PREVALENT0 + d, living & (people.stage[:, d] > 0))
-        count(COMPLICATED0 + d, living & (people.stage[:, d] == 3))
-        count(TREATED0 + d, x.treated_stage[d, people.stage[:, d]])  # the living and the dead
+        count(C[f"prevalent_{DISEASES[d]}"], living & (people.stage[:, d] > 0))
+        count(C[f"complicated_{DISEASES[d]}"], living & (people.stage[:, d] == 3))
+        count(
+            C[f"treated_{DISEASES[d]}"], x.treated_stage[d, people.stage[:, d]]
+        )  # the living and the dead
     count(DIED_ENROLLED, died & people.enrolled)
     count(DIED_TELEMONITORED, died & people.telemonitored)
     return out
