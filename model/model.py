@@ -42,17 +42,18 @@ from territoire.model.apl import (
     weighted_mean,
 )
 from territoire.model.chunks import n_reduction_blocks
-from territoire.model.demand import demand_inputs, demand_kernel
+from territoire.model.demand import demand_chunk, demand_inputs, demand_kernel
 from territoire.model.demography import (
     MAX_AGE_INDEX,
+    demography_chunk,
     demography_inputs,
     demography_kernel,
     weekly_death_table,
 )
-from territoire.model.events import events_inputs, events_kernel
+from territoire.model.events import events_chunk, events_inputs, events_kernel
 from territoire.model.gc_pause import gc_paused
 from territoire.model.gp_choice import ListSearch, assign_gps, gps_by_distance, service_rank
-from territoire.model.onset import onset_hazard_table, onset_inputs, onset_kernel
+from territoire.model.onset import onset_chunk, onset_hazard_table, onset_inputs, onset_kernel
 from territoire.model.params import (
     GROUPS,
     AccessParams,
@@ -64,7 +65,7 @@ from territoire.model.params import (
 )
 from territoire.model.patient_week import patient_week_kernel
 from territoire.model.policy import Policy
-from territoire.model.progression import progression_inputs, progression_kernel
+from territoire.model.progression import progression_chunk, progression_inputs, progression_kernel
 from territoire.model.recorder import Recorder
 from territoire.model.rng import process_key, stream, uniform_np
 from territoire.model.tally import tally_kernel
@@ -107,7 +108,26 @@ def _kernels(name: str) -> SimpleNamespace:
                 )
             }
         )
-    raise ValueError(f"kernels must be 'numba' or 'reference', got {name!r}")
+    if name == "sequential":
+        # The parallel kernels' bodies called once over every patient, outside any parallel loop:
+        # the same results (each patient is on their own), and numba's bounds checks
+        # (NUMBA_BOUNDSCHECK=1) raise there, which they do not inside a parallel loop.
+        def whole(chunk):
+            return lambda week, people, x: chunk(0, people.alive.shape[0], week, people, x)
+
+        k = _kernels("numba")
+        return SimpleNamespace(
+            demography_kernel=whole(demography_chunk),
+            onset_kernel=whole(onset_chunk),
+            progression_kernel=whole(progression_chunk),
+            demand_kernel=whole(demand_chunk),
+            access_kernel=k.access_kernel,
+            events_kernel=whole(events_chunk),
+            count_kernel=k.count_kernel,
+            workload_kernel=k.workload_kernel,
+            departures_kernel=k.departures_kernel,
+        )
+    raise ValueError(f"kernels must be 'numba', 'sequential' or 'reference', got {name!r}")
 
 
 @lru_cache(maxsize=2)

@@ -7,7 +7,7 @@ import sys
 import numpy as np
 import pytest
 
-from territoire.model.indicators import C
+from territoire.model.indicators import C, unmet_demand
 from territoire.model.model import TerritoryModel
 from territoire.model.params import WorkforceParams
 
@@ -265,11 +265,25 @@ def test_fused_passes_equal_the_stage_kernels_run_one_after_the_other(small_terr
             )
 
 
+def test_the_stage_bodies_over_every_patient_at_once_equal_the_parallel_chunks(small_territory):
+    """``kernels="sequential"`` calls each parallel kernel's body (``*_chunk``) once over every
+    patient, outside any parallel loop: each patient is on their own, so the results must be the
+    parallel kernels' exactly. numba's bounds checks raise only outside parallel loops: CI runs this
+    test again with NUMBA_BOUNDSCHECK=1, so an index past an array's end in a stage body fails here
+    instead of reading another array's memory."""
+    parallel = TerritoryModel(seed=8, territory=small_territory)
+    sequential = TerritoryModel(seed=8, territory=small_territory, kernels="sequential")
+    assert sequential.k.demography_kernel is not parallel.k.demography_kernel
+    for week in range(12):
+        parallel.step()
+        sequential.step()
+        assert parallel.patients.equals(sequential.patients), f"patients differ at week {week}"
+        np.testing.assert_array_equal(parallel.event, sequential.event)
+        np.testing.assert_array_equal(parallel.recorder.counts[-1], sequential.recorder.counts[-1])
+
+
 def _unmet(model, weeks):
-    counts = np.stack(model.recorder.counts[-weeks:]).sum(axis=(0, 2))
-    return (counts[:, C["followup_due"]] - counts[:, C["followup_done"]]) + (
-        counts[:, C["routine"]] - counts[:, C["routine_done"]]
-    )
+    return unmet_demand(np.stack(model.recorder.counts[-weeks:]).sum(axis=(0, 2)))
 
 
 def test_more_gp_capacity_never_raises_unmet_demand_or_patients_without_gp(territory):
