@@ -646,9 +646,8 @@ class TerritoryModel(mesa.Model):
         """Advance one week."""
         w = self.week
         self._policy(w)
-        gp = (
-            self.gp_arrays()
-        )  # this week's GPs, levers applied (the providers stage takes a new one)
+        # this week's GPs, levers applied (the providers stage takes a new snapshot)
+        gp = self.gp_arrays()
         self._patient_stages(w, gp)
         referrals, used, turned_away = self._access(w, gp)
         self._events(w)
