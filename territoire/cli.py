@@ -171,15 +171,6 @@ def _burn_in_origin(args, cache) -> str:
     )
 
 
-def _import_mesa() -> None:
-    """Import Mesa before pandas, numba and the rest: its loggers call ``inspect.stack()`` at import,
-    which looks through every module already loaded (0.1 s less for a command that imports it first);
-    and without scipy.spatial, which it imports for a function we never call (0.25 s: ``mesa_import``)."""
-    from territoire.mesa_import import import_mesa
-
-    import_mesa()
-
-
 def cmd_run(args) -> None:
     """Run a scenario (the baseline by default) and write DIR/indicators.parquet, summary.csv, indicators.png."""
     import time
@@ -189,7 +180,6 @@ def cmd_run(args) -> None:
     with (
         ChartProcess() as chart
     ):  # imports matplotlib in a helper now, on the core our own imports leave idle
-        _import_mesa()
         from territoire.experiments.single import format_summary, write_run
         from territoire.scenarios.run import run_scenario
 
@@ -285,7 +275,6 @@ def cmd_checkpoint_show(args) -> None:
 
 def cmd_compare(args) -> None:
     """Compare scenarios with the baseline (common random numbers, replicates) and write tables, maps and a report."""
-    _import_mesa()
     from territoire.experiments.compare import compare, save_comparison
 
     comp = compare(
