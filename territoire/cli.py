@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import atexit
-import gc
 import os
 import sys
 from pathlib import Path
@@ -684,20 +682,6 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-#: Commands whose process ends as soon as their work is done, without the interpreter's teardown:
-#: destroying the modules of numba, pandas, scipy, matplotlib… takes 0.4-0.5 s on this project's
-#: machine and serves nothing these commands leave behind (their files are written, closed and
-#: renamed before ``main`` returns). Exit handlers still run. Commands that start worker processes
-#: or a server (sweep, app) exit normally.
-QUICK_EXIT_COMMANDS = frozenset({"run", "compare", "checkpoint"})
-#: Commands that build one model and end with it run without Python's cycle collector: importing the
-#: libraries leaves ~200,000 objects, which the collections that their allocation triggers walk again
-#: and again (0.1-0.2 s of ``territoire run``, ~3 % of it), and the whole command leaves ~2,000
-#: objects of cyclic garbage (measured), freed when the process ends. (Not ``compare``: each replicate's
-#: model becomes garbage with reference cycles, Mesa agents and their model, that only the collector frees.)
-NO_COLLECTOR_COMMANDS = frozenset({"run", "checkpoint"})
-
-
 def _interrupted(exc: BaseException | None) -> bool:
     """Whether ``exc`` is Ctrl-C: a KeyboardInterrupt, or what Python makes of one raised while a
     compiled numba kernel runs (a SystemError "returned a result with an exception set" caused by it)."""
@@ -709,32 +693,21 @@ def _interrupted(exc: BaseException | None) -> bool:
 
 
 def entry() -> None:
-    """The ``territoire`` command: ``main`` on the command line's arguments, then exit (quickly where safe)."""
-    argv = sys.argv[1:]
-    if argv and argv[0] in NO_COLLECTOR_COMMANDS:
-        gc.disable()
+    """The ``territoire`` command: ``main`` on the command line's arguments, then exit."""
     try:
-        code = main(argv)
+        code = main(sys.argv[1:])
         sys.stdout.flush()
-    except (
-        BrokenPipeError
-    ):  # the reader went away (``territoire run | head``): files are written, nothing left to say
-        os.dup2(
-            os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno()
-        )  # Python's own advice: no second error at exit
+    except BrokenPipeError:
+        # the reader went away (``territoire run | head``): files are written, nothing left to say;
+        # stdout goes to devnull, Python's own advice, so that its flush at exit raises no second error
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         code = 1
-    except (
-        KeyboardInterrupt,
-        SystemError,
-    ) as exc:  # Ctrl-C: files already written stay; a half-written one never has its final name
+    except (KeyboardInterrupt, SystemError) as exc:
+        # Ctrl-C: files already written stay; a half-written one never has its final name
         if not _interrupted(exc):
             raise
         print("\nterritoire: interrupted", file=sys.stderr)
-        sys.exit(130)
-    if argv and argv[0] in QUICK_EXIT_COMMANDS:
-        atexit._run_exitfuncs()
-        sys.stderr.flush()
-        os._exit(code)
+        code = 130
     sys.exit(code)
 
 

@@ -134,11 +134,13 @@ def test_ctrl_c_inside_a_numba_kernel_counts_as_an_interruption():
     assert not _interrupted(SystemError("something else")) and _interrupted(KeyboardInterrupt())
 
 
-def test_the_cycle_collector_is_off_only_for_commands_that_build_one_model(monkeypatch):
-    # `run` and `checkpoint` end with their one model: no collection is worth its walk over the
-    # libraries' objects. `compare` and the others leave models behind as cyclic garbage: the
-    # collector must stay on for them, or memory grows with every replicate.
+def test_every_command_exits_through_sys_exit_with_the_collector_on(monkeypatch):
+    # No command ends the process behind the interpreter's back (os._exit skips its teardown, the
+    # buffers of open files and the atexit handlers of the libraries) or runs without Python's
+    # cycle collector: `compare` and the dashboard leave models behind as cyclic garbage.
     import gc
+
+    import pytest
 
     from territoire import cli
 
@@ -146,18 +148,14 @@ def test_the_cycle_collector_is_off_only_for_commands_that_build_one_model(monke
 
     def fake_main(argv):
         seen[argv[0]] = gc.isenabled()
-        return 0
+        return 3
 
     monkeypatch.setattr(cli, "main", fake_main)
-    monkeypatch.setattr(cli.os, "_exit", lambda code: None)
-    monkeypatch.setattr(cli.atexit, "_run_exitfuncs", lambda: None)
-    monkeypatch.setattr(cli.sys, "exit", lambda code: None)
-    was_enabled = gc.isenabled()
-    try:
-        for verb in ("run", "checkpoint", "compare", "sweep", "app"):
-            gc.enable()
-            monkeypatch.setattr(cli.sys, "argv", ["territoire", verb])
+    assert gc.isenabled()
+    for verb in ("run", "checkpoint", "compare", "sweep", "app"):
+        monkeypatch.setattr(cli.sys, "argv", ["territoire", verb])
+        with pytest.raises(SystemExit) as exit_:
             cli.entry()
-    finally:
-        (gc.enable if was_enabled else gc.disable)()
-    assert seen == {"run": False, "checkpoint": False, "compare": True, "sweep": True, "app": True}
+        assert exit_.value.code == 3
+    assert seen == dict.fromkeys(("run", "checkpoint", "compare", "sweep", "app"), True)
+    assert gc.isenabled()
