@@ -7,8 +7,10 @@ from typing import Any
 
 import numpy as np
 
+from territoire.errors import TerritoireError
 
-class ParameterError(ValueError):
+
+class ParameterError(TerritoireError, ValueError):
     """A parameter value or name that the model cannot use."""
 
 

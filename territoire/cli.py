@@ -9,9 +9,18 @@ from pathlib import Path
 
 import numpy as np
 
+from territoire.errors import TerritoireError, UserError
 
-class UserError(Exception):
-    """A mistake in what the user asked for: printed as one clear line, no traceback."""
+#: What the operating system says about a path the user gave (``--out`` in a read-only place or under
+#: a file, a folder where a file is wanted): one line naming the path. Only errors that carry a file
+#: name: one that our code raises without it is a bug, shown with its traceback.
+PATH_ERRORS = (
+    FileNotFoundError,
+    FileExistsError,
+    IsADirectoryError,
+    NotADirectoryError,
+    PermissionError,
+)
 
 
 def _model(args):
@@ -665,21 +674,29 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run one command; 0 when it worked, 2 after a mistake of the user's, printed in one line.
+
+    Only the project's own errors (``TerritoireError``: ScenarioError, SweepError, TerritoryError …)
+    and the system's errors about a named path count as the user's mistakes; any other exception is
+    a bug and propagates with its traceback. ``TERRITOIRE_DEBUG=1`` shows the traceback of all.
+    """
     args = build_parser().parse_args(argv)
     try:
         args.func(args)
-    except (
-        UserError,
-        ValueError,
-        KeyError,
-        FileNotFoundError,
-    ) as exc:  # ScenarioError, SweepError … are ValueErrors
-        if os.environ.get("TERRITOIRE_DEBUG"):
+    except (TerritoireError, *PATH_ERRORS) as exc:
+        nameless = isinstance(exc, OSError) and exc.filename is None
+        if nameless or os.environ.get("TERRITOIRE_DEBUG"):
             raise
-        message = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
-        print(f"territoire: error: {message}", file=sys.stderr)
+        print(f"territoire: error: {_message(exc)}", file=sys.stderr)
         return 2
     return 0
+
+
+def _message(exc: Exception) -> str:
+    if isinstance(exc, OSError):  # "[Errno 13] Permission denied: 'x'" without the number
+        paths = " → ".join(str(f) for f in (exc.filename, exc.filename2) if f is not None)
+        return f"{exc.strerror}: {paths}"
+    return str(exc)
 
 
 def _interrupted(exc: BaseException | None) -> bool:
