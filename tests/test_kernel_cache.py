@@ -99,16 +99,30 @@ def test_importing_the_model_package_touches_no_file_and_no_library():
 
 @pytest.mark.xfail(
     strict=True,
-    reason="TerritoryModel.__init__ must call ensure_fresh_kernel_cache() first (model/model.py, "
-    "owned by the kernel refactor): remove this mark once it does",
+    reason="TerritoryModel.__init__ and .step must call ensure_fresh_kernel_cache() first "
+    "(model/model.py, owned by the kernel refactor): remove this mark once they do",
 )
-def test_building_a_model_checks_the_cache_first(monkeypatch, small_territory):
+@pytest.mark.parametrize("how", ["built", "unpickled"])
+def test_a_model_checks_the_cache_before_its_first_kernel(monkeypatch, small_territory, how):
+    # A model loaded from the burn-in cache or a checkpoint is unpickled, not built: its first
+    # kernel runs in step(), so step() checks as well as the constructor.
+    import pickle
+
     from territoire.model.model import TerritoryModel
 
     calls = []
-    monkeypatch.setattr(kernel_cache, "_checked", False)
-    monkeypatch.setattr(
-        kernel_cache, "drop_stale_kernel_cache", lambda *args: calls.append(args) or False
-    )
-    TerritoryModel(seed=1, territory=small_territory)
+
+    def start_checking():
+        monkeypatch.setattr(kernel_cache, "_checked", False)
+        monkeypatch.setattr(
+            kernel_cache, "drop_stale_kernel_cache", lambda *args: calls.append(args) or False
+        )
+
+    if how == "built":
+        start_checking()
+        TerritoryModel(seed=1, territory=small_territory)
+    else:
+        model = pickle.loads(pickle.dumps(TerritoryModel(seed=1, territory=small_territory)))
+        start_checking()
+        model.step()
     assert calls == [()]
