@@ -9,8 +9,9 @@ kernels are built from, and when the hash differs from the one stored beside the
 cache (numba compiles again, ~20 s, once). An installed release replaces all its files at once,
 which numba notices by itself.
 
-It is called explicitly (by the model's constructor, and by the test session), never at import:
-importing a package must not delete files.
+It is called explicitly, never at import (importing a package must not delete files): by the
+model's constructor and its ``step`` (a model unpickled from the burn-in cache or a checkpoint is
+never constructed), and by the test session.
 """
 
 from __future__ import annotations
