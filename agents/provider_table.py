@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from territoire.agents.providers import Practice, Specialty
+from territoire.errors import TerritoireError
 
 COLUMNS = (
     "type",
@@ -42,7 +43,7 @@ TYPES = ("gp", "specialist", "pharmacy", "msp", "cpts", "hospital")
 NUMERIC = ("fte", "activity", "age")
 
 
-class ProvidersFileError(ValueError):
+class ProvidersFileError(TerritoireError, ValueError):
     """A providers file that cannot be used; the message names the file, the row and the problem."""
 
 

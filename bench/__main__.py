@@ -274,15 +274,20 @@ def _cpu_model() -> str:
     return platform.processor() or platform.machine()
 
 
+HISTORY = "## History"  # bench/README.md from this heading on is written by hand, never rewritten
+
+
 def write_markdown(results: dict, path: Path) -> None:
-    """bench/README.md: how to run the benchmarks and the table of the latest figures."""
+    """bench/README.md: how to run the benchmarks, the table of the latest figures, and the history
+    section that the file already holds (kept word for word: runs are compared against it)."""
     m = results["machine"]
     lines = [
         "# Benchmarks",
         "",
         "Run from the repository root: `python -m bench` (about 10 minutes; `--quick` for fewer weeks per",
         "measurement). Each figure is measured in the same run as its reference; thread counts and cold",
-        "compile caches are measured in fresh subprocesses. This file is rewritten by every run.",
+        "compile caches are measured in fresh subprocesses. Every run rewrites this file down to its",
+        "History section, which it keeps: dated notes and comparisons are written there by hand.",
         "The speed of the shared machine the project runs on moves from day to day (1.5-2.5× between",
         "sessions): `machine_python_loop_ns_*` (a plain Python loop) and `machine_compiled_draw_ns_*` (a",
         "compiled loop of the kernels' random draws), timed at the start and at the end, tell how fast it",
@@ -294,7 +299,19 @@ def write_markdown(results: dict, path: Path) -> None:
         "|---|---:|---|",
     ]
     lines += [f"| {k} | {v['value']:,.3f} | {v['unit']} |" for k, v in results["figures"].items()]
-    path.write_text("\n".join(lines) + "\n")
+    text = "\n".join(lines) + "\n"
+    history = _history(path)
+    path.write_text(text + ("\n" + history if history else ""))
+
+
+def _history(path: Path) -> str:
+    """The file's history section, from its heading to the end; empty if it has none."""
+    try:
+        old = path.read_text()
+    except FileNotFoundError:
+        return ""
+    start = old.find("\n" + HISTORY + "\n")
+    return old[start + 1 :] if start >= 0 else ""
 
 
 def main(argv: list[str] | None = None) -> int:

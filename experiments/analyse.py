@@ -10,7 +10,13 @@ import numpy as np
 import pandas as pd
 
 from territoire.experiments.report import _png, _table
-from territoire.experiments.sweep import SweepSpec, load_results, read_manifest, salib_problem
+from territoire.experiments.sweep import (
+    SweepError,
+    SweepSpec,
+    load_results,
+    read_manifest,
+    salib_problem,
+)
 
 
 def sobol_indices(problem: dict, y: np.ndarray, seed: int = 0) -> pd.DataFrame:
@@ -47,7 +53,7 @@ def analyse(out: str | Path) -> dict[str, pd.DataFrame]:
     spec = SweepSpec.from_dict(manifest["sweep"])
     results = load_results(out)
     if results.empty:
-        raise ValueError(f"{out}: no finished run to analyse")
+        raise SweepError(f"{out}: no finished run to analyse")
     points = run_outputs(results, spec)
     names = [p.path for p in spec.parameters]
     tables = {}
@@ -58,7 +64,7 @@ def analyse(out: str | Path) -> dict[str, pd.DataFrame]:
         if spec.design == "sobol":
             expected = spec.samples * (len(names) + 2)
             if len(points) != expected:
-                raise ValueError(
+                raise SweepError(
                     f"{out}: Sobol indices need all {expected} points; {len(points)} are finished"
                 )
             tables[ind] = sobol_indices(salib_problem(spec), y.sort_index().to_numpy())

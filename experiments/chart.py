@@ -174,9 +174,12 @@ def _serve(stdin, stdout) -> None:
         reply = ("error", traceback.format_exc())
     pickle.dump(reply, stdout)
     stdout.flush()
-    os._exit(
-        0
-    )  # nothing left to clean up: skip the interpreter's slow teardown of matplotlib, which the parent would wait for
+    # This is the helper process, and its work is done: the PNG is closed by savefig, the reply is
+    # flushed, and it holds nothing else (no threads, no atexit handler of ours). The parent waits for
+    # it to end (``close``), and a normal exit would first tear down matplotlib, adding 0.2-0.35 s to
+    # every ``territoire run`` (measured: median 0.29 s against 0.005 s). So the helper ends at once.
+    # Only here, in a child that has finished, never in a command's own process.
+    os._exit(0)
 
 
 if __name__ == "__main__":  # the helper: python -m territoire.experiments.chart

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from territoire.errors import UserError
 from territoire.experiments.economics import (
     DEFAULT_DISCOUNT_RATE,
     discount_factors,
@@ -152,8 +153,11 @@ def compare(
     from territoire.scenarios.checkpoint import load_checkpoint
     from territoire.scenarios.run import branch, burned_in
 
+    # checked before any run: a negative rate would otherwise fail only once the first runs are done
     if replicates < 1:
-        raise ValueError(f"replicates must be >= 1, got {replicates}")
+        raise UserError(f"replicates must be >= 1, got {replicates}")
+    if not discount_rate >= 0:
+        raise UserError(f"discount rate must be >= 0, got {discount_rate}")
     resolved = [s if isinstance(s, Scenario) else load_scenario(s) for s in scenarios]
     base = baseline if isinstance(baseline, Scenario) else load_scenario(baseline)
     if seed is not None:

@@ -43,6 +43,7 @@ import numpy as np
 import pandas as pd
 
 from territoire import __version__
+from territoire.errors import TerritoireError
 
 DESIGNS = ("grid", "lhs", "sobol")
 TOP_KEYS = (
@@ -66,7 +67,7 @@ DEFAULT_INDICATORS = (
 )
 
 
-class SweepError(ValueError):
+class SweepError(TerritoireError, ValueError):
     """A sweep file or result folder that cannot be used; the message names the file and the key."""
 
 

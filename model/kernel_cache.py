@@ -4,14 +4,20 @@ numba's on-disk cache (``model/__pycache__/*.nbi, *.nbc``) checks only the file 
 compiled. A kernel that calls helpers from other files (``patient_week.py``, ``tally.py``) or reads
 their constants at compile time (``NO_GP``, ``WEEKS_PER_YEAR`` from ``agents/patients.py``) would
 keep running the old code after a ``git pull`` that changed only those files: silently wrong results.
-So the first import of ``territoire.model`` hashes the sources the kernels are built from, and when
-the hash differs from the one stored beside the cache, deletes the cache (numba compiles again,
-~20 s, once). An installed release replaces all its files at once, which numba notices by itself.
+So before the first kernel of a process runs, ``ensure_fresh_kernel_cache`` hashes the sources the
+kernels are built from, and when the hash differs from the one stored beside the cache, deletes the
+cache (numba compiles again, ~20 s, once). An installed release replaces all its files at once,
+which numba notices by itself.
+
+It is called explicitly, never at import (importing a package must not delete files): by the
+model's constructor and its ``step`` (a model unpickled from the burn-in cache or a checkpoint is
+never constructed), and by the test session.
 """
 
 from __future__ import annotations
 
 import hashlib
+import threading
 from pathlib import Path
 
 _PACKAGE = Path(__file__).resolve().parent
@@ -50,3 +56,22 @@ def drop_stale_kernel_cache(cache: Path = _PACKAGE / "__pycache__", folders=KERN
     except OSError:
         return False
     return True
+
+
+_lock = threading.Lock()
+_checked = False
+
+
+def ensure_fresh_kernel_cache() -> None:
+    """``drop_stale_kernel_cache`` on the package's own cache, once per process.
+
+    Call it before the first kernel runs: numba loads a cached kernel on its first call, and a stale
+    one loaded before the check would stay in use for the rest of the process. Later calls return at
+    once, so every path that builds a model can call it. The lock keeps two threads that build
+    models at the same time (the dashboard) from hashing and deleting side by side.
+    """
+    global _checked
+    with _lock:
+        if not _checked:
+            drop_stale_kernel_cache()
+            _checked = True

@@ -53,6 +53,7 @@ from territoire.model.demography import (
 from territoire.model.events import events_chunk, events_inputs, events_kernel
 from territoire.model.gc_pause import gc_paused
 from territoire.model.gp_choice import ListSearch, assign_gps, gps_by_distance, service_rank
+from territoire.model.kernel_cache import ensure_fresh_kernel_cache
 from territoire.model.onset import onset_chunk, onset_hazard_table, onset_inputs, onset_kernel
 from territoire.model.params import (
     GROUPS,
@@ -171,9 +172,9 @@ class TerritoryModel(mesa.Model):
         workforce_params: WorkforceParams | None = None,
         kernels: str = "numba",
     ) -> None:
-        if (
-            seed is None
-        ):  # Mesa's convention (mesa.batch_run passes seed=None): a fresh seed, kept in self.seed
+        ensure_fresh_kernel_cache()  # before any kernel runs (a stale compiled kernel is wrong)
+        # Mesa's convention (mesa.batch_run passes seed=None): a fresh seed, kept in self.seed
+        if seed is None:
             seed = int(np.random.SeedSequence().entropy % 2**63)
         super().__init__(rng=int(seed))
         self.seed = int(seed)
@@ -644,6 +645,7 @@ class TerritoryModel(mesa.Model):
 
     def step(self) -> None:
         """Advance one week."""
+        ensure_fresh_kernel_cache()  # once per process: an unpickled model skips __init__
         w = self.week
         self._policy(w)
         # this week's GPs, levers applied (the providers stage takes a new snapshot)

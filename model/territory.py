@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from territoire.errors import TerritoireError
 from territoire.model.road_cache import PickledGraph, cached_network
 from territoire.model.validation import POSITIVE, Range, check_fields, number
 from territoire.scenarios.datafiles import data_path
@@ -155,29 +156,36 @@ def load_poles(path: Path | None = None) -> pd.DataFrame:
     return pd.read_csv(path or data_path("poles.csv"), dtype={"insee": str})
 
 
+class TerritoryError(TerritoireError, ValueError):
+    """A territory that cannot be built; the message names the file, the key or the code.
+    (``territoire.scenarios.territories`` raises it too, for territory files and selections.)"""
+
+
 def validate_communes(df: pd.DataFrame, source: str) -> pd.DataFrame:
-    """Check a commune table; raise ``ValueError`` naming the column or the commune code."""
+    """Check a commune table; raise ``TerritoryError`` naming the column or the commune code."""
     missing = [c for c in REQUIRED_COLUMNS if c not in df.columns]
     if missing:
-        raise ValueError(
+        raise TerritoryError(
             f"{source}: missing column(s) {', '.join(missing)}; required: {', '.join(REQUIRED_COLUMNS)}"
         )
     if df.empty:
-        raise ValueError(f"{source}: no commune selected")
+        raise TerritoryError(f"{source}: no commune selected")
     df = df.copy()
     df["insee"] = df["insee"].astype(str).str.strip()
     df["epci"] = df["epci"].astype(str).str.strip()
     dup = df["insee"][df["insee"].duplicated()].tolist()
     if dup:
-        raise ValueError(f"{source}: duplicated commune code(s) {', '.join(dup)}")
+        raise TerritoryError(f"{source}: duplicated commune code(s) {', '.join(dup)}")
     for col in ("lat", "lon"):
         bad = df.loc[pd.to_numeric(df[col], errors="coerce").isna(), "insee"].tolist()
         if bad:
-            raise ValueError(f"{source}: commune(s) without coordinates ({col}): {', '.join(bad)}")
+            raise TerritoryError(
+                f"{source}: commune(s) without coordinates ({col}): {', '.join(bad)}"
+            )
     pop = pd.to_numeric(df["population"], errors="coerce")
     bad = df.loc[pop.isna() | (pop < 0), "insee"].tolist()
     if bad:
-        raise ValueError(
+        raise TerritoryError(
             f"{source}: commune(s) with a missing or negative population: {', '.join(bad)}"
         )
     df["population"] = pop.astype(np.int64)

@@ -16,9 +16,10 @@ from numbers import Integral, Real
 from typing import Any
 
 from territoire.agents.patients import DISEASES, MOBILITY_NAMES, STAGE_NAMES
+from territoire.errors import TerritoireError
 
 
-class ParameterError(ValueError):
+class ParameterError(TerritoireError, ValueError):
     """A parameter value or name that the model cannot use."""
 
 

@@ -13,12 +13,13 @@ from pathlib import Path
 
 from territoire import __version__
 from territoire.agents.patients import WEEKS_PER_YEAR
+from territoire.errors import TerritoireError
 
 FORMAT = "territoire-checkpoint"
 FORMAT_VERSION = 8  # 8: named stage inputs, the disease registry, policy draws kept in a public cache (2026-12-04); 7: specialist queues with a referral share and leavers (2026-12-01); 6: the road graph kept pickled in the territory (2026-12-01); 5: costs priced from counters, new counters (2026-11-26); 4: GP state in the model's GPTable; 3: kernels by name, not pickled; older checkpoints are refused
 
 
-class CheckpointError(ValueError):
+class CheckpointError(TerritoireError, ValueError):
     """A checkpoint file that cannot be used (corrupt, another format, or made for other settings)."""
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from territoire.agents.patients import WEEKS_PER_YEAR
 from territoire.scenarios.burn_in_cache import BurnInCache, burn_in_key
 from territoire.scenarios.checkpoint import CheckpointKey, load_checkpoint, save_checkpoint
-from territoire.scenarios.schema import Scenario, load_scenario
+from territoire.scenarios.schema import Scenario, check_levers, load_scenario
 
 
 def model_inputs(scenario: Scenario):
@@ -76,6 +76,7 @@ def branch(start_model, scenario: Scenario, replicate: int = 0, copy: bool = Tru
     (``copy=False``: the model itself, for a caller that has no other use for it)."""
     from territoire.scenarios.levers import Lever
 
+    check_levers(scenario, start_model.territory)  # the scenario may come from another territory
     model = (
         pickle.loads(pickle.dumps(start_model, protocol=pickle.HIGHEST_PROTOCOL))
         if copy

@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from territoire.agents.patients import DISEASES, WEEKS_PER_YEAR
+from territoire.errors import TerritoireError
 from territoire.scenarios.levers import LEVERS, Lever, Param
 
 TOP_KEYS = ("name", "description", "seed", "years", "burn_in_years", "territory", "levers")
@@ -40,7 +41,7 @@ LEVER_KEYS = ("type", "start_week", "ramp_weeks")
 BUILTIN_DIR = Path(__file__).resolve().parent / "builtin"
 
 
-class ScenarioError(ValueError):
+class ScenarioError(TerritoireError, ValueError):
     """A scenario that cannot be used; the message names the file, the key and what is allowed."""
 
 
@@ -102,7 +103,13 @@ def _number(source, key, value, kind, low=None, high=None):
 
 
 def _param(
-    source: str, key: str, spec: Param, value: Any, commune_codes: set[str], epci_codes: set[str]
+    source: str,
+    key: str,
+    spec: Param,
+    value: Any,
+    commune_codes: set[str],
+    epci_codes: set[str],
+    territory: str = "the territory",
 ):
     if spec.kind in ("float", "int"):
         value = _number(source, key, value, spec.kind, spec.low, spec.high)
@@ -113,7 +120,7 @@ def _param(
         if spec.kind == "choice" and value not in spec.choices:
             raise _fail(source, key, f"unknown value {value!r}; allowed: {', '.join(spec.choices)}")
         if spec.name in ("commune", "site") and value not in commune_codes:
-            raise _fail(source, key, f"unknown commune code {value!r} (not in the territory)")
+            raise _fail(source, key, f"unknown commune code {value!r} (not in {territory})")
         return value
     if spec.kind in ("communes", "diseases"):
         if isinstance(value, str):
@@ -129,7 +136,7 @@ def _param(
                 and v not in commune_codes
                 and not (spec.name == "covers" and v in epci_codes)
             ):
-                raise _fail(source, key, f"unknown commune code {v!r} (not in the territory)")
+                raise _fail(source, key, f"unknown commune code {v!r} (not in {territory})")
         return list(value)
     raise AssertionError(spec.kind)
 
@@ -237,6 +244,22 @@ def parse_scenario(
         levers,
         source,
     )
+
+
+def check_levers(scenario: Scenario, territory) -> None:
+    """Raise ``ScenarioError`` if a lever names a commune or an EPCI that ``territory`` lacks.
+
+    A scenario is checked against its own territory when it is loaded, and can then be run on
+    another one (``--territory``): the lever would otherwise fail deep inside a run.
+    """
+    communes, epcis = set(territory.codes), set(territory.epci_codes)
+    where = f"the territory {territory.name!r}"
+    for n, lever in enumerate(scenario.levers, start=1):
+        for spec in LEVERS[lever.type].params:
+            if spec.name in lever.params:
+                key = f"levers[{n}] ({lever.type}).{spec.name}"
+                value = lever.params[spec.name]
+                _param(scenario.source, key, spec, value, communes, epcis, where)
 
 
 def builtin_names() -> list[str]:

@@ -38,7 +38,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from territoire.model.territory import NetworkParams, Territory, haversine_km
+from territoire.model.territory import NetworkParams, Territory, TerritoryError, haversine_km
 from territoire.scenarios.datafiles import data_path
 from territoire.scenarios.schema import dumps_toml
 
@@ -56,10 +56,6 @@ POLE_SEARCH_KM = (
     60.0  # assumption: external poles are sought within 60 km of the territory's centre
 )
 N_POLES = 3
-
-
-class TerritoryError(ValueError):
-    """A territory that cannot be built; the message names the file, the key or the code."""
 
 
 @lru_cache(maxsize=1)

@@ -3,17 +3,24 @@
 from __future__ import annotations
 
 import argparse
-import atexit
-import gc
 import os
 import sys
 from pathlib import Path
 
 import numpy as np
 
+from territoire.errors import TerritoireError, UserError
 
-class UserError(Exception):
-    """A mistake in what the user asked for: printed as one clear line, no traceback."""
+#: What the operating system says about a path the user gave (``--out`` in a read-only place or under
+#: a file, a folder where a file is wanted): one line naming the path. Only errors that carry a file
+#: name: one that our code raises without it is a bug, shown with its traceback.
+PATH_ERRORS = (
+    FileNotFoundError,
+    FileExistsError,
+    IsADirectoryError,
+    NotADirectoryError,
+    PermissionError,
+)
 
 
 def _model(args):
@@ -171,15 +178,6 @@ def _burn_in_origin(args, cache) -> str:
     )
 
 
-def _import_mesa() -> None:
-    """Import Mesa before pandas, numba and the rest: its loggers call ``inspect.stack()`` at import,
-    which looks through every module already loaded (0.1 s less for a command that imports it first);
-    and without scipy.spatial, which it imports for a function we never call (0.25 s: ``mesa_import``)."""
-    from territoire.mesa_import import import_mesa
-
-    import_mesa()
-
-
 def cmd_run(args) -> None:
     """Run a scenario (the baseline by default) and write DIR/indicators.parquet, summary.csv, indicators.png."""
     import time
@@ -189,7 +187,6 @@ def cmd_run(args) -> None:
     with (
         ChartProcess() as chart
     ):  # imports matplotlib in a helper now, on the core our own imports leave idle
-        _import_mesa()
         from territoire.experiments.single import format_summary, write_run
         from territoire.scenarios.run import run_scenario
 
@@ -285,7 +282,6 @@ def cmd_checkpoint_show(args) -> None:
 
 def cmd_compare(args) -> None:
     """Compare scenarios with the baseline (common random numbers, replicates) and write tables, maps and a report."""
-    _import_mesa()
     from territoire.experiments.compare import compare, save_comparison
 
     comp = compare(
@@ -678,35 +674,29 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run one command; 0 when it worked, 2 after a mistake of the user's, printed in one line.
+
+    Only the project's own errors (``TerritoireError``: ScenarioError, SweepError, TerritoryError …)
+    and the system's errors about a named path count as the user's mistakes; any other exception is
+    a bug and propagates with its traceback. ``TERRITOIRE_DEBUG=1`` shows the traceback of all.
+    """
     args = build_parser().parse_args(argv)
     try:
         args.func(args)
-    except (
-        UserError,
-        ValueError,
-        KeyError,
-        FileNotFoundError,
-    ) as exc:  # ScenarioError, SweepError … are ValueErrors
-        if os.environ.get("TERRITOIRE_DEBUG"):
+    except (TerritoireError, *PATH_ERRORS) as exc:
+        nameless = isinstance(exc, OSError) and exc.filename is None
+        if nameless or os.environ.get("TERRITOIRE_DEBUG"):
             raise
-        message = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
-        print(f"territoire: error: {message}", file=sys.stderr)
+        print(f"territoire: error: {_message(exc)}", file=sys.stderr)
         return 2
     return 0
 
 
-#: Commands whose process ends as soon as their work is done, without the interpreter's teardown:
-#: destroying the modules of numba, pandas, scipy, matplotlib… takes 0.4-0.5 s on this project's
-#: machine and serves nothing these commands leave behind (their files are written, closed and
-#: renamed before ``main`` returns). Exit handlers still run. Commands that start worker processes
-#: or a server (sweep, app) exit normally.
-QUICK_EXIT_COMMANDS = frozenset({"run", "compare", "checkpoint"})
-#: Commands that build one model and end with it run without Python's cycle collector: importing the
-#: libraries leaves ~200,000 objects, which the collections that their allocation triggers walk again
-#: and again (0.1-0.2 s of ``territoire run``, ~3 % of it), and the whole command leaves ~2,000
-#: objects of cyclic garbage (measured), freed when the process ends. (Not ``compare``: each replicate's
-#: model becomes garbage with reference cycles, Mesa agents and their model, that only the collector frees.)
-NO_COLLECTOR_COMMANDS = frozenset({"run", "checkpoint"})
+def _message(exc: Exception) -> str:
+    if isinstance(exc, OSError):  # "[Errno 13] Permission denied: 'x'" without the number
+        paths = " → ".join(str(f) for f in (exc.filename, exc.filename2) if f is not None)
+        return f"{exc.strerror}: {paths}"
+    return str(exc)
 
 
 def _interrupted(exc: BaseException | None) -> bool:
@@ -720,32 +710,21 @@ def _interrupted(exc: BaseException | None) -> bool:
 
 
 def entry() -> None:
-    """The ``territoire`` command: ``main`` on the command line's arguments, then exit (quickly where safe)."""
-    argv = sys.argv[1:]
-    if argv and argv[0] in NO_COLLECTOR_COMMANDS:
-        gc.disable()
+    """The ``territoire`` command: ``main`` on the command line's arguments, then exit."""
     try:
-        code = main(argv)
+        code = main(sys.argv[1:])
         sys.stdout.flush()
-    except (
-        BrokenPipeError
-    ):  # the reader went away (``territoire run | head``): files are written, nothing left to say
-        os.dup2(
-            os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno()
-        )  # Python's own advice: no second error at exit
+    except BrokenPipeError:
+        # the reader went away (``territoire run | head``): files are written, nothing left to say;
+        # stdout goes to devnull, Python's own advice, so that its flush at exit raises no second error
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         code = 1
-    except (
-        KeyboardInterrupt,
-        SystemError,
-    ) as exc:  # Ctrl-C: files already written stay; a half-written one never has its final name
+    except (KeyboardInterrupt, SystemError) as exc:
+        # Ctrl-C: files already written stay; a half-written one never has its final name
         if not _interrupted(exc):
             raise
         print("\nterritoire: interrupted", file=sys.stderr)
-        sys.exit(130)
-    if argv and argv[0] in QUICK_EXIT_COMMANDS:
-        atexit._run_exitfuncs()
-        sys.stderr.flush()
-        os._exit(code)
+        code = 130
     sys.exit(code)
 
 

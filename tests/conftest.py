@@ -8,6 +8,7 @@ import tempfile
 
 import pytest
 
+from territoire.model.kernel_cache import ensure_fresh_kernel_cache
 from territoire.model.model import TerritoryModel
 from territoire.model.territory import ALSACE_BOSSUE_SIREN, Territory
 
@@ -15,6 +16,12 @@ from territoire.model.territory import ALSACE_BOSSUE_SIREN, Territory
 # never read nor fill the user's burn-in cache. The folder goes at the end of the session.
 _BURN_IN_CACHE = tempfile.mkdtemp(prefix="territoire-test-cache-")
 os.environ["TERRITOIRE_CACHE_DIR"] = _BURN_IN_CACHE
+
+
+def pytest_sessionstart(session):
+    # Some tests call kernels without building a model: numba's cache is checked before any of them
+    # runs, as a command does before its first model (``model/kernel_cache.py``).
+    ensure_fresh_kernel_cache()
 
 
 @pytest.fixture(scope="session", autouse=True)

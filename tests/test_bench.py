@@ -73,3 +73,26 @@ def test_the_machine_speed_probes_run():
 
     for probe in (python_loop_ns, compiled_draw_ns):
         assert 0.0 < probe(20_000) < 1e6  # nanoseconds an iteration: it ran, and timed what it ran
+
+
+def test_the_bench_rewrites_its_table_and_keeps_the_history_written_by_hand(tmp_path):
+    from bench.__main__ import write_markdown
+
+    results = {
+        "date": "2026-12-04",
+        "command": "python -m bench",
+        "machine": {"cores": 2, "processor": "test", "python": "3.11"},
+        "figures": {"step_time_ms": {"value": 4.2, "unit": "ms"}},
+    }
+    path = tmp_path / "README.md"
+    write_markdown(results, path)  # a first run: no history yet
+    assert (
+        "| step_time_ms | 4.200 | ms |" in path.read_text() and "## History" not in path.read_text()
+    )
+    history = "## History\n\n### 2026-12-01\n\nA note, | with a table | row |\n"
+    path.write_text(path.read_text() + "\n" + history)
+    results["figures"]["step_time_ms"]["value"] = 3.9
+    write_markdown(results, path)
+    text = path.read_text()
+    assert "| step_time_ms | 3.900 | ms |" in text and "4.200" not in text
+    assert text.endswith("\n" + history) and text.count("## History") == 1

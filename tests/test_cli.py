@@ -134,11 +134,13 @@ def test_ctrl_c_inside_a_numba_kernel_counts_as_an_interruption():
     assert not _interrupted(SystemError("something else")) and _interrupted(KeyboardInterrupt())
 
 
-def test_the_cycle_collector_is_off_only_for_commands_that_build_one_model(monkeypatch):
-    # `run` and `checkpoint` end with their one model: no collection is worth its walk over the
-    # libraries' objects. `compare` and the others leave models behind as cyclic garbage: the
-    # collector must stay on for them, or memory grows with every replicate.
+def test_every_command_exits_through_sys_exit_with_the_collector_on(monkeypatch):
+    # No command ends the process behind the interpreter's back (os._exit skips its teardown, the
+    # buffers of open files and the atexit handlers of the libraries) or runs without Python's
+    # cycle collector: `compare` and the dashboard leave models behind as cyclic garbage.
     import gc
+
+    import pytest
 
     from territoire import cli
 
@@ -146,18 +148,84 @@ def test_the_cycle_collector_is_off_only_for_commands_that_build_one_model(monke
 
     def fake_main(argv):
         seen[argv[0]] = gc.isenabled()
-        return 0
+        return 3
 
     monkeypatch.setattr(cli, "main", fake_main)
-    monkeypatch.setattr(cli.os, "_exit", lambda code: None)
-    monkeypatch.setattr(cli.atexit, "_run_exitfuncs", lambda: None)
-    monkeypatch.setattr(cli.sys, "exit", lambda code: None)
-    was_enabled = gc.isenabled()
-    try:
-        for verb in ("run", "checkpoint", "compare", "sweep", "app"):
-            gc.enable()
-            monkeypatch.setattr(cli.sys, "argv", ["territoire", verb])
+    assert gc.isenabled()
+    for verb in ("run", "checkpoint", "compare", "sweep", "app"):
+        monkeypatch.setattr(cli.sys, "argv", ["territoire", verb])
+        with pytest.raises(SystemExit) as exit_:
             cli.entry()
-    finally:
-        (gc.enable if was_enabled else gc.disable)()
-    assert seen == {"run": False, "checkpoint": False, "compare": True, "sweep": True, "app": True}
+        assert exit_.value.code == 3
+    assert seen == dict.fromkeys(("run", "checkpoint", "compare", "sweep", "app"), True)
+    assert gc.isenabled()
+
+
+def test_only_the_projects_errors_are_one_line_any_other_shows_its_traceback(monkeypatch, capsys):
+    import pytest
+
+    from territoire import cli
+    from territoire.scenarios.schema import ScenarioError
+
+    monkeypatch.delenv("TERRITOIRE_DEBUG", raising=False)
+
+    def command_raising(exc):
+        def command(args):
+            raise exc
+
+        monkeypatch.setattr(cli, "cmd_levers", command)  # build_parser reads it at each call
+
+    command_raising(ScenarioError("s.toml: levers[1] (msp).commune: unknown commune code '1'"))
+    assert cli.main(["levers"]) == 2
+    err = capsys.readouterr().err
+    assert err == "territoire: error: s.toml: levers[1] (msp).commune: unknown commune code '1'\n"
+
+    command_raising(PermissionError(13, "Permission denied", "/srv/results"))
+    assert cli.main(["levers"]) == 2
+    assert capsys.readouterr().err == "territoire: error: Permission denied: /srv/results\n"
+
+    # a bug: a bare ValueError or KeyError, or a path error that names no path, keeps its traceback
+    for bug in (ValueError("a bug"), KeyError("a bug"), FileNotFoundError("no path named")):
+        command_raising(bug)
+        with pytest.raises(type(bug)):
+            cli.main(["levers"])
+
+    monkeypatch.setenv("TERRITOIRE_DEBUG", "1")  # and the user's mistakes too, on demand
+    command_raising(ScenarioError("s.toml: bad"))
+    with pytest.raises(ScenarioError):
+        cli.main(["levers"])
+
+
+def test_every_error_class_of_the_project_is_a_territoire_error():
+    # `territoire` prints TerritoireErrors in one line and lets everything else through: an error
+    # class the project defines outside that tree would show users a traceback for their mistake.
+    import ast
+    import importlib
+    from pathlib import Path
+
+    from territoire.errors import TerritoireError
+
+    root = Path(__file__).resolve().parents[1]
+    packages = {"model": "territoire.model", "agents": "territoire.agents"}
+    packages |= {p: f"territoire.{p}" for p in ("scenarios", "experiments", "territoire")}
+    packages["territoire"] = "territoire"
+    found = {}
+    for folder, package in packages.items():
+        for path in sorted((root / folder).glob("*.py")):
+            for node in ast.walk(ast.parse(path.read_text())):
+                if isinstance(node, ast.ClassDef) and node.name.endswith("Error"):
+                    module = package if path.stem == "__init__" else f"{package}.{path.stem}"
+                    found[f"{module}.{node.name}"] = (module, node.name)
+    assert len(found) >= 7, found  # ParameterError, ProvidersFileError, TerritoryError, …
+    for name, (module, cls) in found.items():
+        if cls == "TerritoireError":
+            continue
+        assert issubclass(getattr(importlib.import_module(module), cls), TerritoireError), name
+
+
+def test_a_path_the_system_refuses_is_one_line_naming_it(tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    out = _run("territory", "--communes", "67434", "--name", "x", "--out", str(blocker / "t.toml"))
+    assert out.returncode == 2 and "Traceback" not in out.stderr, out.stderr
+    assert out.stderr.startswith("territoire: error: ") and str(blocker) in out.stderr

@@ -510,3 +510,24 @@ def test_python_api_runs_a_builtin(shortage):
     scenario = load_scenario("mobilite", territory=shortage.territory)
     model = run_scenario(scenario, years=0.2, start_model=shortage)
     assert model.policy_week == 10 and len(model.recorder) == 10
+
+
+def test_a_lever_naming_a_commune_outside_the_territory_it_runs_on_is_one_clear_error(shortage):
+    # `territoire run --scenario installations --territory …`: the scenario was checked against its
+    # own territory when loaded; on the Alsace Bossue, its outreach site (Saverne) does not exist
+    scenario = load_scenario("installations")
+    with pytest.raises(ScenarioError) as err:
+        branch(shortage, scenario)
+    message = str(err.value)
+    assert "installations.toml: levers[" in message and "(specialist_outreach).site" in message
+    assert "not in the territory 'Alsace Bossue'" in message
+
+
+def test_compare_refuses_bad_arguments_before_any_run():
+    from territoire.errors import UserError
+    from territoire.experiments.compare import compare
+
+    with pytest.raises(UserError, match="replicates must be >= 1, got 0"):
+        compare(["telemedecine"], replicates=0)
+    with pytest.raises(UserError, match="discount rate must be >= 0, got -0.1"):
+        compare(["telemedecine"], replicates=1, discount_rate=-0.1)
