@@ -2,7 +2,7 @@
 
 It follows Mesa's SolaraViz conventions — the model's parameters as controls (``MODEL_PARAMS``,
 same format), Step / Play / Reset, and components that take the model — and only reads the models:
-every figure comes from ``territoire.experiments.dashboard``. State lives in the page's components,
+every figure comes from ``territoire.dashboard``. State lives in the page's components,
 so two browser sessions never share a model.
 """
 
@@ -15,7 +15,7 @@ import ipyvue
 import solara
 import traitlets
 
-from territoire.experiments import dashboard as db
+from territoire import dashboard as db
 from territoire.scenarios.schema import ScenarioError, builtin_names, load_scenario
 
 TEXT = {

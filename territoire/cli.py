@@ -67,6 +67,8 @@ def cmd_territory(args) -> None:
     import pandas as pd
 
     from territoire.agents.placement import bassin_apl
+    from territoire.model import diseases
+    from territoire.model.results import PREVALENCE_UNITS
     from territoire.scenarios.datafiles import epci_apl_targets
 
     if args.epci or args.communes or args.file:
@@ -123,14 +125,18 @@ def cmd_territory(args) -> None:
         print(bv.to_string(index=False))
     p = model.patients
     age = p.age_years
+    who = {  # a prevalence's denominator (``Disease.denominator``), as a mask of inhabitants
+        "population": np.ones(len(p), bool),
+        "adults": age >= 18,
+        "aged_40_plus": age >= 40,
+        "women_50_plus": (age >= 50) & (p.sex == 1),
+    }
     prevalence = pd.Series(
         {
-            "diabetes (treated, % of population)": (p.stage[:, 0] > 0).mean(),
-            "heart failure (% of adults)": (p.stage[age >= 18, 1] > 0).mean(),
-            "COPD (treated, % of 40+)": (p.stage[age >= 40, 2] > 0).mean(),
-            "osteoporosis (densitometric, % of women 50+)": (
-                p.stage[(age >= 50) & (p.sex == 1), 3] > 0
-            ).mean(),
+            f"{d.prevalence_label} ({PREVALENCE_UNITS[d.denominator]})": (
+                p.stage[who[d.denominator], k] > 0
+            ).mean()
+            for k, d in enumerate(diseases.REGISTRY)
         }
     )
     print("\nInitial prevalence")

@@ -6,7 +6,7 @@ import xml.dom.minidom
 import numpy as np
 import pytest
 
-from territoire.experiments import dashboard as db
+from territoire import dashboard as db
 from territoire.model.model import TerritoryModel
 
 

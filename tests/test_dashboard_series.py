@@ -2,7 +2,7 @@
 
 import pandas as pd
 
-from territoire.experiments import dashboard as db
+from territoire import dashboard as db
 from territoire.model.model import TerritoryModel
 
 
