@@ -179,7 +179,7 @@ def demanders_in_order(order, offset, alive, event, mask, out):
     return m
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _find_gp(mt, c, reach, x, ledger, first_open):
     """GP index that sees a patient of commune ``c`` whose médecin traitant is ``mt`` now (capacity
     consumed), or -1.
@@ -187,27 +187,27 @@ def _find_gp(mt, c, reach, x, ledger, first_open):
     ``first_open[c]``: GPs before this rank in commune c's nearest-first list are full for the week
     (capacity only goes down during the allocation), so the search starts there.
     """
+    # the bundles' fields bound once: read through the tuple, numba reloads them at every use
+    gp_sorted, travel_min, gp_commune = x.gp_sorted, x.travel_min, x.gp_commune
+    gp_capacity, turned_away = ledger.gp_capacity, ledger.turned_away
     if mt != NO_GP:
-        if ledger.gp_capacity[mt] >= 1.0:
-            ledger.gp_capacity[mt] -= 1.0
+        if gp_capacity[mt] >= 1.0:
+            gp_capacity[mt] -= 1.0
             return mt
-        ledger.turned_away[mt] += 1
-    while (
-        first_open[c] < x.gp_sorted.shape[1]
-        and ledger.gp_capacity[x.gp_sorted[c, first_open[c]]] < 1.0
-    ):
+        turned_away[mt] += 1
+    while first_open[c] < gp_sorted.shape[1] and gp_capacity[gp_sorted[c, first_open[c]]] < 1.0:
         first_open[c] += 1
-    for r in range(first_open[c], x.gp_sorted.shape[1]):
-        g = x.gp_sorted[c, r]
-        if x.travel_min[c, x.gp_commune[g]] > reach:
+    for r in range(first_open[c], gp_sorted.shape[1]):
+        g = gp_sorted[c, r]
+        if travel_min[c, gp_commune[g]] > reach:
             break
-        if g != mt and ledger.gp_capacity[g] >= 1.0:
-            ledger.gp_capacity[g] -= 1.0
+        if g != mt and gp_capacity[g] >= 1.0:
+            gp_capacity[g] -= 1.0
             return g
     return -1
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _find_tele_gp(mt, c, x, ledger, first_tele):
     """A GP offering teleconsultation with time left this week, at any distance; -1 if none.
 
@@ -215,37 +215,41 @@ def _find_tele_gp(mt, c, x, ledger, first_tele):
     ``tele_visit_cost`` of a visit's time and one of the GP's teleconsultation slots.
     ``first_tele[c]``: as ``first_open`` in ``_find_gp``, for teleconsultation slots.
     """
-    if mt != NO_GP and ledger.tele_left[mt] >= 1.0 and ledger.gp_capacity[mt] >= x.tele_visit_cost:
-        ledger.tele_left[mt] -= 1.0
-        ledger.gp_capacity[mt] -= x.tele_visit_cost
+    # the bundles' fields bound once: read through the tuple, numba reloads them at every use
+    tele_visit_cost, gp_sorted = x.tele_visit_cost, x.gp_sorted
+    tele_left, gp_capacity = ledger.tele_left, ledger.gp_capacity
+    if mt != NO_GP and tele_left[mt] >= 1.0 and gp_capacity[mt] >= tele_visit_cost:
+        tele_left[mt] -= 1.0
+        gp_capacity[mt] -= tele_visit_cost
         return mt
-    for r in range(first_tele[c], x.gp_sorted.shape[1]):
-        g = x.gp_sorted[c, r]
-        if ledger.tele_left[g] >= 1.0 and ledger.gp_capacity[g] >= x.tele_visit_cost:
-            ledger.tele_left[g] -= 1.0
-            ledger.gp_capacity[g] -= x.tele_visit_cost
+    for r in range(first_tele[c], gp_sorted.shape[1]):
+        g = gp_sorted[c, r]
+        if tele_left[g] >= 1.0 and gp_capacity[g] >= tele_visit_cost:
+            tele_left[g] -= 1.0
+            gp_capacity[g] -= tele_visit_cost
             return g
         if r == first_tele[c]:
             first_tele[c] += 1  # this GP has no teleconsultation left this week
     return -1
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _nothing_left(x, ledger):
     """True when no follow-up or routine need can be served any more this week: no GP has a visit
     left, nor a teleconsultation slot and the time for it, and the platform, booth and mobile-team
     pools are empty. Capacities and pools only go down during the week, so it stays true."""
-    if ledger.pools[TELE] >= 1.0 or ledger.pools[BOOTH] >= 1.0 or ledger.pools[MOBILE] >= 1.0:
+    # the bundles' fields bound once: read through the tuple, numba reloads them at every use
+    tele_visit_cost = x.tele_visit_cost
+    pools, gp_capacity, tele_left = ledger.pools, ledger.gp_capacity, ledger.tele_left
+    if pools[TELE] >= 1.0 or pools[BOOTH] >= 1.0 or pools[MOBILE] >= 1.0:
         return False
-    for g in range(ledger.gp_capacity.shape[0]):
-        if ledger.gp_capacity[g] >= 1.0 or (
-            ledger.tele_left[g] >= 1.0 and ledger.gp_capacity[g] >= x.tele_visit_cost
-        ):
+    for g in range(gp_capacity.shape[0]):
+        if gp_capacity[g] >= 1.0 or (tele_left[g] >= 1.0 and gp_capacity[g] >= tele_visit_cost):
             return False
     return True
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _carry_over(k, pending, ev, give_up_weeks):
     """A routine need not met this week: carried over, or given up after ``give_up_weeks``."""
     if pending[k] + 1 >= give_up_weeks:
@@ -264,26 +268,39 @@ def access_kernel(week, people, x, ledger):
 
     ``ledger`` holds what is left to offer and what is counted (``AccessLedger``), updated in place.
     """
-    first_open = np.zeros(x.gp_sorted.shape[0], np.int64)  # per commune: see _find_gp
-    first_tele = np.zeros(x.gp_sorted.shape[0], np.int64)
+    # the bundles' fields bound once: read through the tuple, numba reloads them at every use
+    alive, event, commune, mobility = people.alive, people.event, people.commune, people.mobility
+    gp, pending_routine, age_weeks = people.gp, people.pending_routine, people.age_weeks
+    digital, vulnerable, stage = people.digital, people.vulnerable, people.stage
+    weeks_since = people.weeks_since
+    gp_sorted, order, offset, give_up_weeks = x.gp_sorted, x.order, x.offset, x.give_up_weeks
+    reach_by_mobility, key_policy = x.reach_by_mobility, x.key_policy
+    transport_coverage, key, out_of_hours_share = x.transport_coverage, x.key, x.out_of_hours_share
+    travel_min, gp_commune, commune_flags = x.travel_min, x.gp_commune, x.commune_flags
+    nursing_home_coverage, tele_uptake = x.nursing_home_coverage, x.tele_uptake
+    followup_weeks, referral = x.followup_weeks, x.referral
+    asking, turned_away, pools = ledger.asking, ledger.turned_away, ledger.pools
+    referrals = ledger.referrals
+    first_open = np.zeros(gp_sorted.shape[0], np.int64)  # per commune: see _find_gp
+    first_tele = np.zeros(gp_sorted.shape[0], np.int64)
     m = demanders_in_order(
-        x.order, x.offset, people.alive, people.event, DEMAND, ledger.asking
+        order, offset, alive, event, DEMAND, asking
     )  # asking[:m]: this week's patients with a demand
     # Their attributes, gathered in service order. Serving a demand is a long chain of dependent
     # steps, so the processor can only wait for one patient's scattered slots at a time; a plain
     # gathering loop fetches many at once. The flags and routine counters are written back at the end.
-    ev = np.empty(m, people.event.dtype)
-    home = np.empty(m, people.commune.dtype)
-    mob = np.empty(m, people.mobility.dtype)
-    mt = np.empty(m, people.gp.dtype)  # médecin traitant
-    pending = np.empty(m, people.pending_routine.dtype)
+    ev = np.empty(m, event.dtype)
+    home = np.empty(m, commune.dtype)
+    mob = np.empty(m, mobility.dtype)
+    mt = np.empty(m, gp.dtype)  # médecin traitant
+    pending = np.empty(m, pending_routine.dtype)
     for k in range(m):
-        i = ledger.asking[k]
-        ev[k] = people.event[i]
-        home[k] = people.commune[i]
-        mob[k] = people.mobility[i]
-        mt[k] = people.gp[i]
-        pending[k] = people.pending_routine[i]
+        i = asking[k]
+        ev[k] = event[i]
+        home[k] = commune[i]
+        mob[k] = mobility[i]
+        mt[k] = gp[i]
+        pending[k] = pending_routine[i]
     for kind in (URGENT, FOLLOWUP, ROUTINE):
         exhausted = False
         for k in range(m):
@@ -293,33 +310,33 @@ def access_kernel(week, people, x, ledger):
                 continue
             if exhausted:  # in an under-served week, most routine needs: all that a refusal leaves is done here
                 if mt[k] != NO_GP:
-                    ledger.turned_away[mt[k]] += 1  # as _find_gp counts it
-                _carry_over(k, pending, ev, x.give_up_weeks)
+                    turned_away[mt[k]] += 1  # as _find_gp counts it
+                _carry_over(k, pending, ev, give_up_weeks)
                 continue
-            i = ledger.asking[k]
+            i = asking[k]
             c = home[k]
-            reach = x.reach_by_mobility[mob[k]]
-            carried = mob[k] > 0 and uniform(x.key_policy, i, 0, TRANSPORT) < x.transport_coverage
+            reach = reach_by_mobility[mob[k]]
+            carried = mob[k] > 0 and uniform(key_policy, i, 0, TRANSPORT) < transport_coverage
             if carried:
-                reach = x.reach_by_mobility[0]
-            closed = kind == URGENT and uniform(x.key, i, week, OUT_OF_HOURS) < x.out_of_hours_share
+                reach = reach_by_mobility[0]
+            closed = kind == URGENT and uniform(key, i, week, OUT_OF_HOURS) < out_of_hours_share
             g = NO_GP if closed else _find_gp(mt[k], c, reach, x, ledger, first_open)
             if g != NO_GP:
                 if g != mt[k]:
                     ev[k] |= OTHER_GP
-                if carried and x.travel_min[c, x.gp_commune[g]] > x.reach_by_mobility[mob[k]]:
+                if carried and travel_min[c, gp_commune[g]] > reach_by_mobility[mob[k]]:
                     ev[k] |= TRANSPORTED
-            flags = x.commune_flags[c]
+            flags = commune_flags[c]
             if kind == URGENT:
                 if g != NO_GP:
                     ev[k] |= URGENT_GP
-                elif (flags & SNP_COVERED) and ledger.pools[SNP] >= 1.0:
-                    ledger.pools[SNP] -= 1.0
+                elif (flags & SNP_COVERED) and pools[SNP] >= 1.0:
+                    pools[SNP] -= 1.0
                     ev[k] |= URGENT_GP | SNP_VISIT
                 elif (
                     mob[k] == 2
-                    and people.age_weeks[i] >= NURSING_HOME_AGE_WEEKS
-                    and uniform(x.key_policy, i, 0, NURSING_HOME) < x.nursing_home_coverage
+                    and age_weeks[i] >= NURSING_HOME_AGE_WEEKS
+                    and uniform(key_policy, i, 0, NURSING_HOME) < nursing_home_coverage
                 ):
                     ev[k] |= URGENT_GP | URGENT_TELE
                 else:
@@ -328,48 +345,48 @@ def access_kernel(week, people, x, ledger):
             tele = False
             if g == NO_GP:
                 if (
-                    people.digital[i]
-                    and uniform(x.key, i, week, TELE_ROUTINE if kind == ROUTINE else TELE_FOLLOWUP)
-                    < x.tele_uptake
+                    digital[i]
+                    and uniform(key, i, week, TELE_ROUTINE if kind == ROUTINE else TELE_FOLLOWUP)
+                    < tele_uptake
                 ):
                     if _find_tele_gp(mt[k], c, x, ledger, first_tele) != NO_GP:
                         tele = True
-                    elif ledger.pools[TELE] >= 1.0:
-                        ledger.pools[TELE] -= 1.0
+                    elif pools[TELE] >= 1.0:
+                        pools[TELE] -= 1.0
                         tele = True
-                if not tele and (flags & NEAR_BOOTH) and ledger.pools[BOOTH] >= 1.0:
-                    ledger.pools[BOOTH] -= 1.0
+                if not tele and (flags & NEAR_BOOTH) and pools[BOOTH] >= 1.0:
+                    pools[BOOTH] -= 1.0
                     tele = True
                     ev[k] |= BOOTH_VISIT
                 elif (
                     not tele
                     and (flags & MOBILE_TEAM_VISITS)
-                    and (people.vulnerable[i] or mob[k] > 0)
-                    and ledger.pools[MOBILE] >= 1.0
+                    and (vulnerable[i] or mob[k] > 0)
+                    and pools[MOBILE] >= 1.0
                 ):
-                    ledger.pools[MOBILE] -= 1.0
+                    pools[MOBILE] -= 1.0
                     g = -2  # seen in person by the mobile team, not by a GP's list
                     ev[k] |= MOBILE_VISIT
             served = g != NO_GP or tele
             if kind == FOLLOWUP:
                 if served:
                     ev[k] |= FOLLOWUP_DONE | (FOLLOWUP_TELE if tele else 0)
-                    for d in range(people.stage.shape[1]):
-                        s = people.stage[i, d]
-                        if s > 0 and x.followup_weeks[d, s] > 0:
-                            people.weeks_since[i, d] = 0
+                    for d in range(stage.shape[1]):
+                        s = stage[i, d]
+                        if s > 0 and followup_weeks[d, s] > 0:
+                            weeks_since[i, d] = 0
                             if (
-                                uniform(x.key, i, week, disease_slot(REFERRAL, REFERRAL_BLOCK, d))
-                                < x.referral[d, s]
+                                uniform(key, i, week, disease_slot(REFERRAL, REFERRAL_BLOCK, d))
+                                < referral[d, s]
                             ):
-                                ledger.referrals[c, d] += 1
+                                referrals[c, d] += 1
             else:
                 if served:
                     ev[k] |= ROUTINE_DONE | (ROUTINE_TELE if tele else 0)
                     pending[k] = 0
                 else:
-                    _carry_over(k, pending, ev, x.give_up_weeks)
+                    _carry_over(k, pending, ev, give_up_weeks)
     for k in range(m):
-        i = ledger.asking[k]
-        people.event[i] = ev[k]
-        people.pending_routine[i] = pending[k]
+        i = asking[k]
+        event[i] = ev[k]
+        pending_routine[i] = pending[k]

@@ -58,38 +58,45 @@ def demand_kernel(week, people, x):
 @njit(cache=True)
 def demand_chunk(lo, hi, week, people, x):
     """Demand of patient slots ``lo`` to ``hi - 1`` (the body of ``demand_kernel``)."""
+    # the bundles' fields bound once: read through the tuple, numba reloads them at every use
+    acute, alive, event, stage = people.acute, people.alive, people.event, people.stage
+    weeks_since, enrolled = people.weeks_since, people.enrolled
+    pending_routine, age_weeks = people.pending_routine, people.age_weeks
+    followup_weeks, overdue_factor, acute_rate = x.followup_weeks, x.overdue_factor, x.acute_rate
+    acute_missed_rr, acute_enrolled_rr, key = x.acute_missed_rr, x.acute_enrolled_rr, x.key
+    routine_weekly_by_age = x.routine_weekly_by_age
     for i in range(lo, hi):
-        people.acute[i] = NO_EPISODE
-        if not people.alive[i]:
+        acute[i] = NO_EPISODE
+        if not alive[i]:
             continue
-        ev = people.event[i]
-        if stage_combo(people.stage, i) != 0:  # ~18 % have one of the four diseases
+        ev = event[i]
+        if stage_combo(stage, i) != 0:  # ~18 % have one of the four diseases
             episode = NO_EPISODE
-            for d in range(people.stage.shape[1]):
-                s = people.stage[i, d]
+            for d in range(stage.shape[1]):
+                s = stage[i, d]
                 if s == 0:
                     continue
-                fu = x.followup_weeks[d, s]
+                fu = followup_weeks[d, s]
                 if fu > 0:
-                    if people.weeks_since[i, d] < 32767:
-                        people.weeks_since[i, d] += 1
-                    if people.weeks_since[i, d] >= fu:
+                    if weeks_since[i, d] < 32767:
+                        weeks_since[i, d] += 1
+                    if weeks_since[i, d] >= fu:
                         ev |= FOLLOWUP
                 if episode == NO_EPISODE:
-                    overdue = fu > 0 and people.weeks_since[i, d] > x.overdue_factor * fu
+                    overdue = fu > 0 and weeks_since[i, d] > overdue_factor * fu
                     rate = (
-                        x.acute_rate[d, s]
-                        * (x.acute_missed_rr if overdue else 1.0)
-                        * (x.acute_enrolled_rr if people.enrolled[i] else 1.0)
+                        acute_rate[d, s]
+                        * (acute_missed_rr if overdue else 1.0)
+                        * (acute_enrolled_rr if enrolled[i] else 1.0)
                     )
-                    if uniform(x.key, i, week, acute_slot(d)) < rate / WEEKS_PER_YEAR:
+                    if uniform(key, i, week, acute_slot(d)) < rate / WEEKS_PER_YEAR:
                         episode = d
                         ev |= URGENT
-            people.acute[i] = episode
-        if people.pending_routine[i] > 0:
+            acute[i] = episode
+        if pending_routine[i] > 0:
             ev |= ROUTINE
         else:
-            age = min(whole_years(people.age_weeks[i]), x.routine_weekly_by_age.shape[0] - 1)
-            if uniform(x.key, i, week, ROUTINE_NEED) < x.routine_weekly_by_age[age]:
+            age = min(whole_years(age_weeks[i]), routine_weekly_by_age.shape[0] - 1)
+            if uniform(key, i, week, ROUTINE_NEED) < routine_weekly_by_age[age]:
                 ev |= ROUTINE
-        people.event[i] = ev
+        event[i] = ev

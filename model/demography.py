@@ -60,6 +60,8 @@ def whole_years(age_weeks):
 def stage_combo(stage, i):
     """Index of patient i's stages in ``weekly_death_table``: ``Σ_d stage_d · N_STAGES^d`` (0: none
     of the diseases)."""
+    if stage.shape[1] == 4:  # the registry's four diseases: unrolled, ~1 ms a week less (bench)
+        return stage[i, 0] + 4 * stage[i, 1] + 16 * stage[i, 2] + 64 * stage[i, 3]
     combo = 0
     for d in range(stage.shape[1] - 1, -1, -1):
         combo = combo * N_STAGES + stage[i, d]
@@ -104,41 +106,43 @@ def demography_kernel(week, people, x):
 @njit(cache=True)
 def demography_chunk(lo, hi, week, people, x):
     """Demography of patient slots ``lo`` to ``hi - 1`` (the body of ``demography_kernel``)."""
+    # the bundles' fields bound once: read through the tuple, numba reloads them at every use
+    alive, age_weeks, sex = people.alive, people.age_weeks, people.sex
+    vulnerable, mobility, digital = people.vulnerable, people.mobility, people.digital
+    stage, weeks_since, gp, enrolled = people.stage, people.weeks_since, people.gp, people.enrolled
+    telemonitored, pending_routine = people.telemonitored, people.pending_routine
+    event = people.event
+    key_newcomer, p_female, p_vulnerable = x.key_newcomer, x.p_female, x.p_vulnerable
+    newcomer_mobility, newcomer_digital = x.newcomer_mobility, x.newcomer_digital
+    death_table, key = x.death_table, x.key
     for i in range(lo, hi):
         ev = 0
-        if not people.alive[i]:
+        if not alive[i]:
             # A newborn (assumption: births and arrivals replace deaths commune by commune).
-            people.alive[i] = True
-            people.age_weeks[i] = 0
-            people.sex[i] = 1 if uniform(x.key_newcomer, i, week, NEWCOMER_SEX) < x.p_female else 0
-            people.vulnerable[i] = (
-                uniform(x.key_newcomer, i, week, NEWCOMER_VULNERABLE) < x.p_vulnerable
-            )
-            u = uniform(x.key_newcomer, i, week, NEWCOMER_MOBILITY)
-            people.mobility[i] = (
+            alive[i] = True
+            age_weeks[i] = 0
+            sex[i] = 1 if uniform(key_newcomer, i, week, NEWCOMER_SEX) < p_female else 0
+            vulnerable[i] = uniform(key_newcomer, i, week, NEWCOMER_VULNERABLE) < p_vulnerable
+            u = uniform(key_newcomer, i, week, NEWCOMER_MOBILITY)
+            mobility[i] = (
                 0
-                if u < x.newcomer_mobility[0]
-                else (1 if u < x.newcomer_mobility[0] + x.newcomer_mobility[1] else 2)
+                if u < newcomer_mobility[0]
+                else (1 if u < newcomer_mobility[0] + newcomer_mobility[1] else 2)
             )
-            people.digital[i] = (
-                uniform(x.key_newcomer, i, week, NEWCOMER_DIGITAL) < x.newcomer_digital
-            )
-            for d in range(people.stage.shape[1]):
-                people.stage[i, d] = 0
-                people.weeks_since[i, d] = 0
-            people.gp[i] = NO_GP
-            people.enrolled[i] = False
-            people.telemonitored[i] = False
-            people.pending_routine[i] = 0
+            digital[i] = uniform(key_newcomer, i, week, NEWCOMER_DIGITAL) < newcomer_digital
+            for d in range(stage.shape[1]):
+                stage[i, d] = 0
+                weeks_since[i, d] = 0
+            gp[i] = NO_GP
+            enrolled[i] = False
+            telemonitored[i] = False
+            pending_routine[i] = 0
             ev |= ARRIVED
-        if people.age_weeks[i] < 32767:
-            people.age_weeks[i] += 1
-        age = min(whole_years(people.age_weeks[i]), x.death_table.shape[1] - 1)
-        if (
-            uniform(x.key, i, week, DEATH)
-            < x.death_table[people.sex[i], age, stage_combo(people.stage, i)]
-        ):
-            people.alive[i] = False
-            people.gp[i] = NO_GP
+        if age_weeks[i] < 32767:
+            age_weeks[i] += 1
+        age = min(whole_years(age_weeks[i]), death_table.shape[1] - 1)
+        if uniform(key, i, week, DEATH) < death_table[sex[i], age, stage_combo(stage, i)]:
+            alive[i] = False
+            gp[i] = NO_GP
             ev |= DIED
-        people.event[i] = ev
+        event[i] = ev

@@ -65,27 +65,34 @@ def events_kernel(week, people, x):
 @njit(cache=True)
 def events_chunk(lo, hi, week, people, x):
     """Events of patient slots ``lo`` to ``hi - 1`` (the body of ``events_kernel``)."""
+    # the bundles' fields bound once: read through the tuple, numba reloads them at every use
+    alive, event, acute, stage = people.alive, people.event, people.acute, people.stage
+    telemonitored, weeks_since, gp = people.telemonitored, people.weeks_since, people.gp
+    hospitalisation_if_gp, fracture_episode = x.hospitalisation_if_gp, x.fracture_episode
+    emergency_rr, telemonitored_stays = x.emergency_rr, x.telemonitored_stays
+    telemonitoring_rr, key, stay_may_worsen = x.telemonitoring_rr, x.key, x.stay_may_worsen
+    stay_worsens, death_in_hospital = x.stay_worsens, x.death_in_hospital
     for i in range(lo, hi):
-        if not people.alive[i] or not (people.event[i] & URGENT):
+        if not alive[i] or not (event[i] & URGENT):
             continue
-        d = people.acute[i]
-        s = people.stage[i, d]
-        p = x.hospitalisation_if_gp[d, s]
+        d = acute[i]
+        s = stage[i, d]
+        p = hospitalisation_if_gp[d, s]
         # a fracture's admission depends on the bone, not on who saw it first
-        if not x.fracture_episode[d]:
-            if people.event[i] & URGENT_ED:
-                p *= x.emergency_rr
-            if x.telemonitored_stays[d] and people.telemonitored[i]:
-                p *= x.telemonitoring_rr
+        if not fracture_episode[d]:
+            if event[i] & URGENT_ED:
+                p *= emergency_rr
+            if telemonitored_stays[d] and telemonitored[i]:
+                p *= telemonitoring_rr
         else:
-            people.stage[i, d] = 3  # after a fragility fracture
-        if uniform(x.key, i, week, ADMISSION) < min(p, 0.95):
-            people.event[i] |= HOSPITALISED
-            people.weeks_since[i, d] = 0  # seen by the hospital team
-            worse = x.stay_may_worsen[d] and s < 3
-            if worse and uniform(x.key, i, week, STAY_WORSENS) < x.stay_worsens:
-                people.stage[i, d] = s + 1
-            if uniform(x.key, i, week, DEATH_IN_HOSPITAL) < x.death_in_hospital[d]:
-                people.alive[i] = False
-                people.gp[i] = NO_GP
-                people.event[i] |= DIED
+            stage[i, d] = 3  # after a fragility fracture
+        if uniform(key, i, week, ADMISSION) < min(p, 0.95):
+            event[i] |= HOSPITALISED
+            weeks_since[i, d] = 0  # seen by the hospital team
+            worse = stay_may_worsen[d] and s < 3
+            if worse and uniform(key, i, week, STAY_WORSENS) < stay_worsens:
+                stage[i, d] = s + 1
+            if uniform(key, i, week, DEATH_IN_HOSPITAL) < death_in_hospital[d]:
+                alive[i] = False
+                gp[i] = NO_GP
+                event[i] |= DIED

@@ -73,27 +73,28 @@ def assign_gps(order, people, lists):
     """Give each living patient in ``order`` without a GP the nearest GP within reach that has a free
     place on their list. Updates ``people.gp`` and ``lists.gp_free`` in place; returns the number of
     patients assigned."""
+    # the bundles' fields bound once: read through the tuple, numba reloads them at every use
+    gp, alive, commune, mobility = people.gp, people.alive, people.commune, people.mobility
+    gp_sorted, gp_free, travel_min = lists.gp_sorted, lists.gp_free, lists.travel_min
+    gp_commune, reach_by_mobility = lists.gp_commune, lists.reach_by_mobility
     assigned = 0
-    n_gp = lists.gp_sorted.shape[1]
+    n_gp = gp_sorted.shape[1]
     # per commune: GPs ranked before are full (lists only fill up)
-    first_free = np.zeros(lists.gp_sorted.shape[0], np.int64)
+    first_free = np.zeros(gp_sorted.shape[0], np.int64)
     for k in range(order.shape[0]):
         p = order[k]
-        if people.gp[p] != NO_GP or not people.alive[p]:
+        if gp[p] != NO_GP or not alive[p]:
             continue
-        c = people.commune[p]
-        while first_free[c] < n_gp and lists.gp_free[lists.gp_sorted[c, first_free[c]]] <= 0:
+        c = commune[p]
+        while first_free[c] < n_gp and gp_free[gp_sorted[c, first_free[c]]] <= 0:
             first_free[c] += 1
         for r in range(first_free[c], n_gp):
-            g = lists.gp_sorted[c, r]
-            if (
-                lists.travel_min[c, lists.gp_commune[g]]
-                > lists.reach_by_mobility[people.mobility[p]]
-            ):
+            g = gp_sorted[c, r]
+            if travel_min[c, gp_commune[g]] > reach_by_mobility[mobility[p]]:
                 break
-            if lists.gp_free[g] > 0:
-                people.gp[p] = g
-                lists.gp_free[g] -= 1
+            if gp_free[g] > 0:
+                gp[p] = g
+                gp_free[g] -= 1
                 assigned += 1
                 break
     return assigned

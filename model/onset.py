@@ -100,19 +100,24 @@ def onset_chunk(lo, hi, week, people, x):
     The hazard is looked up for everyone and tested once: a branch that is almost never taken costs
     less than the unpredictable ones (alive? already ill?) it replaces.
     """
-    n_d = people.stage.shape[1]
+    # the bundles' fields bound once: read through the tuple, numba reloads them at every use
+    stage, age_weeks, sex, alive = people.stage, people.age_weeks, people.sex, people.alive
+    weeks_since, event = people.weeks_since, people.event
+    key, onset_table, raised_by = x.key, x.onset_table, x.raised_by
+    onset_multiplier, onset_stage2_share = x.onset_multiplier, x.onset_stage2_share
+    n_d = stage.shape[1]
     width = 1.0 / n_d
     for i in range(lo, hi):
-        u = uniform(x.key, i, week, ONSET_WHICH)
+        u = uniform(key, i, week, ONSET_WHICH)
         d = int(u * n_d)
-        age = min(whole_years(people.age_weeks[i]), x.onset_table.shape[2] - 1)
-        e = x.raised_by[d]
-        row = n_d + d if e >= 0 and people.stage[i, e] > 0 else d
-        hazard = min(x.onset_table[row, people.sex[i], age] * x.onset_multiplier[d], width)
-        if people.alive[i] & (people.stage[i, d] == 0) & (u - d * width < hazard):
+        age = min(whole_years(age_weeks[i]), onset_table.shape[2] - 1)
+        e = raised_by[d]
+        row = n_d + d if e >= 0 and stage[i, e] > 0 else d
+        hazard = min(onset_table[row, sex[i], age] * onset_multiplier[d], width)
+        if alive[i] & (stage[i, d] == 0) & (u - d * width < hazard):
             uncontrolled_slot = disease_slot(ONSET_UNCONTROLLED, ONSET_UNCONTROLLED_BLOCK, d)
-            people.stage[i, d] = (
-                2 if uniform(x.key, i, week, uncontrolled_slot) < x.onset_stage2_share[d] else 1
+            stage[i, d] = (
+                2 if uniform(key, i, week, uncontrolled_slot) < onset_stage2_share[d] else 1
             )
-            people.weeks_since[i, d] = 0
-            people.event[i] |= ONSET
+            weeks_since[i, d] = 0
+            event[i] |= ONSET

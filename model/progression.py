@@ -72,43 +72,52 @@ def progression_kernel(week, people, x):
 @njit(cache=True)
 def progression_chunk(lo, hi, week, people, x):
     """Progression of patient slots ``lo`` to ``hi - 1`` (the body of ``progression_kernel``)."""
+    # the bundles' fields bound once: read through the tuple, numba reloads them at every use
+    alive, stage, gp, weeks_since = people.alive, people.stage, people.gp, people.weeks_since
+    enrolled, telemonitored = people.enrolled, people.telemonitored
+    gp_has_nurse, key, silent_stage = x.gp_has_nurse, x.key, x.silent_stage
+    osteoporosis_diagnosis, worsen = x.osteoporosis_diagnosis, x.worsen
+    followup_weeks, overdue_factor, missed_rr = x.followup_weeks, x.overdue_factor, x.missed_rr
+    enrolled_rr, telemonitoring_rr = x.enrolled_rr, x.telemonitoring_rr
+    telemonitored_complications, complicate = x.telemonitored_complications, x.complicate
+    regain, enrolled_regain_rr, nurse_regain_rr = x.regain, x.enrolled_regain_rr, x.nurse_regain_rr
     for i in range(lo, hi):
-        if not people.alive[i] or stage_combo(people.stage, i) == 0:  # ~82 % have none of the four
+        if not alive[i] or stage_combo(stage, i) == 0:  # ~82 % have none of the four
             continue
-        nurse = people.gp[i] != NO_GP and x.gp_has_nurse[people.gp[i]]
-        for d in range(people.stage.shape[1]):
-            s = people.stage[i, d]
+        nurse = gp[i] != NO_GP and gp_has_nurse[gp[i]]
+        for d in range(stage.shape[1]):
+            s = stage[i, d]
             if s == 0 or s == 3:
                 continue
-            u = uniform(x.key, i, week, disease_slot(PROGRESSION, PROGRESSION_BLOCK, d))
-            if x.silent_stage[d]:
-                if s == 2 and u < x.osteoporosis_diagnosis / WEEKS_PER_YEAR:
-                    people.stage[i, d] = 1  # diagnosed and treated
-                elif s == 1 and u < x.worsen[d] / WEEKS_PER_YEAR:
-                    people.stage[i, d] = 2  # treatment stopped
+            u = uniform(key, i, week, disease_slot(PROGRESSION, PROGRESSION_BLOCK, d))
+            if silent_stage[d]:
+                if s == 2 and u < osteoporosis_diagnosis / WEEKS_PER_YEAR:
+                    stage[i, d] = 1  # diagnosed and treated
+                elif s == 1 and u < worsen[d] / WEEKS_PER_YEAR:
+                    stage[i, d] = 2  # treatment stopped
                 continue
-            fu = x.followup_weeks[d, s]
-            overdue = fu > 0 and people.weeks_since[i, d] > x.overdue_factor * fu
-            bad = (x.missed_rr if overdue else 1.0) * (x.enrolled_rr if people.enrolled[i] else 1.0)
+            fu = followup_weeks[d, s]
+            overdue = fu > 0 and weeks_since[i, d] > overdue_factor * fu
+            bad = (missed_rr if overdue else 1.0) * (enrolled_rr if enrolled[i] else 1.0)
             if s == 1:
-                if u < x.worsen[d] * bad / WEEKS_PER_YEAR:
-                    people.stage[i, d] = 2
+                if u < worsen[d] * bad / WEEKS_PER_YEAR:
+                    stage[i, d] = 2
             else:
                 tele = (
-                    x.telemonitoring_rr
-                    if (people.telemonitored[i] and x.telemonitored_complications[d])
+                    telemonitoring_rr
+                    if (telemonitored[i] and telemonitored_complications[d])
                     else 1.0
                 )
-                p_complicate = x.complicate[d] * bad * tele / WEEKS_PER_YEAR
+                p_complicate = complicate[d] * bad * tele / WEEKS_PER_YEAR
                 p_regain = 0.0
                 if not overdue:
                     p_regain = (
-                        x.regain[d]
-                        * (x.enrolled_regain_rr if people.enrolled[i] else 1.0)
-                        * (x.nurse_regain_rr if nurse else 1.0)
+                        regain[d]
+                        * (enrolled_regain_rr if enrolled[i] else 1.0)
+                        * (nurse_regain_rr if nurse else 1.0)
                         / WEEKS_PER_YEAR
                     )
                 if u < p_complicate:
-                    people.stage[i, d] = 3
+                    stage[i, d] = 3
                 elif u < p_complicate + p_regain:
-                    people.stage[i, d] = 1
+                    stage[i, d] = 1
