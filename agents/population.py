@@ -294,9 +294,8 @@ def prevalence_table(params: PopulationParams, age: np.ndarray, sex: np.ndarray)
         table[d] = _profile(profile, years, sexes)
     table[HEART_FAILURE, :, :18] = 0.0
     table[COPD, :, :40] = 0.0
-    counts = np.zeros(
-        (2, AGES.size)
-    )  # inhabitants by sex and age, counted block by block (no large temporaries)
+    # inhabitants by sex and age, counted block by block (no large temporaries)
+    counts = np.zeros((2, AGES.size))
     for b in _blocks(age.size):
         counts += np.bincount(
             np.asarray(sex[b], np.int64) * AGES.size + age[b], minlength=2 * AGES.size

@@ -90,9 +90,8 @@ def validate_providers(
         col: pd.to_numeric(table[col].replace("", np.nan), errors="coerce") for col in NUMERIC
     }
     for i, row in table.iterrows():
-        where = (
-            f"{source}, row {i + 2} ({row['type'] or '?'} {row['name']!r})"  # row 1 is the header
-        )
+        # row 1 is the header
+        where = f"{source}, row {i + 2} ({row['type'] or '?'} {row['name']!r})"
         kind = row["type"].lower()
         if kind not in TYPES:
             raise ProvidersFileError(

@@ -102,12 +102,10 @@ class GP(mesa.Agent):
     has_nurse = _Column()  # works with an ASALEE-type practice nurse
     newly_installed = _Column()
     installed_week = _Column()  # model week of installation
-    active = (
-        _Column()
-    )  # False once retired or gone (the slot keeps its index for patients' records)
-    workload = (
-        _Column()
-    )  # (consultations given + requests turned away) ÷ capacity, averaged over ~26 weeks
+    # False once retired or gone (the slot keeps its index for patients' records)
+    active = _Column()
+    # (consultations given + requests turned away) ÷ capacity, averaged over ~26 weeks
+    workload = _Column()
     weeks_worked = _Column()  # weeks of workload observed
     extra_capacity_per_week = _Column()  # follow-up visits a practice nurse takes over (lever)
 
@@ -180,9 +178,8 @@ class Specialist(mesa.Agent):
         self.fte = fte
         self.activity_per_year = activity_per_year
         self.age = age
-        self.queue = (
-            0.0  # referrals waiting (expected numbers: tele-expertise answers a share of each)
-        )
+        # referrals waiting (expected numbers: tele-expertise answers a share of each)
+        self.queue = 0.0
         self.left = 0.0  # referrals that left the queue last week (went elsewhere or gave up)
 
     @property

@@ -256,9 +256,8 @@ def bytes_touched_per_step(n_patients: int) -> int:
         ],
     }
     total = sum(sum(per[a] for a in arrays) for arrays in reads.values())
-    total += (
-        event * 6 + acute * 3
-    )  # event flags written by the first pass, read by the five later ones
+    # event flags written by the first pass, read by the five later ones
+    total += event * 6 + acute * 3
     total += 4  # the fixed service order read once
     return total * n_patients
 
@@ -358,9 +357,8 @@ def main(argv: list[str] | None = None) -> int:
         )
         for name, burn_in, extra, repeats in cases:
             seconds = []
-            for _ in range(
-                repeats
-            ):  # this shared machine's speed moves by up to 30 % within minutes: the main case is run several times
+            # this shared machine's speed moves by up to 30 % within minutes: the main case is run several times
+            for _ in range(repeats):
                 start = time.perf_counter()
                 subprocess.run(
                     [
@@ -473,9 +471,8 @@ def main(argv: list[str] | None = None) -> int:
     # seconds per week = fixed + per_patient × n: what does not grow with the population explains an
     # exponent below 1 at small sizes
     weekly = np.array([scale[n]["seconds_per_year"] / 52 for n in sizes])
-    per_patient, fixed = np.polyfit(
-        [scale[n]["n"] for n in sizes], weekly, 1, w=1 / weekly
-    )  # relative residuals
+    # relative residuals
+    per_patient, fixed = np.polyfit([scale[n]["n"] for n in sizes], weekly, 1, w=1 / weekly)
     report(
         "scaling_fixed_cost_per_week_ms",
         fixed * 1e3,

@@ -25,9 +25,8 @@ def scaled_territory(n_patients: int) -> Territory:
     communes = base.communes.drop(columns=["zone"]).copy()
     pop = communes["population"].to_numpy(float) * n_patients / EMBEDDED_POPULATION
     rounded = np.maximum(1, np.round(pop)).astype(np.int64)
-    rounded[np.argmax(rounded)] += n_patients - int(
-        rounded.sum()
-    )  # exact total on the largest commune
+    # exact total on the largest commune
+    rounded[np.argmax(rounded)] += n_patients - int(rounded.sum())
     communes["population"] = rounded
     return Territory.from_communes(
         communes,

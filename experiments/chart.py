@@ -55,15 +55,12 @@ def draw(panels: list[Panel], path: str | Path, title: str = "", columns: int = 
             (handles[line.label],) = ax.plot(
                 line.x, line.y, line.style, color=colours[line.label], label=line.label
             )
-        ax.set_title(
-            panel.title, fontsize=10, y=1.0, pad=6.0
-        )  # a fixed place: matplotlib skips measuring every tick label to place it
-        ax.yaxis.set_major_locator(
-            MaxNLocator(nbins=5, steps=[1, 2, 2.5, 5, 10])
-        )  # fewer tick labels to lay out, still a grid line every fifth of the range
-        if k + columns >= len(
-            panels
-        ):  # the x axes are all alike: labelled on the lowest panel of each column
+        # a fixed place: matplotlib skips measuring every tick label to place it
+        ax.set_title(panel.title, fontsize=10, y=1.0, pad=6.0)
+        # fewer tick labels to lay out, still a grid line every fifth of the range
+        ax.yaxis.set_major_locator(MaxNLocator(nbins=5, steps=[1, 2, 2.5, 5, 10]))
+        # the x axes are all alike: labelled on the lowest panel of each column
+        if k + columns >= len(panels):
             ax.set_xlabel(panel.xlabel)
         ax.grid(alpha=0.3)
     for ax in axes[len(panels) :]:
@@ -80,13 +77,13 @@ def draw(panels: list[Panel], path: str | Path, title: str = "", columns: int = 
             fontsize=9,
             frameon=False,
         )
+    # a layout engine doubles the drawing time
     fig.subplots_adjust(
         left=0.05, right=0.98, top=1 - 0.2 / rows, bottom=0.16 / rows, wspace=0.22, hspace=0.35
-    )  # a layout engine doubles the drawing time
+    )
     path = Path(path)
-    fig.savefig(
-        path, dpi=90, pil_kwargs={"compress_level": 3}
-    )  # PNG compression level 3 instead of 6: half the encoding time, 7 % more bytes
+    # PNG compression level 3 instead of 6: half the encoding time, 7 % more bytes
+    fig.savefig(path, dpi=90, pil_kwargs={"compress_level": 3})
     return path
 
 

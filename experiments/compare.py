@@ -27,10 +27,8 @@ from territoire.scenarios.schema import Scenario, ScenarioError, load_scenario
 
 SUMMARY_LEVELS = ("territory", "zone", "epci", "vulnerable")
 TRACKED_LEVELS = ("territory", "zone")  # weekly series kept for the charts
-INVESTMENT_ITEMS = (
-    "cost_levers",
-    "cost_programme",
-)  # what the territory invests; the rest is care paid by the insurer
+# what the territory invests; the rest is care paid by the insurer
+INVESTMENT_ITEMS = ("cost_levers", "cost_programme")
 
 #: The quadruple aim (seed document 000): indicator, and whether a rise is good.
 QUADRUPLE_AIM = {
@@ -55,12 +53,10 @@ class Comparison:
     replicates: int
     years: float
     discount_rate: float
-    series: (
-        pd.DataFrame
-    )  # scenario, replicate, week, level, unit, indicator, value (territory and zone)
-    differences: (
-        pd.DataFrame
-    )  # scenario − baseline by level, unit and indicator, with 95 % intervals
+    # scenario, replicate, week, level, unit, indicator, value (territory and zone)
+    series: pd.DataFrame
+    # scenario − baseline by level, unit and indicator, with 95 % intervals
+    differences: pd.DataFrame
     economics: pd.DataFrame  # scenario, metric, mean, low, high
     quadruple_aim: pd.DataFrame
     communes: pd.DataFrame  # per scenario and commune: change in APL and unmet demand (for the map)
@@ -171,9 +167,8 @@ def compare(
         and resolved
         and all(s.territory.get("file") == resolved[0].territory.get("file") for s in resolved)
     ):
-        base.territory.update(
-            {k: v for k, v in resolved[0].territory.items() if k == "file"}
-        )  # compare on their territory
+        # compare on their territory
+        base.territory.update({k: v for k, v in resolved[0].territory.items() if k == "file"})
     _check_common(resolved, base)
     horizon = (
         years if years is not None else max(s.years for s in resolved) if resolved else base.years

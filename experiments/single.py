@@ -24,9 +24,8 @@ KEY_INDICATORS = (
     "hospitalisations_per_1000",
     "cost_per_inhabitant",
 )
-SUMMARY_WINDOW_WEEKS = (
-    13  # start and end values are means over the first and last quarter (weekly flows are noisy)
-)
+# start and end values are means over the first and last quarter (weekly flows are noisy)
+SUMMARY_WINDOW_WEEKS = 13
 
 
 def summary_table(
@@ -77,10 +76,8 @@ class WrittenRun(NamedTuple):
     summary: pd.DataFrame  # what summary.csv holds (``summary_table`` of the territory)
 
 
-CHART_LEVELS = (
-    "territory",
-    "zone",
-)  # the summary and the chart need only these; they are computed first
+# the summary and the chart need only these; they are computed first
+CHART_LEVELS = ("territory", "zone")
 #: Rows per part of a level (its weeks cut in runs): the worker thread encodes one part while the
 #: next is computed, and readers can skip row groups by level and by week.
 ROW_GROUP_ROWS = 1_000_000
@@ -116,9 +113,8 @@ def write_run(
                 tables.put(arrow_table(part))
                 if part_level(part) in CHART_LEVELS:
                     chart_parts.append(part)
-                elif (
-                    panels is None
-                ):  # the chart's levels are all in: draw while the others are computed and written
+                # the chart's levels are all in: draw while the others are computed and written
+                elif panels is None:
                     frame, panels = _start_chart(chart_parts, chart, paths["chart"], title)
             if panels is None:
                 frame, panels = _start_chart(chart_parts, chart, paths["chart"], title)

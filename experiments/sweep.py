@@ -457,9 +457,8 @@ def run_one(spec_dict: dict, run: dict, out: str, checkpoint: str) -> dict:
 def _init_worker() -> None:
     import numba
 
-    numba.set_num_threads(
-        1
-    )  # one numba thread per worker process: the processes are the parallelism
+    # one numba thread per worker process: the processes are the parallelism
+    numba.set_num_threads(1)
 
 
 # ---- the result store ----------------------------------------------------------------------------

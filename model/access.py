@@ -58,9 +58,8 @@ from territoire.model.rng import uniform
 # pools (visits available this week) and commune flags of the levers
 TELE, BOOTH, MOBILE, SNP = range(4)
 NEAR_BOOTH, MOBILE_TEAM_VISITS, SNP_COVERED = 1, 2, 4
-NURSING_HOME_AGE_WEEKS = (
-    80 * 52
-)  # assumption: nursing-home residents ≈ people aged 80+ without mobility
+# assumption: nursing-home residents ≈ people aged 80+ without mobility
+NURSING_HOME_AGE_WEEKS = 80 * 52
 
 
 def rotation_offset(week: int, n: int) -> int:
@@ -160,18 +159,16 @@ def demanders_in_order(order, offset, alive, event, mask, out):
     for b in prange(blocks):
         lo, hi = block_range(b, blocks, n)
         m = lo
-        for k in range(
-            lo + offset, hi + offset
-        ):  # two plain ranges rather than a modulo per patient
+        # two plain ranges rather than a modulo per patient
+        for k in range(lo + offset, hi + offset):
             i = order[k] if k < n else order[k - n]
             if alive[i] and (event[i] & mask):
                 out[m] = i
                 m += 1
         found[b] = m - lo
     m = 0
-    for b in range(
-        blocks
-    ):  # each block's finds move left (to where the previous blocks' end), in order
+    # each block's finds move left (to where the previous blocks' end), in order
+    for b in range(blocks):
         lo = block_range(b, blocks, n)[0]
         for j in range(found[b]):
             out[m + j] = out[lo + j]
@@ -266,9 +263,8 @@ def access_kernel(week, people, x, ledger):
     """
     first_open = np.zeros(x.gp_sorted.shape[0], np.int64)  # per commune: see _find_gp
     first_tele = np.zeros(x.gp_sorted.shape[0], np.int64)
-    m = demanders_in_order(
-        x.order, x.offset, people.alive, people.event, DEMAND, ledger.asking
-    )  # asking[:m]: this week's patients with a demand
+    # asking[:m]: this week's patients with a demand
+    m = demanders_in_order(x.order, x.offset, people.alive, people.event, DEMAND, ledger.asking)
     # Their attributes, gathered in service order. Serving a demand is a long chain of dependent
     # steps, so the processor can only wait for one patient's scattered slots at a time; a plain
     # gathering loop fetches many at once. The flags and routine counters are written back at the end.

@@ -24,9 +24,8 @@ from territoire.scenarios.datafiles import apl_age_weights
 DECAY_BOUNDS_MIN = np.array([10.0, 15.0, 20.0])
 DECAY_WEIGHTS = np.array([1.0, 2.0 / 3.0, 1.0 / 3.0, 0.0])
 
-NEW_GP_IMPUTED_ACTIVITY = (
-    5_400.0  # source: DREES APL method, activity imputed to a newly installed GP
-)
+# source: DREES APL method, activity imputed to a newly installed GP
+NEW_GP_IMPUTED_ACTIVITY = 5_400.0
 UNDERSERVED_APL = 2.5  # source: DREES/ARS usage, a commune under 2.5 is "sous-dense"
 
 

@@ -11,9 +11,8 @@ def n_chunks(n: int) -> int:
 
 
 REDUCTION_BLOCK = 16_384  # patients per block of the counting and costing sums (fewer, larger blocks: cheaper to add up)
-MAX_REDUCTION_BLOCKS = (
-    16  # each block keeps (communes × counters) partial sums: large territories get larger blocks
-)
+# each block keeps (communes × counters) partial sums: large territories get larger blocks
+MAX_REDUCTION_BLOCKS = 16
 
 
 @njit(cache=True)

@@ -134,9 +134,8 @@ class TallyInputs(NamedTuple):
 
     flag_bits: np.ndarray  # event flags that each add to one counter (``FLAG_BITS``)
     flag_index: np.ndarray  # the counter of each (``FLAG_INDEX``)
-    treated_stage: (
-        np.ndarray
-    )  # bool, disease × stage: costs drugs and care (``diseases.treated_stages``)
+    # bool, disease × stage: costs drugs and care (``diseases.treated_stages``)
+    treated_stage: np.ndarray
     decrement: np.ndarray  # utility decrement, disease × stage
 
 

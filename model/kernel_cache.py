@@ -21,10 +21,8 @@ import threading
 from pathlib import Path
 
 _PACKAGE = Path(__file__).resolve().parent
-KERNEL_SOURCES = (
-    _PACKAGE,
-    _PACKAGE.parent / "agents",
-)  # model/ and agents/ (constants the kernels read)
+# model/ and agents/ (constants the kernels read)
+KERNEL_SOURCES = (_PACKAGE, _PACKAGE.parent / "agents")
 STAMP = "territoire-kernel-sources.sha256"
 
 

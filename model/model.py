@@ -342,9 +342,8 @@ class TerritoryModel(mesa.Model):
             gp["newly_installed"][active].tobytes(),
             self.std_population.tobytes(),
         )
-        if (
-            getattr(self, "_apl_key", None) != key
-        ):  # recomputed only when GPs or the population changed
+        # recomputed only when GPs or the population changed
+        if getattr(self, "_apl_key", None) != key:
             self.apl = apl_by_commune(
                 self.territory.travel_min,
                 self.std_population,
@@ -394,9 +393,8 @@ class TerritoryModel(mesa.Model):
         t, p = self.territory, self.patients
         pp = self.population_params
         self.week = 0
-        self.policy_week0 = (
-            0  # week at which the scenario's policy horizon starts (after a burn-in)
-        )
+        # week at which the scenario's policy horizon starts (after a burn-in)
+        self.policy_week0 = 0
         self.replicate = 0
         self.reseed(0)
         self._prevalence_at_start = prevalence_table(pp, p.age_years, p.sex)

@@ -42,9 +42,8 @@ def onset_hazard_table(
     p = np.zeros((n_d, n_s, max_age_index + 1))
     p[:, :, :n_a] = prevalence
     p[:, :, n_a:] = prevalence[:, :, -1:]
-    m = (stage_mix * excess_mortality[:, 1:]).sum(
-        axis=1
-    )  # mean excess mortality of the prevalent, per year
+    # mean excess mortality of the prevalent, per year
+    m = (stage_mix * excess_mortality[:, 1:]).sum(axis=1)
     rise = np.maximum(np.diff(p, axis=2, append=p[:, :, -1:]), 0.0)
     annual = (rise + p * m[:, None, None]) / np.maximum(1.0 - p, 1e-6)
     out = np.zeros((2 * n_d, n_s, max_age_index + 1))

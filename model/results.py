@@ -21,11 +21,8 @@ if TYPE_CHECKING:
     from territoire.model.model import TerritoryModel
 
 LEVELS = ("territory", "zone", "epci", "commune", "vulnerable")
-TEXT_COLUMNS = (
-    "level",
-    "unit",
-    "indicator",
-)  # categorical: a few hundred distinct strings over millions of rows
+# categorical: a few hundred distinct strings over millions of rows
+TEXT_COLUMNS = ("level", "unit", "indicator")
 
 # A prevalence indicator's denominator (``Disease.denominator``): its unit, and the counter it
 # divides by.
@@ -323,9 +320,8 @@ def indicator_parts(
         (rec["minutes_to_gp"] > 30).astype(float),
     )
     std = model.std_population
-    by_commune = counts.sum(
-        axis=2, dtype=np.float64
-    )  # weeks, communes, counters (both vulnerability classes)
+    # weeks, communes, counters (both vulnerability classes)
+    by_commune = counts.sum(axis=2, dtype=np.float64)
     alive_w = alive_c.sum(axis=2)  # weeks, communes
     for level in levels:
         if level == "vulnerable":
@@ -333,9 +329,8 @@ def indicator_parts(
             pop = alive_c.sum(axis=1)
             over20 = 100 * np.einsum("wcv,wc->wv", alive_c, far20) / np.maximum(pop, 1)
             over30 = 100 * np.einsum("wcv,wc->wv", alive_c, far30) / np.maximum(pop, 1)
-            apl = np.einsum("wcv,wc->wv", alive_c, rec["apl"]) / np.maximum(
-                pop, 1
-            )  # population-weighted
+            # population-weighted
+            apl = np.einsum("wcv,wc->wv", alive_c, rec["apl"]) / np.maximum(pop, 1)
             values = _derive(a[:, ::-1], None, apl[:, ::-1], over20[:, ::-1], over30[:, ::-1])
             yield from _tidy_parts(weeks, level, ["vulnerable", "not_vulnerable"], values, max_rows)
             continue

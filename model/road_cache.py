@@ -61,9 +61,8 @@ class PickledGraph:
         self.data, self._graph = state["data"], None
 
 
-Network = tuple[
-    PickledGraph, np.ndarray, np.ndarray
-]  # graph, commune × commune minutes, commune × pole minutes
+# graph, commune × commune minutes, commune × pole minutes
+Network = tuple[PickledGraph, np.ndarray, np.ndarray]
 
 
 def cache_root() -> Path:
@@ -117,9 +116,8 @@ def _read(path: Path, n_communes: int, n_poles: int) -> Network | None:
             or n_nodes != n_communes + n_poles
         ):
             raise ValueError("its matrices do not fit the territory")
-    except (
-        Exception
-    ) as exc:  # a truncated, corrupt or foreign file: whatever it raises, build again
+    # a truncated, corrupt or foreign file: whatever it raises, build again
+    except Exception as exc:
         warnings.warn(
             f"road-network cache: {path} is unreadable ({type(exc).__name__}: {exc}); building it again",
             stacklevel=3,

@@ -101,9 +101,8 @@ def build_road_network(
         graph.add_edge(a, b, km=float(km), minutes=float(road_minutes(km, params)))
 
     if len(codes) >= 3:
-        from scipy.spatial import (
-            Delaunay,
-        )  # imported here, 0.2 s: a network read from the cache needs none of scipy
+        # imported here, 0.2 s: a network read from the cache needs none of scipy
+        from scipy.spatial import Delaunay
 
         # Equirectangular projection around the centre is accurate to <0.1 % over a territory this size.
         lat0 = np.radians(lat.mean())

@@ -87,9 +87,8 @@ def burn_in_key(scenario, territory, providers) -> str:
     h = hashlib.sha256(repr(CheckpointKey.of(scenario)).encode())
     h.update(code_fingerprint().encode())
     h.update(territory_fingerprint(territory))
-    if (
-        providers is not None and Path(providers).is_file()
-    ):  # a missing file: the model's build reports it
+    # a missing file: the model's build reports it
+    if providers is not None and Path(providers).is_file():
         h.update(Path(providers).read_bytes())
     return h.hexdigest()[:40]
 

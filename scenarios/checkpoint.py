@@ -53,9 +53,8 @@ def save_checkpoint(model, key: CheckpointKey, path: str | Path) -> Path:
         "patients": len(model.patients),
         "model": model,
     }
-    tmp = path.with_name(
-        f"{path.name}.{os.getpid()}.tmp"
-    )  # processes writing the same checkpoint never share a file
+    # processes writing the same checkpoint never share a file
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     with open(tmp, "wb") as fh:
         pickle.dump(payload, fh, protocol=pickle.HIGHEST_PROTOCOL)
     tmp.replace(path)  # a crash never leaves a half-written checkpoint under the final name

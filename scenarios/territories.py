@@ -52,9 +52,8 @@ TERRITORY_KEYS = (
     "providers",
     "poles",
 )
-POLE_SEARCH_KM = (
-    60.0  # assumption: external poles are sought within 60 km of the territory's centre
-)
+# assumption: external poles are sought within 60 km of the territory's centre
+POLE_SEARCH_KM = 60.0
 N_POLES = 3
 
 

@@ -387,9 +387,8 @@ def ScenarioTab(lang: str):
     version, set_version = solara.use_state(0)
     playing, set_playing = solara.use_state(False)
     running, set_running = solara.use_state(False)
-    progress = solara.use_reactive(
-        0.0
-    )  # read only by RunProgress: a progress tick redraws the bar alone
+    # read only by RunProgress: a progress tick redraws the bar alone
+    progress = solara.use_reactive(0.0)
     indicator, set_indicator = solara.use_state("apl")
     commune, set_commune = solara.use_state("67437")
     toml_text, set_toml_text = solara.use_state("")
@@ -443,9 +442,8 @@ def ScenarioTab(lang: str):
     territory = future.model.territory if future is not None else _territory()
 
     if commune not in set(territory.codes):
-        commune = territory.codes[
-            int(territory.population.argmax())
-        ]  # the scenario moved to another territory
+        # the scenario moved to another territory
+        commune = territory.codes[int(territory.population.argmax())]
     with solara.Columns([1, 3]):
         Controls(
             lang,

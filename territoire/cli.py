@@ -190,9 +190,8 @@ def cmd_run(args) -> None:
 
     from territoire.experiments.chart import ChartProcess
 
-    with (
-        ChartProcess() as chart
-    ):  # imports matplotlib in a helper now, on the core our own imports leave idle
+    # imports matplotlib in a helper now, on the core our own imports leave idle
+    with ChartProcess() as chart:
         from territoire.experiments.single import format_summary, write_run
         from territoire.scenarios.run import run_scenario
 

@@ -333,9 +333,8 @@ def _cost_panel(future: Future, shared_savings, ITEMS) -> dict:
     invest = [ITEMS.index("levers"), ITEMS.index("programme")]
 
     def totals(model):
-        c = np.sum(
-            [week.sum(axis=0) for week in model.recorder.costs], axis=0
-        )  # items, summed over weeks
+        # items, summed over weeks
+        c = np.sum([week.sum(axis=0) for week in model.recorder.costs], axis=0)
         return float(c.sum()), float(c[invest].sum())
 
     s_total, s_invest = totals(future.model)
@@ -462,9 +461,8 @@ def map_svg(
     label_fr, label_en, cmap_name, _ = MAP_INDICATORS[indicator]
     cmap = matplotlib.colormaps[cmap_name]
     lon, lat = values["lon"].to_numpy(float), values["lat"].to_numpy(float)
-    squeeze = math.cos(
-        math.radians(float(lat.mean()))
-    )  # a degree of longitude is shorter than one of latitude
+    # a degree of longitude is shorter than one of latitude
+    squeeze = math.cos(math.radians(float(lat.mean())))
     margin, bar = 18, 46
     scale = (width - 2 * margin) / max((lon.max() - lon.min()) * squeeze, 1e-9)
     height = int((lat.max() - lat.min()) * scale + 2 * margin)
@@ -523,9 +521,8 @@ def map_svg(
     marks = []
     for c in np.flatnonzero(fte > 0):
         x, y = xy(c_lon[c], c_lat[c])
-        arm = 2.5 + 1.5 * math.sqrt(
-            fte[c]
-        )  # the cross grows with the commune's GP full-time equivalents
+        # the cross grows with the commune's GP full-time equivalents
+        arm = 2.5 + 1.5 * math.sqrt(fte[c])
         marks.append(
             f"M{x + 6 - arm:.1f} {y - 5:.1f}h{2 * arm:.1f}M{x + 6:.1f} {y - 5 - arm:.1f}v{2 * arm:.1f}"
         )
@@ -634,9 +631,8 @@ def charts_figure(
     handles, labels = axes.flat[0].get_legend_handles_labels()
     if handles:
         fig.legend(handles, labels, loc="lower center", ncol=4, fontsize=size - 2)
-    fig.subplots_adjust(
-        left=0.06, right=0.98, top=0.94, bottom=0.16, wspace=0.25, hspace=0.45
-    )  # tight_layout is slow
+    # tight_layout is slow
+    fig.subplots_adjust(left=0.06, right=0.98, top=0.94, bottom=0.16, wspace=0.25, hspace=0.45)
     return fig
 
 

@@ -43,11 +43,8 @@ def test_adding_a_gp_never_lowers_any_commune_apl(model):
     gp = model.gp_arrays()
     before = model.apl
     t = model.territory
-    for code in (
-        "67191",
-        "67002",
-        "67437",
-    ):  # a bourg with an MSP, a small village, the sub-prefecture
+    # a bourg with an MSP, a small village, the sub-prefecture
+    for code in ("67191", "67002", "67437"):
         c = t.commune_index(code)
         after = apl_by_commune(
             t.travel_min,

@@ -67,9 +67,8 @@ def test_the_chosen_commune_is_ringed_and_providers_do_not_catch_clicks(model):
     markers = doc.getElementsByTagName("path") + [
         r for r in doc.getElementsByTagName("rect") if r.getAttribute("fill") != "url(#scale)"
     ]
-    assert markers and all(
-        m.getAttribute("pointer-events") == "none" for m in markers
-    )  # roads, GPs, pharmacies, MSP
+    # roads, GPs, pharmacies, MSP
+    assert markers and all(m.getAttribute("pointer-events") == "none" for m in markers)
 
 
 def test_gp_crosses_sit_where_gps_practise(model):

@@ -59,12 +59,13 @@ def test_costs_priced_from_the_counts_equal_the_bill_patient_by_patient(territor
     from territoire.scenarios.levers import Lever
     from territoire.scenarios.schema import load_scenario
 
+    # its rota would take every emergency
     levers = [
         Lever(lv.type, 0, 0, dict(lv.params))
         for name in ("mobilite", "telemedecine", "territoire-2030")
         for lv in load_scenario(name, territory).levers
         if lv.type != "cpts"
-    ]  # its rota would take every emergency
+    ]
     model = TerritoryModel(seed=11, territory=territory).start_policy(levers)
     per_patient = [
         j
@@ -86,9 +87,8 @@ def test_costs_priced_from_the_counts_equal_the_bill_patient_by_patient(territor
             priced[:, per_patient], bill[:, per_patient], rtol=1e-12, atol=1e-9
         )
         billed += bill.sum(axis=0)
-        counts = model.recorder.counts[
-            -1
-        ]  # treated diabetes/COPD: the living (= prevalent) and the dead
+        # treated diabetes/COPD: the living (= prevalent) and the dead
+        counts = model.recorder.counts[-1]
         dead_billed += int(
             counts[..., [C["treated_diabetes"], C["treated_copd"]]].sum()
             - counts[..., [C["prevalent_diabetes"], C["prevalent_copd"]]].sum()
@@ -111,9 +111,8 @@ def test_mesa_datacollector_reports_each_week_what_the_indicators_say(year_run):
     np.testing.assert_allclose(
         100 * reported["share_without_gp_now"], wide["share_without_gp"], rtol=1e-12
     )
-    assert (
-        reported["unmet_last_week"].nunique() > 10 and reported["population_now"].nunique() > 10
-    )  # they move
+    # they move
+    assert reported["unmet_last_week"].nunique() > 10 and reported["population_now"].nunique() > 10
 
 
 def test_same_seed_same_indicators(territory):

@@ -121,18 +121,16 @@ def test_killed_sweep_resumes_with_every_run_exactly_once(tmp_path):
     first = complete_runs(out)
     assert 2 <= len(first) < 8, "the sweep was killed midway"
     (out / "runs" / "run=00007").mkdir(parents=True, exist_ok=True)
-    (out / "runs" / "run=00007" / "part.parquet.tmp-1").write_bytes(
-        b"half a file"
-    )  # a partial write
+    # a partial write
+    (out / "runs" / "run=00007" / "part.parquet.tmp-1").write_bytes(b"half a file")
     stats = run_sweep(load_sweep(spec_file), out, progress=False)
     assert (
         stats["skipped"] == len(first) and stats["done"] == 8 - len(first) and stats["failed"] == 0
     )
     results = load_results(out)
     assert sorted(results["run"].unique()) == list(range(8))
-    assert (
-        results.groupby(["run", "week", "level", "unit", "indicator"]).size() == 1
-    ).all()  # each run once
+    # each run once
+    assert (results.groupby(["run", "week", "level", "unit", "indicator"]).size() == 1).all()
     assert not list((out / "runs").glob("run=*/*.tmp*"))
 
 
@@ -237,9 +235,8 @@ def test_mesa_batch_run_works_on_the_model():
     )
     frame = pd.DataFrame(rows)
     assert len(frame) == 2 and {"gp_count", "apl_mean", "unmet_last_week"} <= set(frame.columns)
-    assert (
-        frame["population_now"].nunique() == 2 or frame["unmet_last_week"].nunique() == 2
-    )  # two seeds, two futures
+    # two seeds, two futures
+    assert frame["population_now"].nunique() == 2 or frame["unmet_last_week"].nunique() == 2
 
 
 def test_a_model_without_a_seed_draws_one_and_keeps_it():

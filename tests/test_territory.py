@@ -173,11 +173,12 @@ def test_a_territory_from_the_cache_imports_no_scipy(tmp_path):
     import subprocess
     import sys
 
+    # the graph itself, when asked for
     script = (
         "import sys\nfrom territoire.model.territory import Territory\nt = Territory.default()\n"
         "print(sorted(m for m in ('networkx', 'scipy.spatial', 'scipy.sparse') if m in sys.modules))\n"
         "print(t.graph.number_of_nodes(), 'networkx' in sys.modules)\n"
-    )  # the graph itself, when asked for
+    )
     env = {**os.environ, "TERRITOIRE_CACHE_DIR": str(tmp_path)}
     first, second = (
         subprocess.run(
@@ -185,13 +186,10 @@ def test_a_territory_from_the_cache_imports_no_scipy(tmp_path):
         )
         for _ in range(2)
     )
-    assert (
-        first.stdout.split("\n")[0] == "['networkx', 'scipy.sparse', 'scipy.spatial']"
-    )  # built: the guard sees them
-    assert second.stdout.split("\n")[:2] == [
-        "[]",
-        "146 True",
-    ]  # nor networkx, until the graph is asked for
+    # built: the guard sees them
+    assert first.stdout.split("\n")[0] == "['networkx', 'scipy.sparse', 'scipy.spatial']"
+    # nor networkx, until the graph is asked for
+    assert second.stdout.split("\n")[:2] == ["[]", "146 True"]
 
 
 def test_a_pickled_territory_keeps_its_road_graph_pickled_until_asked_for():
