@@ -6,8 +6,10 @@ Columns (a header line is required; unknown columns are refused):
 type       gp | specialist | pharmacy | msp | cpts | hospital
 name       free text
 commune    INSEE code of the commune, or ``pole:<id>`` for an external pole (specialists,
-           hospitals): ``pole:strasbourg``, ``pole:haguenau``, ``pole:sarrebourg``, ``pole:sarreguemines``
-fte        full-time equivalents: gp > 0 and <= 2; specialist (a person or a site's team) > 0 and <= 100
+           hospitals): ``pole:strasbourg``, ``pole:haguenau``, ``pole:sarrebourg``,
+           ``pole:sarreguemines``
+fte        full-time equivalents: gp > 0 and <= 2; specialist (a person or a site's team) > 0
+           and <= 100
 activity   consultations and visits per year (gp, specialist), >= 0
 age        years (gp, specialist), 20 … 90
 practice   solo | msp | centre (gp)

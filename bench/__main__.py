@@ -151,8 +151,9 @@ high = 0.9
 
 
 def sweep_runs_per_minute(workers: int, runs: int) -> float:
-    """Steady-state runs per minute of a small Latin-hypercube sweep: runs finished between the first
-    and the last partition written (worker start-up and the shared burn-in are not counted)."""
+    """Steady-state runs per minute of a small Latin-hypercube sweep: runs finished between the
+    first and the last partition written (worker start-up and the shared burn-in are not
+    counted)."""
     import tomllib
 
     from territoire.experiments.sweep import parse_sweep, prepare_store, run_sweep
@@ -177,9 +178,9 @@ def best_seconds(run, repeats: int) -> float:
 
 
 def python_loop_ns(iterations: int = 5_000_000) -> float:
-    """Nanoseconds per iteration of a plain Python loop of integer additions, best of 3: how fast this
-    shared machine runs at the moment. Its speed moves from day to day (by 1.5-2.5× between sessions,
-    seen here), so only figures measured at a similar loop time compare across runs."""
+    """Nanoseconds per iteration of a plain Python loop of integer additions, best of 3: how fast
+    this shared machine runs at the moment. Its speed moves from day to day (by 1.5-2.5× between
+    sessions, seen here), so only figures measured at a similar loop time compare across runs."""
 
     def loop():
         total = 0
@@ -190,10 +191,10 @@ def python_loop_ns(iterations: int = 5_000_000) -> float:
 
 
 def compiled_draw_ns(draws: int = 5_000_000) -> float:
-    """Nanoseconds per counter-based draw (``rng.uniform``) in a compiled one-thread loop, best of 3:
-    the machine's speed now for the kernels' kind of work. On this shared machine it does not always
-    move with the Python loop: on 2026-12-01 the loop took 40 ns, near a fast day's 35, while the step
-    ran 13.9 million patient-weeks a second, against 16-21 on 2026-11-26."""
+    """Nanoseconds per counter-based draw (``rng.uniform``) in a compiled one-thread loop, best of
+    3: the machine's speed now for the kernels' kind of work. On this shared machine it does not
+    always move with the Python loop: on 2026-12-01 the loop took 40 ns, near a fast day's 35, while
+    the step ran 13.9 million patient-weeks a second, against 16-21 on 2026-11-26."""
     import numpy as np
     from numba import njit
 
@@ -212,7 +213,8 @@ def compiled_draw_ns(draws: int = 5_000_000) -> float:
 
 
 def memory_bandwidth_gbs(megabytes: int = 512) -> float:
-    """Copy bandwidth of this machine (read + write bytes per second), best of 5 large numpy copies."""
+    """Copy bandwidth of this machine (read + write bytes per second), best of 5 large numpy
+    copies."""
     import numpy as np
 
     src = np.ones(megabytes * 2**20 // 8)
@@ -221,8 +223,8 @@ def memory_bandwidth_gbs(megabytes: int = 512) -> float:
 
 
 def bytes_touched_per_step(n_patients: int) -> int:
-    """Lower bound of the bytes one weekly step must read and write: each pass over the patients reads
-    the arrays it uses once (stages 1-4 are one fused pass) and writes what it changes."""
+    """Lower bound of the bytes one weekly step must read and write: each pass over the patients
+    reads the arrays it uses once (stages 1-4 are one fused pass) and writes what it changes."""
     from territoire.agents.patients import Patients
 
     p = Patients.empty(1)
@@ -357,7 +359,8 @@ def main(argv: list[str] | None = None) -> int:
         )
         for name, burn_in, extra, repeats in cases:
             seconds = []
-            # this shared machine's speed moves by up to 30 % within minutes: the main case is run several times
+            # this shared machine's speed moves by up to 30 % within minutes: the main case is run
+            # several times
             for _ in range(repeats):
                 start = time.perf_counter()
                 subprocess.run(

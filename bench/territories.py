@@ -1,10 +1,10 @@
 """Synthetic territories for scaling measurements.
 
-``scaled_territory(n)``: the embedded territory's 142 communes, roads and poles, with every commune's
-population multiplied by ``n / 110,467`` (rounded, at least 1 inhabitant). Travel times, zones and
-age structure stay those of the real territory; providers are placed and calibrated by the default
-rule, so GP numbers grow with the population and the APL stays near the DREES targets. It is a
-denser copy of the same place, not a map of another one.
+``scaled_territory(n)``: the embedded territory's 142 communes, roads and poles, with every
+commune's population multiplied by ``n / 110,467`` (rounded, at least 1 inhabitant). Travel times,
+zones and age structure stay those of the real territory; providers are placed and calibrated by the
+default rule, so GP numbers grow with the population and the APL stays near the DREES targets. It is
+a denser copy of the same place, not a map of another one.
 """
 
 from __future__ import annotations

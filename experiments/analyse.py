@@ -20,7 +20,8 @@ from territoire.experiments.sweep import (
 
 
 def sobol_indices(problem: dict, y: np.ndarray, seed: int = 0) -> pd.DataFrame:
-    """First-order and total Sobol indices (SALib, Saltelli estimator) with 95 % bootstrap half-widths."""
+    """First-order and total Sobol indices (SALib, Saltelli estimator) with 95 % bootstrap
+    half-widths."""
     from SALib.analyze import sobol
 
     res = sobol.analyze(
@@ -38,8 +39,8 @@ def sobol_indices(problem: dict, y: np.ndarray, seed: int = 0) -> pd.DataFrame:
 
 
 def run_outputs(results: pd.DataFrame, spec: SweepSpec) -> pd.DataFrame:
-    """One row per design point: parameter values and, per indicator, its territory mean over the horizon
-    (averaged over replicates)."""
+    """One row per design point: parameter values and, per indicator, its territory mean over the
+    horizon (averaged over replicates)."""
     t = results[results["level"] == "territory"]
     per_run = t.groupby(["run", "point", "indicator"])["value"].mean().unstack("indicator")
     per_point = per_run.groupby(level="point").mean()

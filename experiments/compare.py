@@ -1,7 +1,7 @@
 """Compare scenarios with the baseline, with common random numbers, over replicates.
 
-Every scenario and the baseline branch from the same burned-in baseline (the checkpoint). Replicate r
-of every scenario uses the same random streams as replicate r of the baseline, so a difference is
+Every scenario and the baseline branch from the same burned-in baseline (the checkpoint). Replicate
+r of every scenario uses the same random streams as replicate r of the baseline, so a difference is
 the policy, not noise; the spread across replicates gives a 95 % interval.
 """
 
@@ -140,10 +140,11 @@ def compare(
     territory: str | None = None,
     cache=None,
 ) -> Comparison:
-    """Run the baseline and each scenario for ``replicates`` replicates from one checkpoint; summarise the differences.
+    """Run the baseline and each scenario for ``replicates`` replicates from one checkpoint;
+    summarise the differences.
 
-    The burn-in comes from ``checkpoint`` if given, else from the burn-in ``cache`` (``BurnInCache``) if
-    given and holding it, else it is simulated."""
+    The burn-in comes from ``checkpoint`` if given, else from the burn-in ``cache``
+    (``BurnInCache``) if given and holding it, else it is simulated."""
     from tqdm.auto import tqdm
 
     from territoire.scenarios.checkpoint import load_checkpoint

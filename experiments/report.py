@@ -1,4 +1,5 @@
-"""A self-contained HTML report of a comparison: charts as embedded PNG, no network needed to read it."""
+"""A self-contained HTML report of a comparison: charts as embedded PNG, no network needed to read
+it."""
 
 from __future__ import annotations
 
@@ -102,7 +103,8 @@ def time_chart(comp, level: str = "territory", unit: str = "territory") -> str:
 
 
 def map_chart(comp, scenario: str, territory=None) -> str:
-    """Communes as points coloured by the change in APL and in unmet demand; the priority zone outlined."""
+    """Communes as points coloured by the change in APL and in unmet demand; the priority zone
+    outlined."""
     import matplotlib
 
     matplotlib.use("Agg")

@@ -63,7 +63,8 @@ NURSING_HOME_AGE_WEEKS = 80 * 52
 
 
 def rotation_offset(week: int, n: int) -> int:
-    """Where this week's pass starts in the fixed order (golden-ratio stride: every slot gets its turn)."""
+    """Where this week's pass starts in the fixed order (golden-ratio stride: every slot gets its
+    turn)."""
     return int((week * 0.6180339887498949 % 1.0) * n) if n else 0
 
 
@@ -146,8 +147,8 @@ def access_inputs(model, gp: dict, week: int) -> tuple[AccessInputs, AccessLedge
 
 @njit(cache=True, parallel=True)
 def demanders_in_order(order, offset, alive, event, mask, out):
-    """The living patients whose ``event`` shares a bit with ``mask``, in the service ``order`` rotated
-    to start at ``offset``: written to ``out[:m]``; returns m.
+    """The living patients whose ``event`` shares a bit with ``mask``, in the service ``order``
+    rotated to start at ``offset``: written to ``out[:m]``; returns m.
 
     Reading ``order`` is sequential but each patient's flags are a scattered read, so blocks of the
     rotated order are scanned in parallel, each block's finds kept at its own place in ``out``, then
@@ -254,10 +255,12 @@ def _carry_over(k, pending, ev, give_up_weeks):
 
 @njit(cache=True)
 def access_kernel(week, people, x, ledger):
-    """Serve this week's demands; updates capacities, pools, flags, follow-up clocks, referrals in place.
+    """Serve this week's demands; updates capacities, pools, flags, follow-up clocks, referrals in
+    place.
 
-    An acute episode arising out of hours (``out_of_hours_share``) finds no practice open: it goes to
-    the unscheduled-care rota, a nursing-home teleconsultation, or SAS / the emergency department.
+    An acute episode arising out of hours (``out_of_hours_share``) finds no practice open: it goes
+    to the unscheduled-care rota, a nursing-home teleconsultation, or SAS / the emergency
+    department.
 
     ``ledger`` holds what is left to offer and what is counted (``AccessLedger``), updated in place.
     """
@@ -267,7 +270,8 @@ def access_kernel(week, people, x, ledger):
     m = demanders_in_order(x.order, x.offset, people.alive, people.event, DEMAND, ledger.asking)
     # Their attributes, gathered in service order. Serving a demand is a long chain of dependent
     # steps, so the processor can only wait for one patient's scattered slots at a time; a plain
-    # gathering loop fetches many at once. The flags and routine counters are written back at the end.
+    # gathering loop fetches many at once. The flags and routine counters are written back at the
+    # end.
     ev = np.empty(m, people.event.dtype)
     home = np.empty(m, people.commune.dtype)
     mob = np.empty(m, people.mobility.dtype)
@@ -287,7 +291,8 @@ def access_kernel(week, people, x, ledger):
                 exhausted = _nothing_left(x, ledger)
             if not (ev[k] & kind):
                 continue
-            if exhausted:  # in an under-served week, most routine needs: all that a refusal leaves is done here
+            # in an under-served week, most routine needs: all that a refusal leaves is done here
+            if exhausted:
                 if mt[k] != NO_GP:
                     ledger.turned_away[mt[k]] += 1  # as _find_gp counts it
                 _carry_over(k, pending, ev, x.give_up_weeks)

@@ -1,5 +1,6 @@
 """Stage 6, events: acute episodes become hospital stays (more often when seen late, at the
-emergency department; less often under telemonitoring), stays can worsen the disease or end in death.
+emergency department; less often under telemonitoring), stays can worsen the disease or end in
+death.
 """
 
 from __future__ import annotations

@@ -80,7 +80,8 @@ def onset_inputs(model) -> OnsetInputs:
 
 @njit(cache=True, parallel=True)
 def onset_kernel(week, people, x):
-    """New cases (stage 1, or 2 with ``onset_stage2_share``); ``onset_multiplier`` per disease (prevention levers).
+    """New cases (stage 1, or 2 with ``onset_stage2_share``); ``onset_multiplier`` per disease
+    (prevention levers).
 
     One draw per patient: disease d starts when the draw falls in its own window
     ``[d / 4, d / 4 + hazard_d)`` (weekly hazards are far below 1/4). Windows never move, so a lever

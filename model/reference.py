@@ -355,7 +355,8 @@ def events_kernel(week, people, x):
 
 def accounts_kernel(partial, people, prices, treated_stage):
     """The week's per-patient cost items (communes, items), billed patient by patient: what
-    ``accounts.weekly_costs`` computes from the counts (the tests compare). ``partial``: its shape only."""
+    ``accounts.weekly_costs`` computes from the counts (the tests compare). ``partial``: its shape
+    only."""
     counted = people.alive | (people.event & DIED != 0)
     out = np.zeros(partial.shape[1:])
     ev = people.event

@@ -1,8 +1,9 @@
-"""The indicator battery: from the weekly record to a tidy table ``week, level, unit, indicator, value``.
+"""The indicator battery: from the weekly record to a tidy table
+``week, level, unit, indicator, value``.
 
 Levels: ``territory``; ``zone`` (ZIP = priority zone, ZAC = the rest); ``epci``; ``commune`` (INSEE
-code); ``vulnerable`` (units ``vulnerable`` / ``not_vulnerable``, whole territory). Counters are summed
-over the communes of a unit before any ratio is taken.
+code); ``vulnerable`` (units ``vulnerable`` / ``not_vulnerable``, whole territory). Counters are
+summed over the communes of a unit before any ratio is taken.
 """
 
 from __future__ import annotations
@@ -153,7 +154,8 @@ INDICATORS: dict[str, tuple[str, str]] = {
 
 
 def _membership(model: TerritoryModel, level: str) -> tuple[list[str], np.ndarray | None]:
-    """The level's units and its membership matrix (units × communes); ``None`` for the communes themselves."""
+    """The level's units and its membership matrix (units × communes); ``None`` for the communes
+    themselves."""
     t = model.territory
     n = t.n_communes
     if level == "territory":
@@ -171,7 +173,8 @@ def _membership(model: TerritoryModel, level: str) -> tuple[list[str], np.ndarra
 
 
 def _unit_sums(m: np.ndarray | None, x: np.ndarray) -> np.ndarray:
-    """``x`` (weeks, communes[, k]) summed over each unit's communes (BLAS products); ``m`` None: ``x`` itself."""
+    """``x`` (weeks, communes[, k]) summed over each unit's communes (BLAS products); ``m`` None:
+    ``x`` itself."""
     if m is None:
         return x.astype(np.float64, copy=False)
     return m @ x if x.ndim == 3 else x @ m.T
@@ -180,7 +183,8 @@ def _unit_sums(m: np.ndarray | None, x: np.ndarray) -> np.ndarray:
 def _derive(
     a: np.ndarray, costs: np.ndarray | None, apl: np.ndarray, over20: np.ndarray, over30: np.ndarray
 ) -> dict[str, np.ndarray]:
-    """Indicators from summed counters ``a`` (weeks, units, counters) and costs (weeks, units, items)."""
+    """Indicators from summed counters ``a`` (weeks, units, counters) and costs (weeks, units,
+    items)."""
 
     def k(name):
         return a[..., C[name]].astype(float)
@@ -251,11 +255,14 @@ def part_level(part: dict) -> str:
 
 
 def _tidy(weeks: np.ndarray, level: str, units: list[str], values: dict[str, np.ndarray]) -> dict:
-    """A level's block of weeks as flat columns, rows by week, unit, indicator; each text column as (codes, labels)."""
+    """A level's block of weeks as flat columns, rows by week, unit, indicator; each text column as
+    (codes, labels)."""
     names = list(values)
     block = np.stack([values[n] for n in names], axis=-1)  # weeks, units, indicators
     w, u, i = block.shape
-    return {  # codes built as int32 from the start: a 64-bit temporary of millions of rows costs more than the column
+    # codes built as int32 from the start: a 64-bit temporary of millions of rows costs more than
+    # the column
+    return {
         "week": np.repeat(weeks.astype(np.int32), u * i),
         "level": (np.zeros(w * u * i, np.int8), [level]),
         "unit": (np.tile(np.repeat(np.arange(u, dtype=np.int32), i), w), list(units)),
@@ -265,7 +272,8 @@ def _tidy(weeks: np.ndarray, level: str, units: list[str], values: dict[str, np.
 
 
 def _codes(parts: list[dict], column: str) -> tuple[np.ndarray, list[str]]:
-    """A text column of millions of rows as (codes, labels), built from the parts' own codes (a few hundred distinct strings)."""
+    """A text column of millions of rows as (codes, labels), built from the parts' own codes (a few
+    hundred distinct strings)."""
     categories = list(dict.fromkeys(label for part in parts for label in part[column][1]))
     index = {label: k for k, label in enumerate(categories)}
     codes = [
@@ -302,16 +310,17 @@ def arrow_table(part: dict):
 
 
 def indicator_frame(model: TerritoryModel, levels=LEVELS) -> pd.DataFrame:
-    """The indicator battery, tidy: ``week, level, unit, indicator, value`` (text columns categorical)."""
+    """The indicator battery, tidy: ``week, level, unit, indicator, value`` (text columns
+    categorical)."""
     return indicator_frame_of(list(indicator_parts(model, levels)))
 
 
 def indicator_parts(
     model: TerritoryModel, levels=LEVELS, max_rows: int | None = None
 ) -> Iterator[dict]:
-    """The battery one level at a time, in the order of ``levels``: flat columns, each text column as
-    (codes, labels), a level's rows cut by weeks into parts of at most ``max_rows`` rows if given.
-    For writing part by part (``arrow_table``) without assembling millions of rows."""
+    """The battery one level at a time, in the order of ``levels``: flat columns, each text column
+    as (codes, labels), a level's rows cut by weeks into parts of at most ``max_rows`` rows if
+    given. For writing part by part (``arrow_table``) without assembling millions of rows."""
     rec = model.recorder.stacked()
     weeks, counts, costs = rec["week"], rec["counts"], rec["costs"]
     alive_c = counts[..., C["alive"]].astype(float)  # weeks, communes, vulnerable
@@ -361,7 +370,8 @@ def _tidy_parts(
     values: dict[str, np.ndarray],
     max_rows: int | None,
 ) -> Iterator[dict]:
-    """``_tidy`` of the level, in runs of whole weeks of at most ``max_rows`` rows (one part if None)."""
+    """``_tidy`` of the level, in runs of whole weeks of at most ``max_rows`` rows (one part if
+    None)."""
     rows_per_week = len(units) * len(values)
     step = len(weeks) if max_rows is None else max(1, max_rows // rows_per_week)
     for start in range(0, len(weeks), step):

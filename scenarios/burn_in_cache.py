@@ -1,5 +1,5 @@
-"""Burned-in baselines kept on disk, so that the next run of the same territory and seed starts where
-the burn-in ended instead of simulating it again (the embedded territory: 5 years, ~1.7 s).
+"""Burned-in baselines kept on disk, so that the next run of the same territory and seed starts
+where the burn-in ended instead of simulating it again (the embedded territory: 5 years, ~1.7 s).
 
 The burn-in runs the baseline before any lever, so it is the same for every scenario that shares its
 seed, burn-in length and territory settings; being deterministic, it is a pure function of those, of
@@ -11,9 +11,9 @@ the territory's data and of the code. The cache key hashes all of them:
   (a change of code or library gives new keys: stale entries are never read, and the oldest are
   removed beyond ``MAX_ENTRIES``).
 
-An entry is a checkpoint file (``checkpoint.py``): an unreadable one is reported, simulated again and
-replaced. Entries are written to a temporary name and renamed, so concurrent runs never read half a
-file. The folder is ``$TERRITOIRE_CACHE_DIR``, else ``$XDG_CACHE_HOME/territoire``, else
+An entry is a checkpoint file (``checkpoint.py``): an unreadable one is reported, simulated again
+and replaced. Entries are written to a temporary name and renamed, so concurrent runs never read
+half a file. The folder is ``$TERRITOIRE_CACHE_DIR``, else ``$XDG_CACHE_HOME/territoire``, else
 ``~/.cache/territoire``; ``territoire run --no-cache`` does without it.
 """
 
@@ -50,7 +50,8 @@ def cache_dir() -> Path:
 
 @lru_cache(maxsize=1)
 def code_fingerprint() -> str:
-    """Hash of the package's code and data files and of the library versions the results depend on."""
+    """Hash of the package's code and data files and of the library versions the results depend
+    on."""
     import numba
 
     h = hashlib.sha256(
@@ -83,7 +84,8 @@ def territory_fingerprint(territory) -> bytes:
 
 
 def burn_in_key(scenario, territory, providers) -> str:
-    """Cache key of a scenario's burn-in, given the territory and providers file its model is built from."""
+    """Cache key of a scenario's burn-in, given the territory and providers file its model is built
+    from."""
     h = hashlib.sha256(repr(CheckpointKey.of(scenario)).encode())
     h.update(code_fingerprint().encode())
     h.update(territory_fingerprint(territory))
@@ -94,7 +96,8 @@ def burn_in_key(scenario, territory, providers) -> str:
 
 
 class BurnInCache:
-    """Burned-in models on disk, by key; ``loaded`` and ``stored`` list the files this instance used."""
+    """Burned-in models on disk, by key; ``loaded`` and ``stored`` list the files this instance
+    used."""
 
     def __init__(self, directory: str | Path | None = None) -> None:
         self.directory = Path(directory) if directory is not None else cache_dir()

@@ -16,11 +16,19 @@ from territoire.agents.patients import WEEKS_PER_YEAR
 from territoire.errors import TerritoireError
 
 FORMAT = "territoire-checkpoint"
-FORMAT_VERSION = 8  # 8: named stage inputs, the disease registry, policy draws kept in a public cache (2026-12-04); 7: specialist queues with a referral share and leavers (2026-12-01); 6: the road graph kept pickled in the territory (2026-12-01); 5: costs priced from counters, new counters (2026-11-26); 4: GP state in the model's GPTable; 3: kernels by name, not pickled; older checkpoints are refused
+# 8: named stage inputs, the disease registry, policy draws kept in a public cache (2026-12-04);
+# 7: specialist queues with a referral share and leavers (2026-12-01);
+# 6: the road graph kept pickled in the territory (2026-12-01);
+# 5: costs priced from counters, new counters (2026-11-26);
+# 4: GP state in the model's GPTable;
+# 3: kernels by name, not pickled;
+# older checkpoints are refused
+FORMAT_VERSION = 8
 
 
 class CheckpointError(TerritoireError, ValueError):
-    """A checkpoint file that cannot be used (corrupt, another format, or made for other settings)."""
+    """A checkpoint file that cannot be used (corrupt, another format, or made for other
+    settings)."""
 
 
 @dataclass(frozen=True)
@@ -82,7 +90,8 @@ def read_checkpoint(path: str | Path) -> dict:
 
 
 def load_checkpoint(path: str | Path, scenario=None):
-    """The model stored in a checkpoint; with a scenario, check that it was made for the same settings."""
+    """The model stored in a checkpoint; with a scenario, check that it was made for the same
+    settings."""
     payload = read_checkpoint(path)
     if scenario is not None:
         want, have = CheckpointKey.of(scenario), payload["key"]

@@ -1,5 +1,6 @@
 """Any French territory: build one from EPCI SIRENs, INSEE codes or a communes file, write it as a
-reusable territory file (TOML), load it back. Built-in territories live in ``scenarios/territories/``.
+reusable territory file (TOML), load it back. Built-in territories live in
+``scenarios/territories/``.
 
 A territory file:
 
@@ -11,7 +12,8 @@ communes = ["38022", "38261"]     # INSEE codes, looked up in the national commu
 priority_epcis = []               # the priority zone (ZIP), empty: none
 providers = "providers.csv"       # optional; default: the documented placement rule (estimated)
 
-[[poles]]                         # external poles joined to the road network (hospitals, specialists)
+[[poles]]                         # external poles joined to the road network
+                                  # (hospitals, specialists)
 pole = "lyon"
 name = "Lyon"
 insee = "69123"
@@ -102,7 +104,8 @@ def read_communes_file(path: str | Path) -> pd.DataFrame:
 
 
 def automatic_poles(communes: pd.DataFrame) -> pd.DataFrame:
-    """The most populous communes outside the territory within POLE_SEARCH_KM of its centre (assumption)."""
+    """The most populous communes outside the territory within POLE_SEARCH_KM of its centre
+    (assumption)."""
     table = national_communes()
     lat0, lon0 = float(communes["lat"].mean()), float(communes["lon"].mean())
     outside = table[

@@ -266,7 +266,8 @@ def CostPanel(future, lang: str, version: int = 0):
 
 @solara.component
 def ChartsPanel(futures: list, lang: str, version: int, large: bool = False, css: str = "charts"):
-    """Charts drawn in a background thread: a Step answers at once, the charts follow a moment later."""
+    """Charts drawn in a background thread: a Step answers at once, the charts follow a moment
+    later."""
     png, set_png = solara.use_state(None)
 
     def draw():
@@ -280,7 +281,8 @@ def ChartsPanel(futures: list, lang: str, version: int, large: bool = False, css
 
 
 class SvgMap(ipyvue.VueTemplate):
-    """The SVG map in the page: hovering a commune shows its tooltip; clicking one sets ``clicked`` to its INSEE code."""
+    """The SVG map in the page: hovering a commune shows its tooltip; clicking one sets ``clicked``
+    to its INSEE code."""
 
     svg = traitlets.Unicode("").tag(sync=True)
     clicked = traitlets.Unicode("").tag(sync=True)
@@ -293,7 +295,8 @@ class SvgMap(ipyvue.VueTemplate):
 
 @solara.component
 def MapPanel(future, indicator: str, lang: str, commune: str, version: int, on_commune, on_place):
-    """The map (click a commune to choose it) and the chosen commune's figures, prepared in a background thread."""
+    """The map (click a commune to choose it) and the chosen commune's figures, prepared in a
+    background thread."""
     drawn, set_drawn = solara.use_state(None)
     t = TEXT[lang]
 
@@ -427,7 +430,8 @@ def ScenarioTab(lang: str):
         set_running(True)
         progress.set(0.0)
 
-        def work():  # only the progress bar moves during the run; the figures are redrawn at the end
+        # only the progress bar moves during the run; the figures are redrawn at the end
+        def work():
             future.run_to_end(on_progress=progress.set, chunk=52)
             set_running(False)
             set_version(lambda v: v + 1)

@@ -11,9 +11,9 @@ import numpy as np
 
 from territoire.errors import TerritoireError, UserError
 
-#: What the operating system says about a path the user gave (``--out`` in a read-only place or under
-#: a file, a folder where a file is wanted): one line naming the path. Only errors that carry a file
-#: name: one that our code raises without it is a bug, shown with its traceback.
+#: What the operating system says about a path the user gave (``--out`` in a read-only place or
+#: under a file, a folder where a file is wanted): one line naming the path. Only errors that carry
+#: a file name: one that our code raises without it is a bug, shown with its traceback.
 PATH_ERRORS = (
     FileNotFoundError,
     FileExistsError,
@@ -185,7 +185,8 @@ def _burn_in_origin(args, cache) -> str:
 
 
 def cmd_run(args) -> None:
-    """Run a scenario (the baseline by default) and write DIR/indicators.parquet, summary.csv, indicators.png."""
+    """Run a scenario (the baseline by default) and write DIR/indicators.parquet, summary.csv,
+    indicators.png."""
     import time
 
     from territoire.experiments.chart import ChartProcess
@@ -260,7 +261,8 @@ def cmd_levers(args) -> None:
 
 
 def cmd_checkpoint_make(args) -> None:
-    """Simulate the baseline burn-in once and save it: scenarios then branch from it (--from-checkpoint)."""
+    """Simulate the baseline burn-in once and save it: scenarios then branch from it
+    (--from-checkpoint)."""
     from territoire.scenarios.run import make_checkpoint
 
     scenario = _scenario(args)
@@ -286,7 +288,8 @@ def cmd_checkpoint_show(args) -> None:
 
 
 def cmd_compare(args) -> None:
-    """Compare scenarios with the baseline (common random numbers, replicates) and write tables, maps and a report."""
+    """Compare scenarios with the baseline (common random numbers, replicates) and write tables,
+    maps and a report."""
     from territoire.experiments.compare import compare, save_comparison
 
     comp = compare(
@@ -335,7 +338,8 @@ def cmd_compare(args) -> None:
 
 
 def cmd_sweep(args) -> None:
-    """Run a parameter sweep (TOML) locally or on a Dask cluster; resumes an interrupted sweep in the same --out."""
+    """Run a parameter sweep (TOML) locally or on a Dask cluster; resumes an interrupted sweep in
+    the same --out."""
     import time
 
     from territoire.experiments.sweep import load_sweep, n_runs, run_sweep
@@ -401,7 +405,8 @@ def cmd_results(args) -> None:
 
 
 def cmd_analyse(args) -> None:
-    """Sensitivity analysis of a sweep folder (Sobol indices, main effects or rank correlations) as HTML."""
+    """Sensitivity analysis of a sweep folder (Sobol indices, main effects or rank correlations) as
+    HTML."""
     from territoire.experiments.analyse import analyse, write_analysis
 
     path = write_analysis(args.dir, args.out)
@@ -706,7 +711,8 @@ def _message(exc: Exception) -> str:
 
 def _interrupted(exc: BaseException | None) -> bool:
     """Whether ``exc`` is Ctrl-C: a KeyboardInterrupt, or what Python makes of one raised while a
-    compiled numba kernel runs (a SystemError "returned a result with an exception set" caused by it)."""
+    compiled numba kernel runs (a SystemError "returned a result with an exception set" caused by
+    it)."""
     while exc is not None:
         if isinstance(exc, KeyboardInterrupt):
             return True
@@ -721,7 +727,8 @@ def entry() -> None:
         sys.stdout.flush()
     except BrokenPipeError:
         # the reader went away (``territoire run | head``): files are written, nothing left to say;
-        # stdout goes to devnull, Python's own advice, so that its flush at exit raises no second error
+        # stdout goes to devnull, Python's own advice, so that its flush at exit raises no second
+        # error
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         code = 1
     except (KeyboardInterrupt, SystemError) as exc:

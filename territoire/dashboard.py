@@ -64,8 +64,8 @@ _START_LOCK = threading.Lock()
 
 
 def start_model(scenario: Scenario):
-    """The burned-in baseline for a seed and territory, shared read-only: loaded from the burn-in cache
-    when an earlier run left it there, else simulated once per process (and cached)."""
+    """The burned-in baseline for a seed and territory, shared read-only: loaded from the burn-in
+    cache when an earlier run left it there, else simulated once per process (and cached)."""
     from territoire.scenarios.burn_in_cache import BurnInCache
     from territoire.scenarios.checkpoint import CheckpointKey
     from territoire.scenarios.run import burned_in
@@ -78,7 +78,8 @@ def start_model(scenario: Scenario):
 
 
 def scenario_with_controls(base: Scenario, controls: dict) -> Scenario:
-    """The chosen scenario with the dashboard's sliders applied as levers (a slider at 0 adds nothing)."""
+    """The chosen scenario with the dashboard's sliders applied as levers (a slider at 0 adds
+    nothing)."""
     levers = [Lever(lv.type, lv.start_week, lv.ramp_weeks, dict(lv.params)) for lv in base.levers]
 
     def put(kind: str, **params):
@@ -233,7 +234,8 @@ def _key_series(model, start: int = 0) -> pd.DataFrame:
 
 
 def commune_values(model, weeks: int = 13) -> pd.DataFrame:
-    """Per-commune map values over the last ``weeks`` weeks (or the current state before any step)."""
+    """Per-commune map values over the last ``weeks`` weeks (or the current state before any
+    step)."""
     t = model.territory
     c = t.communes
     out = pd.DataFrame(
@@ -270,7 +272,8 @@ def commune_values(model, weeks: int = 13) -> pd.DataFrame:
 
 
 def quadruple_aim(future: Future) -> dict[str, dict]:
-    """Scenario − baseline since the policy started, for the four aims (one replicate: no interval)."""
+    """Scenario − baseline since the policy started, for the four aims (one replicate: no
+    interval)."""
     with future.lock:
         return _quadruple_aim(future)
 
@@ -344,7 +347,7 @@ def _cost_panel(future: Future, shared_savings, ITEMS) -> dict:
     return {"scenario_total_eur": s_total, "baseline_total_eur": b_total, **account}
 
 
-# ---- drawing (matplotlib, no network needed) ------------------------------------------------------
+# ---- drawing (matplotlib, no network needed) -----------------------------------------------------
 def map_figure(
     model,
     indicator: str = "apl",
@@ -355,7 +358,8 @@ def map_figure(
     small: bool = False,
     highlight: str | None = None,
 ):
-    """The communes coloured by an indicator, roads faint, providers as symbols, the priority zone ringed."""
+    """The communes coloured by an indicator, roads faint, providers as symbols, the priority zone
+    ringed."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -452,9 +456,9 @@ def map_svg(
     highlight: str | None = None,
     width: int = 620,
 ) -> str:
-    """The territory as an SVG map for the browser: the same drawing as ``map_figure``, but each commune
-    is a circle with ``id="c-<INSEE code>"`` (what a click reports) and a hover tooltip with its name,
-    population and every map indicator. Providers and rings do not catch the pointer."""
+    """The territory as an SVG map for the browser: the same drawing as ``map_figure``, but each
+    commune is a circle with ``id="c-<INSEE code>"`` (what a click reports) and a hover tooltip with
+    its name, population and every map indicator. Providers and rings do not catch the pointer."""
     import matplotlib
 
     values = commune_values(model) if values is None else values
@@ -584,7 +588,8 @@ def map_svg(
 def charts_figure(
     futures: list[Future], lang: str = "fr", large: bool = False, ylims: dict | None = None
 ):
-    """Key indicators over time: each future (solid) against its baseline (dashed), ZIP and territory."""
+    """Key indicators over time: each future (solid) against its baseline (dashed), ZIP and
+    territory."""
     import matplotlib
 
     matplotlib.use("Agg")

@@ -118,8 +118,9 @@ def test_ctrl_c_ends_the_command_with_one_line_and_no_traceback(tmp_path):
 
 
 def test_ctrl_c_inside_a_numba_kernel_counts_as_an_interruption():
-    # A KeyboardInterrupt raised while a compiled kernel runs reaches Python as a SystemError ("returned
-    # a result with an exception set") caused by it; an unrelated SystemError is not an interruption.
+    # A KeyboardInterrupt raised while a compiled kernel runs reaches Python as a SystemError
+    # ("returned a result with an exception set") caused by it; an unrelated SystemError is not an
+    # interruption.
     from territoire.cli import _interrupted
 
     try:

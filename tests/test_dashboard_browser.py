@@ -1,4 +1,5 @@
-"""The dashboard in a real browser: Debian Chromium driven by Playwright, server started by the test.
+"""The dashboard in a real browser: Debian Chromium driven by Playwright, server started by the
+test.
 
 Needs /usr/bin/chromium (``apt-get install chromium chromium-driver``; .ci/run installs it) and npm
 (to fill Solara's asset cache from the npm registry on machines without its CDN). Skipped when
@@ -124,8 +125,8 @@ def test_dashboard_in_a_real_browser(server, tmp_path):
         # one circle a commune
         assert page.locator(".territory-map svg circle[id^='c-']").count() > 100
 
-        # Hover a commune: its tooltip names it and gives its figures. Click it: it becomes the chosen
-        # commune (ringed, its figures beside the map), and the new GPs can be placed there.
+        # Hover a commune: its tooltip names it and gives its figures. Click it: it becomes the
+        # chosen commune (ringed, its figures beside the map), and the new GPs can be placed there.
         circle = page.locator(".territory-map svg circle[id^='c-']").nth(7)
         tooltip = circle.locator("title").text_content()
         name = tooltip.split(" (")[0]

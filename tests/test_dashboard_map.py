@@ -1,4 +1,5 @@
-"""The dashboard's SVG map, without a browser: one clickable circle a commune, tooltips, colours, ring."""
+"""The dashboard's SVG map, without a browser: one clickable circle a commune, tooltips, colours,
+ring."""
 
 import re
 import xml.dom.minidom

@@ -33,7 +33,8 @@ def test_age_pyramid_follows_each_commune_age_std_ratio(model, territory):
     mean_w = np.bincount(p.commune, weights=w) / np.bincount(p.commune)
     ratio = territory.communes["age_std_ratio"].to_numpy()
     big = territory.population >= 1_000
-    # Sampling noise of a mean weight over >= 1,000 people is < 0.02 (weights' sd ~0.4 / sqrt(1000)).
+    # Sampling noise of a mean weight over >= 1,000 people is < 0.02
+    # (weights' sd ~0.4 / sqrt(1000)).
     np.testing.assert_allclose(mean_w[big], ratio[big], atol=0.03)
     assert 40 < p.age_years.mean() < 46  # an older-than-national rural population (France: ~42)
 

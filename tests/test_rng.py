@@ -1,4 +1,5 @@
-"""The counter-based draw gives the same numbers inside a kernel, called from Python, and in numpy."""
+"""The counter-based draw gives the same numbers inside a kernel, called from Python, and in
+numpy."""
 
 import numpy as np
 from numba import njit

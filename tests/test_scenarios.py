@@ -198,8 +198,9 @@ def _cost(model, item):
     return np.stack(model.recorder.costs)[..., ITEMS.index(item)].sum()
 
 
-# Each check compares the lever with the same territory, seed and replicate without it (common random
-# numbers), so any difference is the lever's. Tolerance: strict inequalities of totals over 39 weeks.
+# Each check compares the lever with the same territory, seed and replicate without it (common
+# random numbers), so any difference is the lever's. Tolerance: strict inequalities of totals over
+# 39 weeks.
 LEVER_CHECKS = {
     "teleconsultation": (
         {"gp_offer_share": 0.3, "uptake": 0.8},
@@ -417,7 +418,8 @@ def test_discounting_on_a_hand_example():
 
 
 def test_shared_savings_on_hand_examples():
-    # Care costs 10 M€ in the baseline, 9.4 M€ with the programme (saves 600 k€); programme 200 k€; half returned.
+    # Care costs 10 M€ in the baseline, 9.4 M€ with the programme (saves 600 k€); programme 200 k€;
+    # half returned.
     a = shared_savings(10_000_000, 9_400_000, 200_000, 0.5)
     assert a["gross_savings_eur"] == 600_000
     assert a["returned_to_territory_eur"] == 300_000

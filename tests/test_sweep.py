@@ -1,4 +1,5 @@
-"""Sweeps: validation, resumable store (SIGKILL), failures, Dask = local pool, Sobol on Ishigami, DuckDB, batch_run."""
+"""Sweeps: validation, resumable store (SIGKILL), failures, Dask = local pool, Sobol on Ishigami,
+DuckDB, batch_run."""
 
 import math
 import os
@@ -193,7 +194,8 @@ def test_sobol_indices_of_the_ishigami_function():
     assert x.shape == (2048 * 5, 3)
     y = np.sin(x[:, 0]) + 7 * np.sin(x[:, 1]) ** 2 + 0.1 * x[:, 2] ** 4 * np.sin(x[:, 0])
     idx = sobol_indices(salib_problem(spec), y)
-    # Analytical values (a = 7, b = 0.1; Ishigami & Homma 1990): S1 = 0.3139, 0.4424, 0; ST = 0.5576, 0.4424, 0.2437.
+    # Analytical values (a = 7, b = 0.1; Ishigami & Homma 1990): S1 = 0.3139, 0.4424, 0;
+    # ST = 0.5576, 0.4424, 0.2437.
     # Tolerance 0.05: the Saltelli estimator's standard error at N = 2048 is ~0.01-0.03 here.
     np.testing.assert_allclose(idx["S1"], [0.3139, 0.4424, 0.0], atol=0.05)
     np.testing.assert_allclose(idx["ST"], [0.5576, 0.4424, 0.2437], atol=0.05)

@@ -1,4 +1,5 @@
-"""Any French territory: the builder, territory files, the second built-in territory, providers files."""
+"""Any French territory: the builder, territory files, the second built-in territory, providers
+files."""
 
 import subprocess
 import sys

@@ -77,7 +77,7 @@ def test_bad_commune_tables_give_clear_errors(territory):
         Territory.from_communes(dup)
 
 
-# ---- the road-network cache (model/road_cache.py) -------------------------------------------------
+# ---- the road-network cache (model/road_cache.py) ------------------------------------------------
 def _same_network(a: Territory, b: Territory) -> None:
     np.testing.assert_array_equal(a.travel_min, b.travel_min)
     np.testing.assert_array_equal(a.pole_travel_min, b.pole_travel_min)
@@ -166,9 +166,9 @@ def test_an_unwritable_road_network_cache_is_reported_and_not_fatal(tmp_path, mo
 
 
 def test_a_territory_from_the_cache_imports_no_scipy(tmp_path):
-    """What the cache is for: a command line that finds its network there never imports scipy.spatial
-    (~0.2 s), nor networkx (~0.2 s) unless it asks for the graph. Run in fresh interpreters, since
-    this one has imported everything already."""
+    """What the cache is for: a command line that finds its network there never imports
+    scipy.spatial (~0.2 s), nor networkx (~0.2 s) unless it asks for the graph. Run in fresh
+    interpreters, since this one has imported everything already."""
     import os
     import subprocess
     import sys
@@ -194,7 +194,8 @@ def test_a_territory_from_the_cache_imports_no_scipy(tmp_path):
 
 def test_a_pickled_territory_keeps_its_road_graph_pickled_until_asked_for():
     """Checkpoints and the burn-in cache pickle the model with its territory: loading one must not
-    unpickle the graph (that imports networkx), and the graph must come back whole when asked for."""
+    unpickle the graph (that imports networkx), and the graph must come back whole when asked
+    for."""
     import pickle
 
     t = Territory.default()
