@@ -119,7 +119,8 @@ def validate_providers(
                 )
             if np.isnan(activity) or activity < 0:
                 raise ProvidersFileError(
-                    f"{where}: activity (consultations per year) must be >= 0, got {row['activity'] or 'nothing'}"
+                    f"{where}: activity (consultations per year) must be >= 0, "
+                    f"got {row['activity'] or 'nothing'}"
                 )
             if np.isnan(age) or not 20 <= age <= 90:
                 raise ProvidersFileError(
@@ -127,11 +128,13 @@ def validate_providers(
                 )
         if kind == "gp" and row["practice"] and row["practice"] not in {p.value for p in Practice}:
             raise ProvidersFileError(
-                f"{where}: unknown practice {row['practice']!r}; allowed: {', '.join(p.value for p in Practice)}"
+                f"{where}: unknown practice {row['practice']!r}; "
+                f"allowed: {', '.join(p.value for p in Practice)}"
             )
         if kind == "specialist" and row["specialty"] not in {s.value for s in Specialty}:
             raise ProvidersFileError(
-                f"{where}: unknown specialty {row['specialty']!r}; allowed: {', '.join(s.value for s in Specialty)}"
+                f"{where}: unknown specialty {row['specialty']!r}; "
+                f"allowed: {', '.join(s.value for s in Specialty)}"
             )
         if kind == "cpts":
             codes = row["covers"].split()
@@ -150,7 +153,8 @@ def validate_providers(
     for i, row in table[table["cpts"] != ""].iterrows():
         if row["cpts"] not in cpts_names:
             raise ProvidersFileError(
-                f"{source}, row {i + 2} ({row['type']} {row['name']!r}): member of CPTS {row['cpts']!r}, which no 'cpts' row defines"
+                f"{source}, row {i + 2} ({row['type']} {row['name']!r}): "
+                f"member of CPTS {row['cpts']!r}, which no 'cpts' row defines"
             )
     return table
 

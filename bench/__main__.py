@@ -50,7 +50,9 @@ import time, json
 from territoire.model.model import TerritoryModel
 m = TerritoryModel(seed=1)
 m.run(30)
-stages = ["_policy", "_patient_stages", "_access", "_events", "_providers", "_accounts_and_indicators"]
+stages = [
+    "_policy", "_patient_stages", "_access", "_events", "_providers", "_accounts_and_indicators"
+]
 spent = dict.fromkeys(stages, 0.0)
 for name in stages:
     def timed(*a, _f=getattr(m, name), _n=name, **k):
@@ -67,7 +69,9 @@ import time, json
 from territoire.model.model import TerritoryModel
 from territoire.model.territory import Territory, ALSACE_BOSSUE_SIREN
 c = Territory.default().communes
-small = Territory.from_communes(c[c.epci == ALSACE_BOSSUE_SIREN].drop(columns=["zone"]), name="small")
+small = Territory.from_communes(
+    c[c.epci == ALSACE_BOSSUE_SIREN].drop(columns=["zone"]), name="small"
+)
 out = {{}}
 for kernels in ("numba", "reference"):
     m = TerritoryModel(seed=1, territory=small, kernels=kernels)
@@ -106,7 +110,8 @@ from bench.territories import scaled_territory
 def rss_mb():
     with open("/proc/self/statm") as fh:
         return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
-TerritoryModel(seed=1, territory=scaled_territory(2000)).run(2)  # load the kernels before measuring memory
+# load the kernels before measuring memory
+TerritoryModel(seed=1, territory=scaled_territory(2000)).run(2)
 before = rss_mb()
 t0 = time.perf_counter()
 m = TerritoryModel(seed=1, territory=scaled_territory({n}))
@@ -120,8 +125,8 @@ for _ in range(2):  # best of two half-years (noisy shared machine)
 run = 2 * min(blocks)
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 patient_bytes = m.patients.nbytes
-print(json.dumps({{"n": len(m.patients), "build": build, "seconds_per_year": run / {weeks} * 52, "peak_mb": peak,
-                  "before_mb": before, "patient_array_bytes": patient_bytes}}))
+print(json.dumps({{"n": len(m.patients), "build": build, "seconds_per_year": run / {weeks} * 52,
+                  "peak_mb": peak, "before_mb": before, "patient_array_bytes": patient_bytes}}))
 """
 
 
@@ -285,16 +290,40 @@ def write_markdown(results: dict, path: Path) -> None:
     lines = [
         "# Benchmarks",
         "",
-        "Run from the repository root: `python -m bench` (about 10 minutes; `--quick` for fewer weeks per",
-        "measurement). Each figure is measured in the same run as its reference; thread counts and cold",
-        "compile caches are measured in fresh subprocesses. Every run rewrites this file down to its",
+        (
+            "Run from the repository root: `python -m bench` (about 10 minutes; `--quick` for "
+            "fewer weeks per"
+        ),
+        (
+            "measurement). Each figure is measured in the same run as its reference; thread counts "
+            "and cold"
+        ),
+        (
+            "compile caches are measured in fresh subprocesses. Every run rewrites this file down "
+            "to its"
+        ),
         "History section, which it keeps: dated notes and comparisons are written there by hand.",
-        "The speed of the shared machine the project runs on moves from day to day (1.5-2.5× between",
-        "sessions): `machine_python_loop_ns_*` (a plain Python loop) and `machine_compiled_draw_ns_*` (a",
-        "compiled loop of the kernels' random draws), timed at the start and at the end, tell how fast it",
-        "was, and the two do not always move together; compare two runs only at similar figures of both.",
+        (
+            "The speed of the shared machine the project runs on moves from day to day (1.5-2.5× "
+            "between"
+        ),
+        (
+            "sessions): `machine_python_loop_ns_*` (a plain Python loop) and "
+            "`machine_compiled_draw_ns_*` (a"
+        ),
+        (
+            "compiled loop of the kernels' random draws), timed at the start and at the end, tell "
+            "how fast it"
+        ),
+        (
+            "was, and the two do not always move together; compare two runs only at similar "
+            "figures of both."
+        ),
         "",
-        f"Latest: {results['date']}, `{results['command']}`, {m['cores']} cores ({m['processor']}), Python {m['python']}.",
+        (
+            f"Latest: {results['date']}, `{results['command']}`, {m['cores']} cores "
+            f"({m['processor']}), Python {m['python']}."
+        ),
         "",
         "| figure | value | unit |",
         "|---|---:|---|",
@@ -383,8 +412,9 @@ def main(argv: list[str] | None = None) -> int:
                 )
                 seconds.append(time.perf_counter() - start)
             what = (
-                f"territoire run --years 10 {' '.join([f'--burn-in-years {burn_in}', *extra])}: start-up, build or "
-                "cached burn-in, run with its progress bar, parquet, summary, chart"
+                f"territoire run --years 10 {' '.join([f'--burn-in-years {burn_in}', *extra])}: "
+                "start-up, build or cached burn-in, run with its progress bar, parquet, summary, "
+                "chart"
             )
             if repeats == 1:
                 report(f"cli_run_10y_{name}_s", seconds[0], f"s ({what})")
@@ -433,7 +463,8 @@ def main(argv: list[str] | None = None) -> int:
     report(
         "mesa_agents_patient_weeks_per_s",
         mesa["mesa"] / 1e6,
-        "million patient-weeks/s (one mesa.Agent per patient, shuffle_do; demography+onset+progression+follow-up)",
+        "million patient-weeks/s (one mesa.Agent per patient, shuffle_do; "
+        "demography+onset+progression+follow-up)",
     )
     report(
         "kernel_subset_patient_weeks_per_s",
@@ -510,7 +541,8 @@ def main(argv: list[str] | None = None) -> int:
             report(
                 name,
                 value,
-                "s (real browser: Debian Chromium + Playwright; scenario and baseline stepped together)",
+                "s (real browser: Debian Chromium + Playwright; "
+                "scenario and baseline stepped together)",
             )
     else:
         print("dashboard timings skipped: /usr/bin/chromium is not installed")

@@ -124,7 +124,8 @@ def _check_common(scenarios: list[Scenario], baseline: Scenario) -> None:
             if getattr(s, attr) != getattr(baseline, attr):
                 raise ScenarioError(
                     f"{s.source}: {attr} = {getattr(s, attr)!r} differs from the baseline's "
-                    f"{getattr(baseline, attr)!r}: compared scenarios must share it (common random numbers)"
+                    f"{getattr(baseline, attr)!r}: compared scenarios must share it "
+                    "(common random numbers)"
                 )
 
 

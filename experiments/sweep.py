@@ -151,7 +151,8 @@ def check_path(path: str, source: str, key: str) -> bool:
             raise _fail(
                 source,
                 key,
-                f"unknown numeric parameter {parts[2]!r} of lever {parts[1]}; allowed: {', '.join(numeric)}",
+                f"unknown numeric parameter {parts[2]!r} of lever {parts[1]}; "
+                f"allowed: {', '.join(numeric)}",
             )
         return spec[parts[2]].kind == "int"
     groups = _param_groups()
@@ -167,7 +168,8 @@ def check_path(path: str, source: str, key: str) -> bool:
         raise _fail(
             source,
             key,
-            f"unknown numeric field {parts[1]!r} of {parts[0]}; allowed: {', '.join(sorted(numeric))}",
+            f"unknown numeric field {parts[1]!r} of {parts[0]}; "
+            f"allowed: {', '.join(sorted(numeric))}",
         )
     return numeric[parts[1]] == "int"
 
@@ -301,7 +303,8 @@ def parse_sweep(data: dict, source: str, force: bool = False) -> SweepSpec:
         raise _fail(
             source,
             "design",
-            f"the design produces {total:,} runs, more than max_runs = {spec.max_runs:,} (raise it or use --force)",
+            f"the design produces {total:,} runs, more than max_runs = {spec.max_runs:,} "
+            "(raise it or use --force)",
         )
     return spec
 
@@ -500,7 +503,8 @@ def prepare_store(spec: SweepSpec, out: Path, progress: bool = False) -> tuple[l
             ) from exc
         if existing.get("sweep") != definition:
             raise SweepError(
-                f"{out} holds another sweep ({existing.get('sweep', {}).get('name')!r}); use another --out"
+                f"{out} holds another sweep ({existing.get('sweep', {}).get('name')!r}); "
+                "use another --out"
             )
     else:
         tmp = manifest.with_suffix(".json.tmp")

@@ -113,7 +113,8 @@ INDICATORS: dict[str, tuple[str, str]] = {
     },
     "quality_adjusted_population": (
         "QALY/year",
-        "inhabitants weighted by health utility (1 minus disease-stage decrements): QALYs lived per year",
+        "inhabitants weighted by health utility (1 minus disease-stage decrements): "
+        "QALYs lived per year",
     ),
     "programme_reached": ("persons", "patients enrolled in the coordinated care programme"),
     "telemonitored": ("persons", "patients under telemonitoring"),
@@ -146,7 +147,8 @@ INDICATORS: dict[str, tuple[str, str]] = {
     **{
         f"waiting_weeks_{s}": (
             "weeks",
-            f"waiting time for {s} (longest site queue ÷ its weekly capacity for referrals; territory only)",
+            f"waiting time for {s} "
+            "(longest site queue ÷ its weekly capacity for referrals; territory only)",
         )
         for s in ("endocrinology", "cardiology", "pulmonology", "rheumatology")
     },

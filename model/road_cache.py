@@ -120,7 +120,8 @@ def _read(path: Path, n_communes: int, n_poles: int) -> Network | None:
     # a truncated, corrupt or foreign file: whatever it raises, build again
     except Exception as exc:
         warnings.warn(
-            f"road-network cache: {path} is unreadable ({type(exc).__name__}: {exc}); building it again",
+            f"road-network cache: {path} is unreadable ({type(exc).__name__}: {exc}); "
+            "building it again",
             stacklevel=3,
         )
         return None

@@ -170,7 +170,8 @@ def validate_communes(df: pd.DataFrame, source: str) -> pd.DataFrame:
     missing = [c for c in REQUIRED_COLUMNS if c not in df.columns]
     if missing:
         raise TerritoryError(
-            f"{source}: missing column(s) {', '.join(missing)}; required: {', '.join(REQUIRED_COLUMNS)}"
+            f"{source}: missing column(s) {', '.join(missing)}; "
+            f"required: {', '.join(REQUIRED_COLUMNS)}"
         )
     if df.empty:
         raise TerritoryError(f"{source}: no commune selected")

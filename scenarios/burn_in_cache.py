@@ -55,7 +55,9 @@ def code_fingerprint() -> str:
     import numba
 
     h = hashlib.sha256(
-        f"{sys.version}|{platform.machine()}|numpy {np.__version__}|numba {numba.__version__}".encode()
+        (
+            f"{sys.version}|{platform.machine()}|numpy {np.__version__}|numba {numba.__version__}"
+        ).encode()
     )
     for package in _PACKAGES:
         for folder in importlib.import_module(package).__path__:

@@ -84,7 +84,8 @@ def read_checkpoint(path: str | Path) -> dict:
         raise CheckpointError(f"{path} is not a territoire checkpoint")
     if payload.get("format_version") != FORMAT_VERSION:
         raise CheckpointError(
-            f"{path}: checkpoint format {payload.get('format_version')}, this version reads {FORMAT_VERSION}"
+            f"{path}: checkpoint format {payload.get('format_version')}, "
+            f"this version reads {FORMAT_VERSION}"
         )
     return payload
 
@@ -97,8 +98,9 @@ def load_checkpoint(path: str | Path, scenario=None):
         want, have = CheckpointKey.of(scenario), payload["key"]
         if want != have:
             raise CheckpointError(
-                f"{path} was made with seed {have.seed}, burn-in {have.burn_in_weeks} weeks, territory "
-                f"{dict(have.territory) or 'default'}; scenario {scenario.name!r} asks seed {want.seed}, "
+                f"{path} was made with seed {have.seed}, burn-in {have.burn_in_weeks} weeks, "
+                f"territory {dict(have.territory) or 'default'}; "
+                f"scenario {scenario.name!r} asks seed {want.seed}, "
                 f"burn-in {want.burn_in_weeks} weeks, territory {dict(want.territory) or 'default'}"
             )
     return payload["model"]

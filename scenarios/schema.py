@@ -278,7 +278,8 @@ def scenario_path(name_or_path: str | Path) -> Path:
     if builtin.exists():
         return builtin
     raise ScenarioError(
-        f"{name_or_path}: no such scenario file or built-in scenario; built-in: {', '.join(builtin_names())}"
+        f"{name_or_path}: no such scenario file or built-in scenario; "
+        f"built-in: {', '.join(builtin_names())}"
     )
 
 

@@ -133,7 +133,10 @@ def automatic_poles(communes: pd.DataFrame) -> pd.DataFrame:
                 "hospital": f"Centre hospitalier de {r.name}",
                 "specialists": 1 if k == 0 else 0,
                 "connect_k": 3,
-                "why": f"assumption: among the {N_POLES} most populous communes within {POLE_SEARCH_KM:g} km",
+                "why": (
+                    f"assumption: among the {N_POLES} most populous communes "
+                    f"within {POLE_SEARCH_KM:g} km"
+                ),
             }
         )
     return pd.DataFrame(
@@ -203,7 +206,8 @@ def territory_path(name_or_path: str | Path) -> Path:
     if builtin.exists():
         return builtin
     raise TerritoryError(
-        f"{name_or_path}: no such territory file or built-in territory; built-in: {', '.join(builtin_territories())}"
+        f"{name_or_path}: no such territory file or built-in territory; "
+        f"built-in: {', '.join(builtin_territories())}"
     )
 
 

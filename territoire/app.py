@@ -232,7 +232,8 @@ def AimTiles(future, lang: str, version: int = 0):
                 verdict = t["same"] if abs(diff) < 1e-9 else (t["better"] if good else t["worse"])
                 colour = "#888" if verdict == t["same"] else ("#1a9850" if good else "#d73027")
                 solara.Markdown(
-                    f"**{a['indicator'].replace('_', ' ')}**: {a['scenario']:,.2f} vs {a['baseline']:,.2f}  \n"
+                    f"**{a['indicator'].replace('_', ' ')}**: "
+                    f"{a['scenario']:,.2f} vs {a['baseline']:,.2f}  \n"
                     f"<span style='color:{colour};font-size:1.3em'>{diff:+,.2f} — {verdict}</span>"
                 )
 
@@ -286,11 +287,14 @@ class SvgMap(ipyvue.VueTemplate):
 
     svg = traitlets.Unicode("").tag(sync=True)
     clicked = traitlets.Unicode("").tag(sync=True)
-    template = traitlets.Unicode("""<template>
-  <div class="territory-map" style="cursor: pointer; flex: 0 1 640px; min-width: 320px"
-       @click="clicked = ($event.target.id || '').startsWith('c-') ? $event.target.id.slice(2) : clicked"
-       v-html="svg"></div>
-</template>""").tag(sync=True)
+    template = traitlets.Unicode(
+        "<template>\n"
+        '  <div class="territory-map" style="cursor: pointer; flex: 0 1 640px; min-width: 320px"\n'
+        "       @click=\"clicked = ($event.target.id || '').startsWith('c-') "
+        '? $event.target.id.slice(2) : clicked"\n'
+        '       v-html="svg"></div>\n'
+        "</template>"
+    ).tag(sync=True)
 
 
 @solara.component
@@ -480,7 +484,8 @@ def ScenarioTab(lang: str):
                 )
             if future is not None:
                 solara.Markdown(
-                    f"<span class='week-label'>**{t['week']} {future.week} {t['of']} {future.horizon_weeks}** — "
+                    "<span class='week-label'>"
+                    f"**{t['week']} {future.week} {t['of']} {future.horizon_weeks}** — "
                     f"{future.scenario.name}</span>"
                 )
             if running:

@@ -489,9 +489,15 @@ def map_svg(
     span = vmax - vmin if vmax > vmin else 1.0
     radius = 3 + 9 * np.sqrt(values["population"].to_numpy(float) / values["population"].max())
     out = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height + bar}" width="{width}" height="{height + bar}" '
-        f'class="territory-svg" font-family="sans-serif" style="max-width: 100%; height: auto">',
-        f'<path d="{roads}" stroke="#e3e3e3" stroke-width="0.8" fill="none" pointer-events="none"/>',
+        (
+            f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height + bar}" '
+            f'width="{width}" height="{height + bar}" '
+            'class="territory-svg" font-family="sans-serif" style="max-width: 100%; height: auto">'
+        ),
+        (
+            f'<path d="{roads}" stroke="#e3e3e3" stroke-width="0.8" fill="none" '
+            'pointer-events="none"/>'
+        ),
     ]
     rgb = (cmap(np.nan_to_num((v - vmin) / span))[:, :3] * 255).round().astype(int)
     colours = np.where(np.isfinite(v), [f"#{r:02x}{g_:02x}{b:02x}" for r, g_, b in rgb], "#bbbbbb")
@@ -509,7 +515,8 @@ def map_svg(
             for key in MAP_INDICATORS
         ]
         out.append(
-            f'<circle id="c-{row.insee}" cx="{x:.1f}" cy="{y:.1f}" r="{radius[k]:.1f}" fill="{colour}" '
+            f'<circle id="c-{row.insee}" cx="{x:.1f}" cy="{y:.1f}" r="{radius[k]:.1f}" '
+            f'fill="{colour}" '
             f'stroke="{"#000" if zip_ else "#999"}" stroke-width="{1.6 if zip_ else 0.5}">'
             f"<title>{html.escape(chr(10).join(tip))}</title></circle>"
         )
@@ -528,7 +535,8 @@ def map_svg(
         # the cross grows with the commune's GP full-time equivalents
         arm = 2.5 + 1.5 * math.sqrt(fte[c])
         marks.append(
-            f"M{x + 6 - arm:.1f} {y - 5:.1f}h{2 * arm:.1f}M{x + 6:.1f} {y - 5 - arm:.1f}v{2 * arm:.1f}"
+            f"M{x + 6 - arm:.1f} {y - 5:.1f}h{2 * arm:.1f}"
+            f"M{x + 6:.1f} {y - 5 - arm:.1f}v{2 * arm:.1f}"
         )
     out.append(
         f'<path d="{"".join(marks)}" stroke="#1f4e9c" stroke-width="2" pointer-events="none"/>'
@@ -545,22 +553,26 @@ def map_svg(
             x, y = x - 7, y + 6
             if shape == "square":
                 out.append(
-                    f'<rect x="{x - 2:.1f}" y="{y - 2:.1f}" width="4" height="4" fill="{colour}" pointer-events="none"/>'
+                    f'<rect x="{x - 2:.1f}" y="{y - 2:.1f}" width="4" height="4" '
+                    f'fill="{colour}" pointer-events="none"/>'
                 )
             elif shape == "diamond":
                 out.append(
-                    f'<path d="M{x:.1f} {y - 5:.1f}l4 5l-4 5l-4 -5z" fill="{colour}" pointer-events="none"/>'
+                    f'<path d="M{x:.1f} {y - 5:.1f}l4 5l-4 5l-4 -5z" '
+                    f'fill="{colour}" pointer-events="none"/>'
                 )
             else:
                 out.append(
-                    f'<text x="{x:.1f}" y="{y + 4:.1f}" font-size="11" font-weight="bold" fill="{colour}" '
+                    f'<text x="{x:.1f}" y="{y + 4:.1f}" font-size="11" font-weight="bold" '
+                    f'fill="{colour}" '
                     f'text-anchor="middle" pointer-events="none">H</text>'
                 )
     if highlight is not None and highlight in set(values["insee"]):
         k = int(np.flatnonzero(values["insee"].to_numpy() == highlight)[0])
         x, y = xy(lon[k], lat[k])
         out.append(
-            f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{radius[k] + 5:.1f}" fill="none" stroke="#ff00ff" stroke-width="2.5" '
+            f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{radius[k] + 5:.1f}" '
+            'fill="none" stroke="#ff00ff" stroke-width="2.5" '
             f'pointer-events="none" class="highlight"/>'
         )
     stops = "".join(
@@ -577,9 +589,12 @@ def map_svg(
         f'<defs><linearGradient id="scale">{stops}</linearGradient></defs>'
         f'<rect x="{margin}" y="{y0}" width="{width / 2:.0f}" height="10" fill="url(#scale)"/>'
         f'<text x="{margin}" y="{y0 + 22}" font-size="10">{vmin:,.2f}</text>'
-        f'<text x="{margin + width / 2:.0f}" y="{y0 + 22}" font-size="10" text-anchor="end">{vmax:,.2f}</text>'
-        f'<text x="{margin + width / 2 + 10:.0f}" y="{y0 + 9}" font-size="11">{html.escape(label_fr if lang == "fr" else label_en)}</text>'
-        f'<text x="{margin + width / 2 + 10:.0f}" y="{y0 + 24}" font-size="10" fill="#555">{html.escape(legend)}</text>'
+        f'<text x="{margin + width / 2:.0f}" y="{y0 + 22}" font-size="10" text-anchor="end">'
+        f"{vmax:,.2f}</text>"
+        f'<text x="{margin + width / 2 + 10:.0f}" y="{y0 + 9}" font-size="11">'
+        f"{html.escape(label_fr if lang == 'fr' else label_en)}</text>"
+        f'<text x="{margin + width / 2 + 10:.0f}" y="{y0 + 24}" font-size="10" fill="#555">'
+        f"{html.escape(legend)}</text>"
     )
     out.append("</svg>")
     return "".join(out)

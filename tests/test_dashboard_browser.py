@@ -158,7 +158,8 @@ def test_dashboard_in_a_real_browser(server, tmp_path):
         )
         page.get_by_role("button", name=re.compile("Lecture|Play")).click()
         page.wait_for_function(
-            "() => { const m = document.body.innerText.match(/semaine (\\d+) sur/); return m && +m[1] >= 9; }",
+            "() => { const m = document.body.innerText.match(/semaine (\\d+) sur/); "
+            "return m && +m[1] >= 9; }",
             timeout=60_000,
         )
         page.get_by_role("button", name=re.compile("Pause")).click()

@@ -89,7 +89,10 @@ def test_bad_sweep_files_give_clear_errors(tmp_path, edit, message):
 
 
 def test_grid_without_levels_and_forced_size(tmp_path):
-    text = 'name = "g"\n[design]\nkind = "grid"\n[[parameters]]\npath = "care.tele_uptake"\nlevels = []\n'
+    text = (
+        'name = "g"\n[design]\nkind = "grid"\n'
+        '[[parameters]]\npath = "care.tele_uptake"\nlevels = []\n'
+    )
     with pytest.raises(SweepError, match="non-empty list"):
         load_sweep(_file(tmp_path, text))
     big = SMALL.format(name="x", years=0.1, samples=5000)
@@ -174,7 +177,8 @@ def test_results_are_queryable_with_duckdb(tmp_path):
     ).fetchall()[0][0]
     assert n == 2
     rows = con.execute(
-        f"SELECT avg(value) FROM '{tmp_path / 'out'}/runs/**/*.parquet' WHERE indicator = 'cost_total' AND level = 'territory'"
+        f"SELECT avg(value) FROM '{tmp_path / 'out'}/runs/**/*.parquet' "
+        "WHERE indicator = 'cost_total' AND level = 'territory'"
     ).fetchall()
     assert rows[0][0] > 1e6
 
@@ -205,8 +209,9 @@ def test_analyse_writes_an_offline_report(tmp_path):
     from territoire.experiments.analyse import write_analysis
 
     text = (
-        'name = "grid"\nyears = 0.1\nburn_in_years = 0.1\n[design]\nkind = "grid"\n[[parameters]]\npath = "care.tele_uptake"\n'
-        'levels = [0.1, 0.9]\n[[parameters]]\npath = "care.routine_visits_per_year"\nlevels = [2.0, 3.0]\n'
+        'name = "grid"\nyears = 0.1\nburn_in_years = 0.1\n[design]\nkind = "grid"\n'
+        '[[parameters]]\npath = "care.tele_uptake"\nlevels = [0.1, 0.9]\n'
+        '[[parameters]]\npath = "care.routine_visits_per_year"\nlevels = [2.0, 3.0]\n'
     )
     out = tmp_path / "out"
     run_sweep(load_sweep(_file(tmp_path, text)), out, progress=False)

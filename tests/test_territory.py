@@ -173,10 +173,11 @@ def test_a_territory_from_the_cache_imports_no_scipy(tmp_path):
     import subprocess
     import sys
 
-    # the graph itself, when asked for
     script = (
         "import sys\nfrom territoire.model.territory import Territory\nt = Territory.default()\n"
-        "print(sorted(m for m in ('networkx', 'scipy.spatial', 'scipy.sparse') if m in sys.modules))\n"
+        "print(sorted(m for m in ('networkx', 'scipy.spatial', 'scipy.sparse') "
+        "if m in sys.modules))\n"
+        # the graph itself, when asked for
         "print(t.graph.number_of_nodes(), 'networkx' in sys.modules)\n"
     )
     env = {**os.environ, "TERRITOIRE_CACHE_DIR": str(tmp_path)}
