@@ -120,8 +120,8 @@ class Patients:
 
 
 class PatientArrays(NamedTuple):
-    """Every patient's state as the stage kernels read and write it, by name (a ``NamedTuple`` passes
-    through numba at the speed of positional arguments). Built each week by
+    """Every patient's state as the stage kernels read and write it, by name (a ``NamedTuple``
+    passes through numba at the speed of positional arguments). Built each week by
     ``Patients.kernel_view``; the arrays are the patients' own, not copies."""
 
     alive: np.ndarray  # bool

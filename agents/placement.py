@@ -8,7 +8,8 @@ synthetic but calibrated:
 2. **Where**: in the *bourgs-centres*, communes of at least ``candidate_min_population`` inhabitants
    (the largest commune if an EPCI has none). Each commune's people are counted in the basin of the
    nearest bourg of its EPCI (by road minutes), and the EPCI's GPs are shared between bourgs by the
-   D'Hondt rule on basin population. Known practices (the MSP of Herbitzheim, 3 GPs) are placed first.
+   D'Hondt rule on basin population. Known practices (the MSP of Herbitzheim, 3 GPs) are placed
+   first.
 3. **Activity**: each GP draws an activity around ``mean_gp_activity``; a per-EPCI factor is then
    adjusted by fixed-point iteration until the model's own APL matches the EPCI target (±0.05),
    a GP being added or removed when the activity caps (3,601 … 6,000) cannot reach it.
@@ -102,7 +103,8 @@ class PlacementParams:
     calibration_tolerance: float = 0.05
 
     def __post_init__(self) -> None:
-        # imported here: providers imports Mesa, which the CLI imports first its own way (mesa_import)
+        # imported here: providers imports Mesa, which the CLI imports first its own way
+        # (mesa_import)
         from territoire.agents.providers import Specialty
 
         population = number(NON_NEGATIVE, integer=True)
@@ -143,7 +145,8 @@ class PlacementParams:
 
 
 def dhondt(seats: int, weights: np.ndarray, start: np.ndarray | None = None) -> np.ndarray:
-    """Share ``seats`` between places by the D'Hondt highest-averages rule (ties to the lower index)."""
+    """Share ``seats`` between places by the D'Hondt highest-averages rule (ties to the lower
+    index)."""
     alloc = np.zeros(len(weights), np.int64) if start is None else start.astype(np.int64).copy()
     weights = np.asarray(weights, float)
     for _ in range(max(0, seats - int(alloc.sum()))):
@@ -166,7 +169,8 @@ def basin_population(
 
 
 def bourgs_centres(territory: Territory, min_population: int) -> np.ndarray:
-    """Communes of at least ``min_population`` inhabitants, plus the largest commune of any EPCI without one."""
+    """Communes of at least ``min_population`` inhabitants, plus the largest commune of any EPCI
+    without one."""
     pop = territory.population
     chosen = set(np.flatnonzero(pop >= min_population).tolist())
     epci = territory.epci_index
@@ -371,9 +375,11 @@ def reference_bassins(territory: Territory) -> dict[str, float]:
 
 
 def bassin_apl(territory: Territory, apl: np.ndarray, std_population: np.ndarray) -> pd.DataFrame:
-    """Model APL of approximate bassins de vie (each commune to its nearest centre) against CartoSanté.
+    """Model APL of approximate bassins de vie (each commune to its nearest centre) against
+    CartoSanté.
 
-    The real bassins cross the territory's boundary; this nearest-centre approximation is only a check.
+    The real bassins cross the territory's boundary; this nearest-centre approximation is only a
+    check.
     """
     ref = reference_bassins(territory)
     centres = np.array([territory.commune_index(c) for c in ref])

@@ -61,7 +61,8 @@ PER_PREVALENCE_BAND = Axis("age band", tuple(f"{a}+" for a in PREVALENCE_BAND_ST
 
 def _age_bands(value: Any, where: str) -> None:
     """``((from, to), …)``: whole years within 0 … MAX_AGE, each band after the previous one
-    (``base_age_distribution`` writes each band's years in turn: an overlap would overwrite some)."""
+    (``base_age_distribution`` writes each band's years in turn: an overlap would overwrite
+    some)."""
     age = number(Range(0, MAX_AGE), integer=True)
     rows(record(("from", age), ("to", age)), min_rows=1)(value, where)
     previous_to = -1
@@ -221,7 +222,8 @@ def consumption_weight_by_age() -> np.ndarray:
 def tilted_age_distribution(
     base: np.ndarray, target_weight: float, weight_by_age: np.ndarray
 ) -> np.ndarray:
-    """Exponentially tilt ``base`` towards older (θ > 0) or younger ages so the mean weight hits the target.
+    """Exponentially tilt ``base`` towards older (θ > 0) or younger ages so the mean weight hits the
+    target.
 
     Bisection on θ in p_a ∝ base_a · exp(θ (a − 45) / 10); the mean weight is increasing in θ.
     """
@@ -282,8 +284,8 @@ def prevalence_table(params: PopulationParams, age: np.ndarray, sex: np.ndarray)
 
     Diabetes, heart failure and COPD profiles are scaled so that a population with these ages and
     sexes has the published totals (diabetes: % of everyone; heart failure: % of adults, given the
-    diabetes comorbidity; COPD: % of the 40+). Osteoporosis, and a disease added to the registry, are
-    used as published.
+    diabetes comorbidity; COPD: % of the 40+). Osteoporosis, and a disease added to the registry,
+    are used as published.
     """
     if age.size and (int(age.max()) > MAX_AGE or int(age.min()) < 0):
         raise ValueError(f"ages must lie in 0 … {MAX_AGE}, got {int(age.min())} … {int(age.max())}")
@@ -294,9 +296,8 @@ def prevalence_table(params: PopulationParams, age: np.ndarray, sex: np.ndarray)
         table[d] = _profile(profile, years, sexes)
     table[HEART_FAILURE, :, :18] = 0.0
     table[COPD, :, :40] = 0.0
-    counts = np.zeros(
-        (2, AGES.size)
-    )  # inhabitants by sex and age, counted block by block (no large temporaries)
+    # inhabitants by sex and age, counted block by block (no large temporaries)
+    counts = np.zeros((2, AGES.size))
     for b in _blocks(age.size):
         counts += np.bincount(
             np.asarray(sex[b], np.int64) * AGES.size + age[b], minlength=2 * AGES.size

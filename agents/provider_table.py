@@ -6,8 +6,10 @@ Columns (a header line is required; unknown columns are refused):
 type       gp | specialist | pharmacy | msp | cpts | hospital
 name       free text
 commune    INSEE code of the commune, or ``pole:<id>`` for an external pole (specialists,
-           hospitals): ``pole:strasbourg``, ``pole:haguenau``, ``pole:sarrebourg``, ``pole:sarreguemines``
-fte        full-time equivalents: gp > 0 and <= 2; specialist (a person or a site's team) > 0 and <= 100
+           hospitals): ``pole:strasbourg``, ``pole:haguenau``, ``pole:sarrebourg``,
+           ``pole:sarreguemines``
+fte        full-time equivalents: gp > 0 and <= 2; specialist (a person or a site's team) > 0
+           and <= 100
 activity   consultations and visits per year (gp, specialist), >= 0
 age        years (gp, specialist), 20 … 90
 practice   solo | msp | centre (gp)
@@ -90,9 +92,8 @@ def validate_providers(
         col: pd.to_numeric(table[col].replace("", np.nan), errors="coerce") for col in NUMERIC
     }
     for i, row in table.iterrows():
-        where = (
-            f"{source}, row {i + 2} ({row['type'] or '?'} {row['name']!r})"  # row 1 is the header
-        )
+        # row 1 is the header
+        where = f"{source}, row {i + 2} ({row['type'] or '?'} {row['name']!r})"
         kind = row["type"].lower()
         if kind not in TYPES:
             raise ProvidersFileError(
@@ -118,7 +119,8 @@ def validate_providers(
                 )
             if np.isnan(activity) or activity < 0:
                 raise ProvidersFileError(
-                    f"{where}: activity (consultations per year) must be >= 0, got {row['activity'] or 'nothing'}"
+                    f"{where}: activity (consultations per year) must be >= 0, "
+                    f"got {row['activity'] or 'nothing'}"
                 )
             if np.isnan(age) or not 20 <= age <= 90:
                 raise ProvidersFileError(
@@ -126,11 +128,13 @@ def validate_providers(
                 )
         if kind == "gp" and row["practice"] and row["practice"] not in {p.value for p in Practice}:
             raise ProvidersFileError(
-                f"{where}: unknown practice {row['practice']!r}; allowed: {', '.join(p.value for p in Practice)}"
+                f"{where}: unknown practice {row['practice']!r}; "
+                f"allowed: {', '.join(p.value for p in Practice)}"
             )
         if kind == "specialist" and row["specialty"] not in {s.value for s in Specialty}:
             raise ProvidersFileError(
-                f"{where}: unknown specialty {row['specialty']!r}; allowed: {', '.join(s.value for s in Specialty)}"
+                f"{where}: unknown specialty {row['specialty']!r}; "
+                f"allowed: {', '.join(s.value for s in Specialty)}"
             )
         if kind == "cpts":
             codes = row["covers"].split()
@@ -149,7 +153,8 @@ def validate_providers(
     for i, row in table[table["cpts"] != ""].iterrows():
         if row["cpts"] not in cpts_names:
             raise ProvidersFileError(
-                f"{source}, row {i + 2} ({row['type']} {row['name']!r}): member of CPTS {row['cpts']!r}, which no 'cpts' row defines"
+                f"{source}, row {i + 2} ({row['type']} {row['name']!r}): "
+                f"member of CPTS {row['cpts']!r}, which no 'cpts' row defines"
             )
     return table
 

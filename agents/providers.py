@@ -30,9 +30,9 @@ class Specialty(str, Enum):
 
 
 class GPTable:
-    """The GPs' numeric state, one slot per GP ever installed (the index of patients' médecin traitant;
-    a GP who leaves keeps their slot with ``active`` False). ``table.workload`` etc. are the columns
-    over the slots in use, writable views."""
+    """The GPs' numeric state, one slot per GP ever installed (the index of patients' médecin
+    traitant; a GP who leaves keeps their slot with ``active`` False). ``table.workload`` etc. are
+    the columns over the slots in use, writable views."""
 
     COLUMNS = {
         "commune": np.int32,
@@ -91,7 +91,8 @@ class _Column:
 
 
 class GP(mesa.Agent):
-    """A general practitioner at a commune; numeric attributes live in ``model.gp_table`` at ``self.slot``."""
+    """A general practitioner at a commune; numeric attributes live in ``model.gp_table`` at
+    ``self.slot``."""
 
     commune = _Column()  # row in the territory's commune table
     fte = _Column()
@@ -102,12 +103,10 @@ class GP(mesa.Agent):
     has_nurse = _Column()  # works with an ASALEE-type practice nurse
     newly_installed = _Column()
     installed_week = _Column()  # model week of installation
-    active = (
-        _Column()
-    )  # False once retired or gone (the slot keeps its index for patients' records)
-    workload = (
-        _Column()
-    )  # (consultations given + requests turned away) ÷ capacity, averaged over ~26 weeks
+    # False once retired or gone (the slot keeps its index for patients' records)
+    active = _Column()
+    # (consultations given + requests turned away) ÷ capacity, averaged over ~26 weeks
+    workload = _Column()
     weeks_worked = _Column()  # weeks of workload observed
     extra_capacity_per_week = _Column()  # follow-up visits a practice nurse takes over (lever)
 
@@ -180,9 +179,8 @@ class Specialist(mesa.Agent):
         self.fte = fte
         self.activity_per_year = activity_per_year
         self.age = age
-        self.queue = (
-            0.0  # referrals waiting (expected numbers: tele-expertise answers a share of each)
-        )
+        # referrals waiting (expected numbers: tele-expertise answers a share of each)
+        self.queue = 0.0
         self.left = 0.0  # referrals that left the queue last week (went elsewhere or gave up)
 
     @property
@@ -191,8 +189,8 @@ class Specialist(mesa.Agent):
 
     @property
     def referral_capacity(self) -> float:
-        """Consultations a week for the model's referrals: the share of the specialty's consultations
-        open to them (``CareParams.specialist_referral_share``)."""
+        """Consultations a week for the model's referrals: the share of the specialty's
+        consultations open to them (``CareParams.specialist_referral_share``)."""
         return self.weekly_capacity * self.model.referral_share_of(self.specialty)
 
     def serve_week(self, joining: float, leave_share: float) -> None:
@@ -205,8 +203,8 @@ class Specialist(mesa.Agent):
 
     @property
     def waiting_weeks(self) -> float:
-        """Weeks a referral joining now waits: the queue ÷ the referral capacity (inf for a site with
-        a queue but no consultations, e.g. one whose activity a scenario set to 0)."""
+        """Weeks a referral joining now waits: the queue ÷ the referral capacity (inf for a site
+        with a queue but no consultations, e.g. one whose activity a scenario set to 0)."""
         cap = self.referral_capacity
         if cap > 0:
             return self.queue / cap
@@ -254,7 +252,8 @@ class MSP(mesa.Agent):
 
 
 class Hospital(mesa.Agent):
-    """A hospital with an emergency department, in a commune of the territory or at an external pole."""
+    """A hospital with an emergency department, in a commune of the territory or at an external
+    pole."""
 
     def __init__(
         self, model: mesa.Model, name: str, site: str, commune: int = -1, pole: int = -1

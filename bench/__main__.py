@@ -50,7 +50,9 @@ import time, json
 from territoire.model.model import TerritoryModel
 m = TerritoryModel(seed=1)
 m.run(30)
-stages = ["_policy", "_patient_stages", "_access", "_events", "_providers", "_accounts_and_indicators"]
+stages = [
+    "_policy", "_patient_stages", "_access", "_events", "_providers", "_accounts_and_indicators"
+]
 spent = dict.fromkeys(stages, 0.0)
 for name in stages:
     def timed(*a, _f=getattr(m, name), _n=name, **k):
@@ -67,7 +69,9 @@ import time, json
 from territoire.model.model import TerritoryModel
 from territoire.model.territory import Territory, ALSACE_BOSSUE_SIREN
 c = Territory.default().communes
-small = Territory.from_communes(c[c.epci == ALSACE_BOSSUE_SIREN].drop(columns=["zone"]), name="small")
+small = Territory.from_communes(
+    c[c.epci == ALSACE_BOSSUE_SIREN].drop(columns=["zone"]), name="small"
+)
 out = {{}}
 for kernels in ("numba", "reference"):
     m = TerritoryModel(seed=1, territory=small, kernels=kernels)
@@ -106,7 +110,8 @@ from bench.territories import scaled_territory
 def rss_mb():
     with open("/proc/self/statm") as fh:
         return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
-TerritoryModel(seed=1, territory=scaled_territory(2000)).run(2)  # load the kernels before measuring memory
+# load the kernels before measuring memory
+TerritoryModel(seed=1, territory=scaled_territory(2000)).run(2)
 before = rss_mb()
 t0 = time.perf_counter()
 m = TerritoryModel(seed=1, territory=scaled_territory({n}))
@@ -120,8 +125,8 @@ for _ in range(2):  # best of two half-years (noisy shared machine)
 run = 2 * min(blocks)
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 patient_bytes = m.patients.nbytes
-print(json.dumps({{"n": len(m.patients), "build": build, "seconds_per_year": run / {weeks} * 52, "peak_mb": peak,
-                  "before_mb": before, "patient_array_bytes": patient_bytes}}))
+print(json.dumps({{"n": len(m.patients), "build": build, "seconds_per_year": run / {weeks} * 52,
+                  "peak_mb": peak, "before_mb": before, "patient_array_bytes": patient_bytes}}))
 """
 
 
@@ -151,8 +156,9 @@ high = 0.9
 
 
 def sweep_runs_per_minute(workers: int, runs: int) -> float:
-    """Steady-state runs per minute of a small Latin-hypercube sweep: runs finished between the first
-    and the last partition written (worker start-up and the shared burn-in are not counted)."""
+    """Steady-state runs per minute of a small Latin-hypercube sweep: runs finished between the
+    first and the last partition written (worker start-up and the shared burn-in are not
+    counted)."""
     import tomllib
 
     from territoire.experiments.sweep import parse_sweep, prepare_store, run_sweep
@@ -177,9 +183,9 @@ def best_seconds(run, repeats: int) -> float:
 
 
 def python_loop_ns(iterations: int = 5_000_000) -> float:
-    """Nanoseconds per iteration of a plain Python loop of integer additions, best of 3: how fast this
-    shared machine runs at the moment. Its speed moves from day to day (by 1.5-2.5× between sessions,
-    seen here), so only figures measured at a similar loop time compare across runs."""
+    """Nanoseconds per iteration of a plain Python loop of integer additions, best of 3: how fast
+    this shared machine runs at the moment. Its speed moves from day to day (by 1.5-2.5× between
+    sessions, seen here), so only figures measured at a similar loop time compare across runs."""
 
     def loop():
         total = 0
@@ -190,10 +196,10 @@ def python_loop_ns(iterations: int = 5_000_000) -> float:
 
 
 def compiled_draw_ns(draws: int = 5_000_000) -> float:
-    """Nanoseconds per counter-based draw (``rng.uniform``) in a compiled one-thread loop, best of 3:
-    the machine's speed now for the kernels' kind of work. On this shared machine it does not always
-    move with the Python loop: on 2026-12-01 the loop took 40 ns, near a fast day's 35, while the step
-    ran 13.9 million patient-weeks a second, against 16-21 on 2026-11-26."""
+    """Nanoseconds per counter-based draw (``rng.uniform``) in a compiled one-thread loop, best of
+    3: the machine's speed now for the kernels' kind of work. On this shared machine it does not
+    always move with the Python loop: on 2026-12-01 the loop took 40 ns, near a fast day's 35, while
+    the step ran 13.9 million patient-weeks a second, against 16-21 on 2026-11-26."""
     import numpy as np
     from numba import njit
 
@@ -212,7 +218,8 @@ def compiled_draw_ns(draws: int = 5_000_000) -> float:
 
 
 def memory_bandwidth_gbs(megabytes: int = 512) -> float:
-    """Copy bandwidth of this machine (read + write bytes per second), best of 5 large numpy copies."""
+    """Copy bandwidth of this machine (read + write bytes per second), best of 5 large numpy
+    copies."""
     import numpy as np
 
     src = np.ones(megabytes * 2**20 // 8)
@@ -221,8 +228,8 @@ def memory_bandwidth_gbs(megabytes: int = 512) -> float:
 
 
 def bytes_touched_per_step(n_patients: int) -> int:
-    """Lower bound of the bytes one weekly step must read and write: each pass over the patients reads
-    the arrays it uses once (stages 1-4 are one fused pass) and writes what it changes."""
+    """Lower bound of the bytes one weekly step must read and write: each pass over the patients
+    reads the arrays it uses once (stages 1-4 are one fused pass) and writes what it changes."""
     from territoire.agents.patients import Patients
 
     p = Patients.empty(1)
@@ -256,9 +263,8 @@ def bytes_touched_per_step(n_patients: int) -> int:
         ],
     }
     total = sum(sum(per[a] for a in arrays) for arrays in reads.values())
-    total += (
-        event * 6 + acute * 3
-    )  # event flags written by the first pass, read by the five later ones
+    # event flags written by the first pass, read by the five later ones
+    total += event * 6 + acute * 3
     total += 4  # the fixed service order read once
     return total * n_patients
 
@@ -284,16 +290,40 @@ def write_markdown(results: dict, path: Path) -> None:
     lines = [
         "# Benchmarks",
         "",
-        "Run from the repository root: `python -m bench` (about 10 minutes; `--quick` for fewer weeks per",
-        "measurement). Each figure is measured in the same run as its reference; thread counts and cold",
-        "compile caches are measured in fresh subprocesses. Every run rewrites this file down to its",
+        (
+            "Run from the repository root: `python -m bench` (about 10 minutes; `--quick` for "
+            "fewer weeks per"
+        ),
+        (
+            "measurement). Each figure is measured in the same run as its reference; thread counts "
+            "and cold"
+        ),
+        (
+            "compile caches are measured in fresh subprocesses. Every run rewrites this file down "
+            "to its"
+        ),
         "History section, which it keeps: dated notes and comparisons are written there by hand.",
-        "The speed of the shared machine the project runs on moves from day to day (1.5-2.5× between",
-        "sessions): `machine_python_loop_ns_*` (a plain Python loop) and `machine_compiled_draw_ns_*` (a",
-        "compiled loop of the kernels' random draws), timed at the start and at the end, tell how fast it",
-        "was, and the two do not always move together; compare two runs only at similar figures of both.",
+        (
+            "The speed of the shared machine the project runs on moves from day to day (1.5-2.5× "
+            "between"
+        ),
+        (
+            "sessions): `machine_python_loop_ns_*` (a plain Python loop) and "
+            "`machine_compiled_draw_ns_*` (a"
+        ),
+        (
+            "compiled loop of the kernels' random draws), timed at the start and at the end, tell "
+            "how fast it"
+        ),
+        (
+            "was, and the two do not always move together; compare two runs only at similar "
+            "figures of both."
+        ),
         "",
-        f"Latest: {results['date']}, `{results['command']}`, {m['cores']} cores ({m['processor']}), Python {m['python']}.",
+        (
+            f"Latest: {results['date']}, `{results['command']}`, {m['cores']} cores "
+            f"({m['processor']}), Python {m['python']}."
+        ),
         "",
         "| figure | value | unit |",
         "|---|---:|---|",
@@ -358,9 +388,9 @@ def main(argv: list[str] | None = None) -> int:
         )
         for name, burn_in, extra, repeats in cases:
             seconds = []
-            for _ in range(
-                repeats
-            ):  # this shared machine's speed moves by up to 30 % within minutes: the main case is run several times
+            # this shared machine's speed moves by up to 30 % within minutes: the main case is run
+            # several times
+            for _ in range(repeats):
                 start = time.perf_counter()
                 subprocess.run(
                     [
@@ -382,8 +412,9 @@ def main(argv: list[str] | None = None) -> int:
                 )
                 seconds.append(time.perf_counter() - start)
             what = (
-                f"territoire run --years 10 {' '.join([f'--burn-in-years {burn_in}', *extra])}: start-up, build or "
-                "cached burn-in, run with its progress bar, parquet, summary, chart"
+                f"territoire run --years 10 {' '.join([f'--burn-in-years {burn_in}', *extra])}: "
+                "start-up, build or cached burn-in, run with its progress bar, parquet, summary, "
+                "chart"
             )
             if repeats == 1:
                 report(f"cli_run_10y_{name}_s", seconds[0], f"s ({what})")
@@ -432,7 +463,8 @@ def main(argv: list[str] | None = None) -> int:
     report(
         "mesa_agents_patient_weeks_per_s",
         mesa["mesa"] / 1e6,
-        "million patient-weeks/s (one mesa.Agent per patient, shuffle_do; demography+onset+progression+follow-up)",
+        "million patient-weeks/s (one mesa.Agent per patient, shuffle_do; "
+        "demography+onset+progression+follow-up)",
     )
     report(
         "kernel_subset_patient_weeks_per_s",
@@ -473,9 +505,8 @@ def main(argv: list[str] | None = None) -> int:
     # seconds per week = fixed + per_patient × n: what does not grow with the population explains an
     # exponent below 1 at small sizes
     weekly = np.array([scale[n]["seconds_per_year"] / 52 for n in sizes])
-    per_patient, fixed = np.polyfit(
-        [scale[n]["n"] for n in sizes], weekly, 1, w=1 / weekly
-    )  # relative residuals
+    # relative residuals
+    per_patient, fixed = np.polyfit([scale[n]["n"] for n in sizes], weekly, 1, w=1 / weekly)
     report(
         "scaling_fixed_cost_per_week_ms",
         fixed * 1e3,
@@ -510,7 +541,8 @@ def main(argv: list[str] | None = None) -> int:
             report(
                 name,
                 value,
-                "s (real browser: Debian Chromium + Playwright; scenario and baseline stepped together)",
+                "s (real browser: Debian Chromium + Playwright; "
+                "scenario and baseline stepped together)",
             )
     else:
         print("dashboard timings skipped: /usr/bin/chromium is not installed")

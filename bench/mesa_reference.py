@@ -93,5 +93,6 @@ class MesaPatientsModel(mesa.Model):
 
 
 def kernel_subset_step(tm, week):
-    """The numba kernels of the same stages (demography, onset, progression, demand) for one week, fused."""
+    """The numba kernels of the same stages (demography, onset, progression, demand) for one week,
+    fused."""
     tm._patient_stages(week, tm.gp_arrays())

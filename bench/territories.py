@@ -1,10 +1,10 @@
 """Synthetic territories for scaling measurements.
 
-``scaled_territory(n)``: the embedded territory's 142 communes, roads and poles, with every commune's
-population multiplied by ``n / 110,467`` (rounded, at least 1 inhabitant). Travel times, zones and
-age structure stay those of the real territory; providers are placed and calibrated by the default
-rule, so GP numbers grow with the population and the APL stays near the DREES targets. It is a
-denser copy of the same place, not a map of another one.
+``scaled_territory(n)``: the embedded territory's 142 communes, roads and poles, with every
+commune's population multiplied by ``n / 110,467`` (rounded, at least 1 inhabitant). Travel times,
+zones and age structure stay those of the real territory; providers are placed and calibrated by the
+default rule, so GP numbers grow with the population and the APL stays near the DREES targets. It is
+a denser copy of the same place, not a map of another one.
 """
 
 from __future__ import annotations
@@ -25,9 +25,8 @@ def scaled_territory(n_patients: int) -> Territory:
     communes = base.communes.drop(columns=["zone"]).copy()
     pop = communes["population"].to_numpy(float) * n_patients / EMBEDDED_POPULATION
     rounded = np.maximum(1, np.round(pop)).astype(np.int64)
-    rounded[np.argmax(rounded)] += n_patients - int(
-        rounded.sum()
-    )  # exact total on the largest commune
+    # exact total on the largest commune
+    rounded[np.argmax(rounded)] += n_patients - int(rounded.sum())
     communes["population"] = rounded
     return Territory.from_communes(
         communes,

@@ -20,7 +20,8 @@ from territoire.experiments.sweep import (
 
 
 def sobol_indices(problem: dict, y: np.ndarray, seed: int = 0) -> pd.DataFrame:
-    """First-order and total Sobol indices (SALib, Saltelli estimator) with 95 % bootstrap half-widths."""
+    """First-order and total Sobol indices (SALib, Saltelli estimator) with 95 % bootstrap
+    half-widths."""
     from SALib.analyze import sobol
 
     res = sobol.analyze(
@@ -38,8 +39,8 @@ def sobol_indices(problem: dict, y: np.ndarray, seed: int = 0) -> pd.DataFrame:
 
 
 def run_outputs(results: pd.DataFrame, spec: SweepSpec) -> pd.DataFrame:
-    """One row per design point: parameter values and, per indicator, its territory mean over the horizon
-    (averaged over replicates)."""
+    """One row per design point: parameter values and, per indicator, its territory mean over the
+    horizon (averaged over replicates)."""
     t = results[results["level"] == "territory"]
     per_run = t.groupby(["run", "point", "indicator"])["value"].mean().unstack("indicator")
     per_point = per_run.groupby(level="point").mean()
@@ -153,12 +154,23 @@ def write_analysis(out: str | Path, path: str | Path | None = None) -> Path:
     spec = result["spec"]
     path = Path(path) if path else Path(out) / "analysis.html"
     parts = [
-        "<!doctype html><html><head><meta charset='utf-8'><title>territoire — sensitivity analysis</title>",
-        "<style>body{font-family:sans-serif;max-width:1100px;margin:auto;padding:1em}table{border-collapse:collapse;font-size:12px}"
-        "td,th{border:1px solid #ccc;padding:3px 6px;text-align:right}img{max-width:100%}</style></head><body>",
-        f"<h1>Sweep {html.escape(spec.name)}</h1><p>{spec.design} design, {len(result['points'])} points × {spec.replicates} "
-        f"replicate(s), {spec.years:g} years from the base scenario {html.escape(spec.base_scenario)}. Outputs are territory "
-        "means over the horizon.</p>",
+        (
+            "<!doctype html><html><head><meta charset='utf-8'>"
+            "<title>territoire — sensitivity analysis</title>"
+        ),
+        (
+            "<style>body{font-family:sans-serif;max-width:1100px;margin:auto;padding:1em}"
+            "table{border-collapse:collapse;font-size:12px}"
+            "td,th{border:1px solid #ccc;padding:3px 6px;text-align:right}img{max-width:100%}"
+            "</style></head><body>"
+        ),
+        (
+            f"<h1>Sweep {html.escape(spec.name)}</h1><p>{spec.design} design, "
+            f"{len(result['points'])} points × {spec.replicates} "
+            f"replicate(s), {spec.years:g} years from the base scenario "
+            f"{html.escape(spec.base_scenario)}. Outputs are territory "
+            "means over the horizon.</p>"
+        ),
     ]
     for ind, table in result["tables"].items():
         parts.append(f"<h2>{html.escape(ind)}</h2>" + _table(table))

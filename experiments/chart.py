@@ -36,7 +36,8 @@ class Panel:
 
 
 def draw(panels: list[Panel], path: str | Path, title: str = "", columns: int = 3) -> Path:
-    """PNG of the panels, ``columns`` to a row, on a bare ``Figure`` (no pyplot state: safe in any thread).
+    """PNG of the panels, ``columns`` to a row, on a bare ``Figure`` (no pyplot state: safe in any
+    thread).
 
     Each label keeps one colour in every panel, and one legend for the figure names them: six
     legends, each searching for the emptiest corner of its panel, cost a fifth of the drawing.
@@ -55,15 +56,12 @@ def draw(panels: list[Panel], path: str | Path, title: str = "", columns: int = 
             (handles[line.label],) = ax.plot(
                 line.x, line.y, line.style, color=colours[line.label], label=line.label
             )
-        ax.set_title(
-            panel.title, fontsize=10, y=1.0, pad=6.0
-        )  # a fixed place: matplotlib skips measuring every tick label to place it
-        ax.yaxis.set_major_locator(
-            MaxNLocator(nbins=5, steps=[1, 2, 2.5, 5, 10])
-        )  # fewer tick labels to lay out, still a grid line every fifth of the range
-        if k + columns >= len(
-            panels
-        ):  # the x axes are all alike: labelled on the lowest panel of each column
+        # a fixed place: matplotlib skips measuring every tick label to place it
+        ax.set_title(panel.title, fontsize=10, y=1.0, pad=6.0)
+        # fewer tick labels to lay out, still a grid line every fifth of the range
+        ax.yaxis.set_major_locator(MaxNLocator(nbins=5, steps=[1, 2, 2.5, 5, 10]))
+        # the x axes are all alike: labelled on the lowest panel of each column
+        if k + columns >= len(panels):
             ax.set_xlabel(panel.xlabel)
         ax.grid(alpha=0.3)
     for ax in axes[len(panels) :]:
@@ -80,32 +78,33 @@ def draw(panels: list[Panel], path: str | Path, title: str = "", columns: int = 
             fontsize=9,
             frameon=False,
         )
+    # a layout engine doubles the drawing time
     fig.subplots_adjust(
         left=0.05, right=0.98, top=1 - 0.2 / rows, bottom=0.16 / rows, wspace=0.22, hspace=0.35
-    )  # a layout engine doubles the drawing time
+    )
     path = Path(path)
-    fig.savefig(
-        path, dpi=90, pil_kwargs={"compress_level": 3}
-    )  # PNG compression level 3 instead of 6: half the encoding time, 7 % more bytes
+    # PNG compression level 3 instead of 6: half the encoding time, 7 % more bytes
+    fig.savefig(path, dpi=90, pil_kwargs={"compress_level": 3})
     return path
 
 
 class ChartProcess:
     """A helper process that imports matplotlib now and draws one chart later.
 
-    ``submit`` hands it the panels, ``result`` waits for the file. If the helper cannot start or dies,
-    the chart is drawn in this process instead; an error while drawing is raised here with the
+    ``submit`` hands it the panels, ``result`` waits for the file. If the helper cannot start or
+    dies, the chart is drawn in this process instead; an error while drawing is raised here with the
     helper's traceback. Use it as a context manager (the helper is stopped on exit).
 
     The helper is a fresh interpreter running this module (not ``multiprocessing``, which would
-    re-run the caller's main script in the child): safe whatever threads this process runs, on every OS.
+    re-run the caller's main script in the child): safe whatever threads this process runs, on every
+    OS.
     """
 
     def __init__(self) -> None:
         self._job: tuple | None = None
         command = [sys.executable, *(["-S"] if sys.flags.no_site else []), "-m", __name__]
-        # its own process group: Ctrl-C at the terminal interrupts this process, which stops the helper
-        # by closing its pipe, and not the helper with a traceback of its own
+        # its own process group: Ctrl-C at the terminal interrupts this process, which stops the
+        # helper by closing its pipe, and not the helper with a traceback of its own
         group = (
             {"creationflags": subprocess.CREATE_NEW_PROCESS_GROUP}
             if os.name == "nt"
@@ -175,10 +174,11 @@ def _serve(stdin, stdout) -> None:
     pickle.dump(reply, stdout)
     stdout.flush()
     # This is the helper process, and its work is done: the PNG is closed by savefig, the reply is
-    # flushed, and it holds nothing else (no threads, no atexit handler of ours). The parent waits for
-    # it to end (``close``), and a normal exit would first tear down matplotlib, adding 0.2-0.35 s to
-    # every ``territoire run`` (measured: median 0.29 s against 0.005 s). So the helper ends at once.
-    # Only here, in a child that has finished, never in a command's own process.
+    # flushed, and it holds nothing else (no threads, no atexit handler of ours). The parent waits
+    # for it to end (``close``), and a normal exit would first tear down matplotlib, adding
+    # 0.2-0.35 s to every ``territoire run`` (measured: median 0.29 s against 0.005 s). So the
+    # helper ends at once. Only here, in a child that has finished, never in a command's own
+    # process.
     os._exit(0)
 
 

@@ -1,7 +1,7 @@
 """Compare scenarios with the baseline, with common random numbers, over replicates.
 
-Every scenario and the baseline branch from the same burned-in baseline (the checkpoint). Replicate r
-of every scenario uses the same random streams as replicate r of the baseline, so a difference is
+Every scenario and the baseline branch from the same burned-in baseline (the checkpoint). Replicate
+r of every scenario uses the same random streams as replicate r of the baseline, so a difference is
 the policy, not noise; the spread across replicates gives a 95 % interval.
 """
 
@@ -27,10 +27,8 @@ from territoire.scenarios.schema import Scenario, ScenarioError, load_scenario
 
 SUMMARY_LEVELS = ("territory", "zone", "epci", "vulnerable")
 TRACKED_LEVELS = ("territory", "zone")  # weekly series kept for the charts
-INVESTMENT_ITEMS = (
-    "cost_levers",
-    "cost_programme",
-)  # what the territory invests; the rest is care paid by the insurer
+# what the territory invests; the rest is care paid by the insurer
+INVESTMENT_ITEMS = ("cost_levers", "cost_programme")
 
 #: The quadruple aim (seed document 000): indicator, and whether a rise is good.
 QUADRUPLE_AIM = {
@@ -55,12 +53,10 @@ class Comparison:
     replicates: int
     years: float
     discount_rate: float
-    series: (
-        pd.DataFrame
-    )  # scenario, replicate, week, level, unit, indicator, value (territory and zone)
-    differences: (
-        pd.DataFrame
-    )  # scenario − baseline by level, unit and indicator, with 95 % intervals
+    # scenario, replicate, week, level, unit, indicator, value (territory and zone)
+    series: pd.DataFrame
+    # scenario − baseline by level, unit and indicator, with 95 % intervals
+    differences: pd.DataFrame
     economics: pd.DataFrame  # scenario, metric, mean, low, high
     quadruple_aim: pd.DataFrame
     communes: pd.DataFrame  # per scenario and commune: change in APL and unmet demand (for the map)
@@ -128,7 +124,8 @@ def _check_common(scenarios: list[Scenario], baseline: Scenario) -> None:
             if getattr(s, attr) != getattr(baseline, attr):
                 raise ScenarioError(
                     f"{s.source}: {attr} = {getattr(s, attr)!r} differs from the baseline's "
-                    f"{getattr(baseline, attr)!r}: compared scenarios must share it (common random numbers)"
+                    f"{getattr(baseline, attr)!r}: compared scenarios must share it "
+                    "(common random numbers)"
                 )
 
 
@@ -144,10 +141,11 @@ def compare(
     territory: str | None = None,
     cache=None,
 ) -> Comparison:
-    """Run the baseline and each scenario for ``replicates`` replicates from one checkpoint; summarise the differences.
+    """Run the baseline and each scenario for ``replicates`` replicates from one checkpoint;
+    summarise the differences.
 
-    The burn-in comes from ``checkpoint`` if given, else from the burn-in ``cache`` (``BurnInCache``) if
-    given and holding it, else it is simulated."""
+    The burn-in comes from ``checkpoint`` if given, else from the burn-in ``cache``
+    (``BurnInCache``) if given and holding it, else it is simulated."""
     from tqdm.auto import tqdm
 
     from territoire.scenarios.checkpoint import load_checkpoint
@@ -171,9 +169,8 @@ def compare(
         and resolved
         and all(s.territory.get("file") == resolved[0].territory.get("file") for s in resolved)
     ):
-        base.territory.update(
-            {k: v for k, v in resolved[0].territory.items() if k == "file"}
-        )  # compare on their territory
+        # compare on their territory
+        base.territory.update({k: v for k, v in resolved[0].territory.items() if k == "file"})
     _check_common(resolved, base)
     horizon = (
         years if years is not None else max(s.years for s in resolved) if resolved else base.years

@@ -1,4 +1,5 @@
-"""Health economics and the shared-savings account: small pure functions, checked on hand-made examples.
+"""Health economics and the shared-savings account: small pure functions, checked on hand-made
+examples.
 
 Discounting follows the HAS guideline (2.5 % a year by default, "Choix méthodologiques pour
 l'évaluation économique à la HAS", 2020): a flow in week w counts ``(1 + rate) ** (-w / 52)``.
@@ -28,8 +29,8 @@ def discounted_sum(
 def shared_savings(
     baseline_care_eur: float, scenario_care_eur: float, programme_eur: float, share_returned: float
 ) -> dict:
-    """The Kinzigtal-style account: the insurer's savings on care, the share returned to the territory,
-    the programme's cost, the territory's net result and the return on investment.
+    """The Kinzigtal-style account: the insurer's savings on care, the share returned to the
+    territory, the programme's cost, the territory's net result and the return on investment.
 
     ``care`` excludes the programme and lever running costs, which the territory invests.
     """
@@ -51,8 +52,8 @@ def shared_savings(
 
 
 def icer(delta_cost_eur: float, delta_qaly: float) -> float:
-    """Incremental cost per QALY gained; -inf when the scenario saves money and gains health (dominant),
-    +inf when it costs more and loses health (dominated)."""
+    """Incremental cost per QALY gained; -inf when the scenario saves money and gains health
+    (dominant), +inf when it costs more and loses health (dominated)."""
     if delta_qaly == 0:
         return math.nan
     if delta_qaly > 0 and delta_cost_eur <= 0:

@@ -1,5 +1,5 @@
-"""Exports where planners work: Parquet, CSV, XLSX (one sheet per level, French headers available) and
-GeoJSON points of the communes that QGIS opens directly."""
+"""Exports where planners work: Parquet, CSV, XLSX (one sheet per level, French headers available)
+and GeoJSON points of the communes that QGIS opens directly."""
 
 from __future__ import annotations
 
@@ -93,8 +93,9 @@ def write_tables(
     sheets_by: dict[str, str] | None = None,
     not_in_xlsx: tuple[str, ...] = (),
 ) -> list[Path]:
-    """Each table as Parquet and CSV; the others in one XLSX (a table split into one sheet per value of
-    ``sheets_by[name]`` when given, e.g. one sheet per level). ``lang='fr'``: French headers in CSV/XLSX."""
+    """Each table as Parquet and CSV; the others in one XLSX (a table split into one sheet per value
+    of ``sheets_by[name]`` when given, e.g. one sheet per level). ``lang='fr'``: French headers in
+    CSV/XLSX."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     written = []

@@ -1,4 +1,5 @@
-"""A self-contained HTML report of a comparison: charts as embedded PNG, no network needed to read it."""
+"""A self-contained HTML report of a comparison: charts as embedded PNG, no network needed to read
+it."""
 
 from __future__ import annotations
 
@@ -102,7 +103,8 @@ def time_chart(comp, level: str = "territory", unit: str = "territory") -> str:
 
 
 def map_chart(comp, scenario: str, territory=None) -> str:
-    """Communes as points coloured by the change in APL and in unmet demand; the priority zone outlined."""
+    """Communes as points coloured by the change in APL and in unmet demand; the priority zone
+    outlined."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -161,7 +163,8 @@ def _table(df: pd.DataFrame) -> str:
     body = "".join(
         "<tr>"
         + "".join(
-            f"<td>{html.escape(_fmt(v) if isinstance(v, (int, float, np.floating)) else str(v))}</td>"
+            f"<td>{html.escape(_fmt(v) if isinstance(v, (int, float, np.floating)) else str(v))}"
+            "</td>"
             for v in row
         )
         + "</tr>"
@@ -176,8 +179,10 @@ def _tiles(comp, scenario: str) -> str:
     for aim, title in AIM_TITLES.items():
         rows = qa[qa["aim"] == aim]
         items = "".join(
-            f"<li style='color:{VERDICT_COLOUR[r.verdict]}'><b>{html.escape(r.indicator.replace('_', ' '))}</b>: "
-            f"{_fmt(r.difference)} {html.escape(r.measure)} [{_fmt(r.low)}; {_fmt(r.high)}] — {r.verdict}</li>"
+            f"<li style='color:{VERDICT_COLOUR[r.verdict]}'>"
+            f"<b>{html.escape(r.indicator.replace('_', ' '))}</b>: "
+            f"{_fmt(r.difference)} {html.escape(r.measure)} "
+            f"[{_fmt(r.low)}; {_fmt(r.high)}] — {r.verdict}</li>"
             for r in rows.itertuples()
         )
         tiles.append(f"<div class='tile'><h4>{html.escape(title)}</h4><ul>{items}</ul></div>")
@@ -188,26 +193,41 @@ def write_report(comp, path: str | Path, territory=None) -> Path:
     path = Path(path)
     d = comp.differences
     parts = [
-        "<!doctype html><html lang='fr'><head><meta charset='utf-8'><title>territoire — comparaison de scénarios</title>",
-        "<style>body{font-family:sans-serif;max-width:1200px;margin:auto;padding:1em;color:#222}"
-        "table{border-collapse:collapse;font-size:12px;margin:0.5em 0}td,th{border:1px solid #ccc;padding:3px 6px;text-align:right}"
-        "th{background:#f0f0f0}td:first-child,th:first-child{text-align:left}.tiles{display:flex;gap:1em;flex-wrap:wrap}"
-        ".tile{flex:1 1 260px;border:1px solid #ccc;border-radius:6px;padding:0.5em}.tile h4{margin:0.2em 0}"
-        ".tile ul{padding-left:1.2em;font-size:13px}img{max-width:100%}</style></head><body>",
+        (
+            "<!doctype html><html lang='fr'><head><meta charset='utf-8'>"
+            "<title>territoire — comparaison de scénarios</title>"
+        ),
+        (
+            "<style>"
+            "body{font-family:sans-serif;max-width:1200px;margin:auto;padding:1em;color:#222}"
+            "table{border-collapse:collapse;font-size:12px;margin:0.5em 0}"
+            "td,th{border:1px solid #ccc;padding:3px 6px;text-align:right}"
+            "th{background:#f0f0f0}td:first-child,th:first-child{text-align:left}"
+            ".tiles{display:flex;gap:1em;flex-wrap:wrap}"
+            ".tile{flex:1 1 260px;border:1px solid #ccc;border-radius:6px;padding:0.5em}"
+            ".tile h4{margin:0.2em 0}"
+            ".tile ul{padding-left:1.2em;font-size:13px}img{max-width:100%}</style></head><body>"
+        ),
         "<h1>Comparaison de scénarios / scenario comparison</h1>",
-        f"<p>{len(comp.scenarios)} scenario(s) against the baseline, {comp.replicates} replicate(s) with common random numbers, "
-        f"{comp.years:g} years of policy after a shared baseline burn-in; computed in {comp.seconds:.0f} s. "
-        "Differences are scenario − baseline, mean over replicates with a 95 % t-interval; "
-        f"costs and QALYs discounted at {comp.discount_rate:.1%} a year (HAS guideline).</p>",
+        (
+            f"<p>{len(comp.scenarios)} scenario(s) against the baseline, "
+            f"{comp.replicates} replicate(s) with common random numbers, "
+            f"{comp.years:g} years of policy after a shared baseline burn-in; "
+            f"computed in {comp.seconds:.0f} s. "
+            "Differences are scenario − baseline, mean over replicates with a 95 % t-interval; "
+            f"costs and QALYs discounted at {comp.discount_rate:.1%} a year (HAS guideline).</p>"
+        ),
     ]
     for name in comp.scenarios:
         desc = comp.descriptions.get(name, {})
         parts.append(
-            f"<h2>{html.escape(name)}</h2><p>{html.escape(desc.get('fr', ''))}<br><i>{html.escape(desc.get('en', ''))}</i></p>"
+            f"<h2>{html.escape(name)}</h2><p>{html.escape(desc.get('fr', ''))}<br>"
+            f"<i>{html.escape(desc.get('en', ''))}</i></p>"
         )
         parts.append("<h3>Quadruple aim</h3>" + _tiles(comp, name))
         parts.append(
-            f"<h3>Map</h3><img alt='map {html.escape(name)}' src='{map_chart(comp, name, territory)}'>"
+            f"<h3>Map</h3><img alt='map {html.escape(name)}' "
+            f"src='{map_chart(comp, name, territory)}'>"
         )
         t = d[
             (d["scenario"] == name)
@@ -268,8 +288,9 @@ def write_report(comp, path: str | Path, territory=None) -> Path:
         f"<h2>Indicators over time</h2><img alt='indicators over time' src='{time_chart(comp)}'>"
     )
     parts.append(
-        "<p><small>territoire — agent-based simulation; every parameter's source or 'assumption' label is in the code "
-        "and scenario files. Shading: range over replicates.</small></p></body></html>"
+        "<p><small>territoire — agent-based simulation; every parameter's source or 'assumption' "
+        "label is in the code and scenario files. Shading: range over replicates.</small></p>"
+        "</body></html>"
     )
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")

@@ -1,4 +1,5 @@
-"""One run of the model, written where planners and scripts can read it: Parquet, CSV and a chart."""
+"""One run of the model, written where planners and scripts can read it: Parquet, CSV and a
+chart."""
 
 from __future__ import annotations
 
@@ -24,9 +25,8 @@ KEY_INDICATORS = (
     "hospitalisations_per_1000",
     "cost_per_inhabitant",
 )
-SUMMARY_WINDOW_WEEKS = (
-    13  # start and end values are means over the first and last quarter (weekly flows are noisy)
-)
+# start and end values are means over the first and last quarter (weekly flows are noisy)
+SUMMARY_WINDOW_WEEKS = 13
 
 
 def summary_table(
@@ -46,8 +46,8 @@ def summary_table(
 
 
 def key_indicator_panels(frame: pd.DataFrame) -> list[Panel]:
-    """The run chart's panels: each key indicator over time (years), by zone where it exists by zone;
-    flows as 13-week averages."""
+    """The run chart's panels: each key indicator over time (years), by zone where it exists by
+    zone; flows as 13-week averages."""
     panels = []
     for name in KEY_INDICATORS:
         unit_label = INDICATORS[name][0]
@@ -77,10 +77,8 @@ class WrittenRun(NamedTuple):
     summary: pd.DataFrame  # what summary.csv holds (``summary_table`` of the territory)
 
 
-CHART_LEVELS = (
-    "territory",
-    "zone",
-)  # the summary and the chart need only these; they are computed first
+# the summary and the chart need only these; they are computed first
+CHART_LEVELS = ("territory", "zone")
 #: Rows per part of a level (its weeks cut in runs): the worker thread encodes one part while the
 #: next is computed, and readers can skip row groups by level and by week.
 ROW_GROUP_ROWS = 1_000_000
@@ -92,10 +90,10 @@ def write_run(
     """Write ``indicators.parquet``, ``summary.csv`` and ``indicators.png`` of a model that has run.
 
     The territory and zone levels come first, for the summary and the chart; the chart is drawn by
-    ``chart``, a helper process started earlier, if given, else in this thread at the end. Each level
-    is computed once, in parts of whole weeks (``ROW_GROUP_ROWS``), each handed to a worker thread
-    that encodes it into the Parquet file as its own row group (Arrow releasing the GIL) while this
-    thread computes the next one.
+    ``chart``, a helper process started earlier, if given, else in this thread at the end. Each
+    level is computed once, in parts of whole weeks (``ROW_GROUP_ROWS``), each handed to a worker
+    thread that encodes it into the Parquet file as its own row group (Arrow releasing the GIL)
+    while this thread computes the next one.
     """
     from territoire.model.results import LEVELS, arrow_table, indicator_parts, part_level
 
@@ -116,9 +114,8 @@ def write_run(
                 tables.put(arrow_table(part))
                 if part_level(part) in CHART_LEVELS:
                     chart_parts.append(part)
-                elif (
-                    panels is None
-                ):  # the chart's levels are all in: draw while the others are computed and written
+                # the chart's levels are all in: draw while the others are computed and written
+                elif panels is None:
                     frame, panels = _start_chart(chart_parts, chart, paths["chart"], title)
             if panels is None:
                 frame, panels = _start_chart(chart_parts, chart, paths["chart"], title)
@@ -151,8 +148,8 @@ _END, _ABORT = object(), object()
 
 
 def _write_parquet(tables: queue.SimpleQueue, path: Path) -> None:
-    """Write the Arrow tables that ``tables`` brings, until ``_END``, as one Parquet file (each table its own
-    row groups); on ``_ABORT`` leave nothing behind."""
+    """Write the Arrow tables that ``tables`` brings, until ``_END``, as one Parquet file (each
+    table its own row groups); on ``_ABORT`` leave nothing behind."""
     import pyarrow.parquet as pq
 
     tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
@@ -162,8 +159,9 @@ def _write_parquet(tables: queue.SimpleQueue, path: Path) -> None:
             if table is _ABORT:
                 raise RuntimeError("the indicators could not be computed")
             if writer is None:
-                # min/max statistics where they let readers skip row groups (one level per row group, weeks in order);
-                # those of the unit and indicator columns would cost a third of the writing time and prune nothing
+                # min/max statistics where they let readers skip row groups (one level per row
+                # group, weeks in order); those of the unit and indicator columns would cost a third
+                # of the writing time and prune nothing
                 writer = pq.ParquetWriter(
                     tmp, table.schema, write_statistics=["level", "week", "value"]
                 )

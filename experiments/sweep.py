@@ -1,4 +1,5 @@
-"""Parameter sweeps: a TOML design, a resumable Parquet result store, local processes or a Dask cluster.
+"""Parameter sweeps: a TOML design, a resumable Parquet result store, local processes or a Dask
+cluster.
 
 ```toml
 name = "telemedicine-lhs"
@@ -10,7 +11,8 @@ max_runs = 1000                   # refuse larger designs unless forced
 
 [design]
 kind = "lhs"                      # grid | lhs | sobol
-samples = 64                      # lhs: runs; sobol: base samples N, a power of 2 (runs = N (D + 2)); grid: unused
+samples = 64                      # lhs: runs; sobol: base samples N, a power of 2
+                                  # (runs = N (D + 2)); grid: unused
 
 [[parameters]]
 path = "levers.teleconsultation.uptake"   # levers.<type>.<param> or <group>.<field>
@@ -23,10 +25,10 @@ indicators = ["unmet_demand", "share_without_gp", "cost_total"]
 levels = ["territory", "zone"]
 ```
 
-Groups for ``<group>.<field>``: ``care``, ``disease``, ``cost``, ``workforce``, ``access`` (the model's
-parameter dataclasses; numeric fields only). The result folder holds ``manifest.json``,
-``checkpoint.pkl`` (the shared burn-in), one ``runs/run=NNNNN/part.parquet`` per finished run (written
-under a temporary name, then renamed) and ``failed/run=NNNNN.json`` for runs that raised.
+Groups for ``<group>.<field>``: ``care``, ``disease``, ``cost``, ``workforce``, ``access`` (the
+model's parameter dataclasses; numeric fields only). The result folder holds ``manifest.json``,
+``checkpoint.pkl`` (the shared burn-in), one ``runs/run=NNNNN/part.parquet`` per finished run
+(written under a temporary name, then renamed) and ``failed/run=NNNNN.json`` for runs that raised.
 """
 
 from __future__ import annotations
@@ -149,7 +151,8 @@ def check_path(path: str, source: str, key: str) -> bool:
             raise _fail(
                 source,
                 key,
-                f"unknown numeric parameter {parts[2]!r} of lever {parts[1]}; allowed: {', '.join(numeric)}",
+                f"unknown numeric parameter {parts[2]!r} of lever {parts[1]}; "
+                f"allowed: {', '.join(numeric)}",
             )
         return spec[parts[2]].kind == "int"
     groups = _param_groups()
@@ -165,7 +168,8 @@ def check_path(path: str, source: str, key: str) -> bool:
         raise _fail(
             source,
             key,
-            f"unknown numeric field {parts[1]!r} of {parts[0]}; allowed: {', '.join(sorted(numeric))}",
+            f"unknown numeric field {parts[1]!r} of {parts[0]}; "
+            f"allowed: {', '.join(sorted(numeric))}",
         )
     return numeric[parts[1]] == "int"
 
@@ -299,7 +303,8 @@ def parse_sweep(data: dict, source: str, force: bool = False) -> SweepSpec:
         raise _fail(
             source,
             "design",
-            f"the design produces {total:,} runs, more than max_runs = {spec.max_runs:,} (raise it or use --force)",
+            f"the design produces {total:,} runs, more than max_runs = {spec.max_runs:,} "
+            "(raise it or use --force)",
         )
     return spec
 
@@ -357,8 +362,8 @@ def planned_runs(spec: SweepSpec) -> list[dict]:
 
 # ---- one run -------------------------------------------------------------------------------------
 def apply_parameters(scenario, model, values: dict) -> None:
-    """Set the sampled values: lever parameters on the scenario (adding the lever with its defaults if
-    the base scenario lacks it), model parameters through ``update_params``."""
+    """Set the sampled values: lever parameters on the scenario (adding the lever with its defaults
+    if the base scenario lacks it), model parameters through ``update_params``."""
     from dataclasses import replace
 
     from territoire.scenarios.levers import LEVERS, Lever
@@ -406,7 +411,8 @@ def _start_model(checkpoint: str):
 
 
 def run_one(spec_dict: dict, run: dict, out: str, checkpoint: str) -> dict:
-    """Run one point of the sweep and write its partition atomically; a failure is written, not raised."""
+    """Run one point of the sweep and write its partition atomically; a failure is written, not
+    raised."""
     spec = SweepSpec.from_dict(spec_dict)
     out = Path(out)
     target = out / "runs" / f"run={run['run']:05d}" / "part.parquet"
@@ -457,9 +463,8 @@ def run_one(spec_dict: dict, run: dict, out: str, checkpoint: str) -> dict:
 def _init_worker() -> None:
     import numba
 
-    numba.set_num_threads(
-        1
-    )  # one numba thread per worker process: the processes are the parallelism
+    # one numba thread per worker process: the processes are the parallelism
+    numba.set_num_threads(1)
 
 
 # ---- the result store ----------------------------------------------------------------------------
@@ -498,7 +503,8 @@ def prepare_store(spec: SweepSpec, out: Path, progress: bool = False) -> tuple[l
             ) from exc
         if existing.get("sweep") != definition:
             raise SweepError(
-                f"{out} holds another sweep ({existing.get('sweep', {}).get('name')!r}); use another --out"
+                f"{out} holds another sweep ({existing.get('sweep', {}).get('name')!r}); "
+                "use another --out"
             )
     else:
         tmp = manifest.with_suffix(".json.tmp")

@@ -58,13 +58,13 @@ from territoire.model.rng import uniform
 # pools (visits available this week) and commune flags of the levers
 TELE, BOOTH, MOBILE, SNP = range(4)
 NEAR_BOOTH, MOBILE_TEAM_VISITS, SNP_COVERED = 1, 2, 4
-NURSING_HOME_AGE_WEEKS = (
-    80 * 52
-)  # assumption: nursing-home residents ≈ people aged 80+ without mobility
+# assumption: nursing-home residents ≈ people aged 80+ without mobility
+NURSING_HOME_AGE_WEEKS = 80 * 52
 
 
 def rotation_offset(week: int, n: int) -> int:
-    """Where this week's pass starts in the fixed order (golden-ratio stride: every slot gets its turn)."""
+    """Where this week's pass starts in the fixed order (golden-ratio stride: every slot gets its
+    turn)."""
     return int((week * 0.6180339887498949 % 1.0) * n) if n else 0
 
 
@@ -147,8 +147,8 @@ def access_inputs(model, gp: dict, week: int) -> tuple[AccessInputs, AccessLedge
 
 @njit(cache=True, parallel=True)
 def demanders_in_order(order, offset, alive, event, mask, out):
-    """The living patients whose ``event`` shares a bit with ``mask``, in the service ``order`` rotated
-    to start at ``offset``: written to ``out[:m]``; returns m.
+    """The living patients whose ``event`` shares a bit with ``mask``, in the service ``order``
+    rotated to start at ``offset``: written to ``out[:m]``; returns m.
 
     Reading ``order`` is sequential but each patient's flags are a scattered read, so blocks of the
     rotated order are scanned in parallel, each block's finds kept at its own place in ``out``, then
@@ -160,18 +160,16 @@ def demanders_in_order(order, offset, alive, event, mask, out):
     for b in prange(blocks):
         lo, hi = block_range(b, blocks, n)
         m = lo
-        for k in range(
-            lo + offset, hi + offset
-        ):  # two plain ranges rather than a modulo per patient
+        # two plain ranges rather than a modulo per patient
+        for k in range(lo + offset, hi + offset):
             i = order[k] if k < n else order[k - n]
             if alive[i] and (event[i] & mask):
                 out[m] = i
                 m += 1
         found[b] = m - lo
     m = 0
-    for b in range(
-        blocks
-    ):  # each block's finds move left (to where the previous blocks' end), in order
+    # each block's finds move left (to where the previous blocks' end), in order
+    for b in range(blocks):
         lo = block_range(b, blocks, n)[0]
         for j in range(found[b]):
             out[m + j] = out[lo + j]
@@ -261,10 +259,12 @@ def _carry_over(k, pending, ev, give_up_weeks):
 
 @njit(cache=True)
 def access_kernel(week, people, x, ledger):
-    """Serve this week's demands; updates capacities, pools, flags, follow-up clocks, referrals in place.
+    """Serve this week's demands; updates capacities, pools, flags, follow-up clocks, referrals in
+    place.
 
-    An acute episode arising out of hours (``out_of_hours_share``) finds no practice open: it goes to
-    the unscheduled-care rota, a nursing-home teleconsultation, or SAS / the emergency department.
+    An acute episode arising out of hours (``out_of_hours_share``) finds no practice open: it goes
+    to the unscheduled-care rota, a nursing-home teleconsultation, or SAS / the emergency
+    department.
 
     ``ledger`` holds what is left to offer and what is counted (``AccessLedger``), updated in place.
     """
@@ -283,12 +283,12 @@ def access_kernel(week, people, x, ledger):
     referrals = ledger.referrals
     first_open = np.zeros(gp_sorted.shape[0], np.int64)  # per commune: see _find_gp
     first_tele = np.zeros(gp_sorted.shape[0], np.int64)
-    m = demanders_in_order(
-        order, offset, alive, event, DEMAND, asking
-    )  # asking[:m]: this week's patients with a demand
+    # asking[:m]: this week's patients with a demand
+    m = demanders_in_order(order, offset, alive, event, DEMAND, asking)
     # Their attributes, gathered in service order. Serving a demand is a long chain of dependent
     # steps, so the processor can only wait for one patient's scattered slots at a time; a plain
-    # gathering loop fetches many at once. The flags and routine counters are written back at the end.
+    # gathering loop fetches many at once. The flags and routine counters are written back at the
+    # end.
     ev = np.empty(m, event.dtype)
     home = np.empty(m, commune.dtype)
     mob = np.empty(m, mobility.dtype)
@@ -308,7 +308,8 @@ def access_kernel(week, people, x, ledger):
                 exhausted = _nothing_left(x, ledger)
             if not (ev[k] & kind):
                 continue
-            if exhausted:  # in an under-served week, most routine needs: all that a refusal leaves is done here
+            # in an under-served week, most routine needs: all that a refusal leaves is done here
+            if exhausted:
                 if mt[k] != NO_GP:
                     turned_away[mt[k]] += 1  # as _find_gp counts it
                 _carry_over(k, pending, ev, give_up_weeks)

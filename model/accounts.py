@@ -94,9 +94,9 @@ def weekly_costs(counts: np.ndarray, prices: Prices) -> np.ndarray:
 
     A patient who dies during the week is billed the week (drugs, programme…) like the living; a
     teleconsultation is not also a GP visit; a mobile-team visit is paid by the team's budget (lever
-    running costs), not per visit. Specialist visits, coordination and lever budgets are added by the
-    model. (Counting first and pricing once costs less than adding euros patient by patient, and a
-    product rounds once where a long sum rounds at every step; ``reference.accounts_kernel`` bills
+    running costs), not per visit. Specialist visits, coordination and lever budgets are added by
+    the model. (Counting first and pricing once costs less than adding euros patient by patient, and
+    a product rounds once where a long sum rounds at every step; ``reference.accounts_kernel`` bills
     patient by patient and the tests compare.)
     """
     return price_counts(counts, prices)

@@ -1,7 +1,7 @@
 """Accessibilité potentielle localisée (APL) to general practitioners, the DREES method.
 
-Two-step floating catchment over communes (DREES, "L'accessibilité potentielle localisée", GP sheets;
-parameters in ``scenarios/data/apl_method.csv``):
+Two-step floating catchment over communes (DREES, "L'accessibilité potentielle localisée", GP
+sheets; parameters in ``scenarios/data/apl_method.csv``):
 
 1. each GP's yearly consultations and visits are *counted*: 0 under 250 acts, 3,600 from 251 to
    3,600, as performed from 3,601 to 6,000, 6,000 above; a newly installed GP is imputed 5,400;
@@ -24,9 +24,8 @@ from territoire.scenarios.datafiles import apl_age_weights
 DECAY_BOUNDS_MIN = np.array([10.0, 15.0, 20.0])
 DECAY_WEIGHTS = np.array([1.0, 2.0 / 3.0, 1.0 / 3.0, 0.0])
 
-NEW_GP_IMPUTED_ACTIVITY = (
-    5_400.0  # source: DREES APL method, activity imputed to a newly installed GP
-)
+# source: DREES APL method, activity imputed to a newly installed GP
+NEW_GP_IMPUTED_ACTIVITY = 5_400.0
 UNDERSERVED_APL = 2.5  # source: DREES/ARS usage, a commune under 2.5 is "sous-dense"
 
 
@@ -77,7 +76,8 @@ def apl_by_commune(
 def weighted_mean(
     values: np.ndarray, weights: np.ndarray, groups: np.ndarray, n_groups: int
 ) -> np.ndarray:
-    """Mean of ``values`` weighted by ``weights`` within each group (e.g. EPCI APL by standardised population)."""
+    """Mean of ``values`` weighted by ``weights`` within each group (e.g. EPCI APL by standardised
+    population)."""
     num = np.bincount(groups, weights=values * weights, minlength=n_groups)
     den = np.bincount(groups, weights=weights, minlength=n_groups)
     return np.divide(num, den, out=np.full(n_groups, np.nan), where=den > 0)

@@ -1,19 +1,21 @@
-"""Patients are processed in fixed chunks: the unit of parallel work, independent of thread count."""
+"""Patients are processed in fixed chunks: the unit of parallel work, independent of thread
+count."""
 
 import numpy as np
 from numba import njit
 
-CHUNK = 4096  # patients per chunk; results never depend on it (counter-based draws, per-chunk partial sums)
+# patients per chunk; results never depend on it (counter-based draws, per-chunk partial sums)
+CHUNK = 4096
 
 
 def n_chunks(n: int) -> int:
     return (n + CHUNK - 1) // CHUNK
 
 
-REDUCTION_BLOCK = 16_384  # patients per block of the counting and costing sums (fewer, larger blocks: cheaper to add up)
-MAX_REDUCTION_BLOCKS = (
-    16  # each block keeps (communes × counters) partial sums: large territories get larger blocks
-)
+# patients per block of the counting and costing sums (fewer, larger blocks: cheaper to add up)
+REDUCTION_BLOCK = 16_384
+# each block keeps (communes × counters) partial sums: large territories get larger blocks
+MAX_REDUCTION_BLOCKS = 16
 
 
 @njit(cache=True)
@@ -37,7 +39,8 @@ def block_range(b, n_blocks, n):
 
 @njit(cache=True)
 def sum_blocks(partial):
-    """``partial[0] + partial[1] + …``, always in that order (the same float sums on any number of threads)."""
+    """``partial[0] + partial[1] + …``, always in that order (the same float sums on any number of
+    threads)."""
     total = np.zeros(partial.shape[1:], partial.dtype)
     for b in range(partial.shape[0]):
         total += partial[b]

@@ -49,7 +49,8 @@ def demand_inputs(model) -> DemandInputs:
 
 @njit(cache=True, parallel=True)
 def demand_kernel(week, people, x):
-    """Sets URGENT / FOLLOWUP / ROUTINE flags and ``acute`` (disease of the week's episode, or -1)."""
+    """Sets URGENT / FOLLOWUP / ROUTINE flags and ``acute`` (disease of the week's episode,
+    or -1)."""
     n = people.alive.shape[0]
     for c in prange((n + CHUNK - 1) // CHUNK):
         demand_chunk(c * CHUNK, min(n, (c + 1) * CHUNK), week, people, x)

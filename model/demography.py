@@ -72,9 +72,8 @@ class DemographyInputs(NamedTuple):
     """What the demography stage reads besides the patients."""
 
     key: np.uint64  # draw stream: who dies
-    key_newcomer: (
-        np.uint64
-    )  # draw stream: a newcomer's sex, vulnerability, mobility, digital access
+    # draw stream: a newcomer's sex, vulnerability, mobility, digital access
+    key_newcomer: np.uint64
     death_table: np.ndarray  # weekly death probability, sex × age × stage combination
     p_female: float  # share of girls among newborns
     p_vulnerable: float  # share of newcomers in precarity or isolation

@@ -16,9 +16,8 @@ from territoire.model import draws
 if TYPE_CHECKING:
     from territoire.model.model import TerritoryModel
 
-REFRESH_WEEKS = (
-    4  # enrolments follow the patients' stages monthly (assumption: a care team's rhythm)
-)
+# enrolments follow the patients' stages monthly (assumption: a care team's rhythm)
+REFRESH_WEEKS = 4
 
 
 def refresh_enrolments(model: TerritoryModel) -> None:

@@ -1,5 +1,6 @@
 """Stage 6, events: acute episodes become hospital stays (more often when seen late, at the
-emergency department; less often under telemonitoring), stays can worsen the disease or end in death.
+emergency department; less often under telemonitoring), stays can worsen the disease or end in
+death.
 """
 
 from __future__ import annotations
@@ -20,9 +21,8 @@ class EventsInputs(NamedTuple):
     """What the events stage reads besides the patients."""
 
     key: np.uint64  # draw stream of events
-    hospitalisation_if_gp: (
-        np.ndarray
-    )  # probability an acute episode seen by a GP ends in a stay, disease × stage
+    # probability an acute episode seen by a GP ends in a stay, disease × stage
+    hospitalisation_if_gp: np.ndarray
     emergency_rr: float  # on that probability when the episode went to the emergency department
     telemonitoring_rr: float  # on a heart-failure stay under telemonitoring
     death_in_hospital: np.ndarray  # probability a stay ends in death, by disease

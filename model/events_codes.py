@@ -19,8 +19,7 @@ URGENT_TELE = 1 << 15  # acute episode seen by teleconsultation in a nursing hom
 TRANSPORTED = 1 << 16  # went to a GP with on-demand transport (lever)
 MOBILE_VISIT = 1 << 17  # seen by the mobile "aller-vers" team (lever)
 BOOTH_VISIT = 1 << 18  # teleconsultation in a pharmacy booth (lever)
-SNP_VISIT = (
-    1 << 19
-)  # acute episode seen in the CPTS unscheduled-care rota (SAS / soins non programmés, lever)
+# acute episode seen in the CPTS unscheduled-care rota (SAS / soins non programmés, lever)
+SNP_VISIT = 1 << 19
 
 DEMAND = URGENT | FOLLOWUP | ROUTINE

@@ -12,7 +12,8 @@ from territoire.model.chunks import block_range, n_reduction_blocks, sum_blocks
 
 
 def gps_by_distance(travel_min: np.ndarray, gp_commune: np.ndarray) -> np.ndarray:
-    """For each commune, GP indices sorted by travel time (ties by GP index); shape communes × GPs."""
+    """For each commune, GP indices sorted by travel time (ties by GP index); shape communes ×
+    GPs."""
     times = travel_min[:, gp_commune]
     return np.ascontiguousarray(np.argsort(times, axis=1, kind="stable").astype(np.int32))
 
@@ -32,7 +33,8 @@ def lists_and_seekers(patient_gp, alive, event, event_mask, rank, n_gp, scratch)
 
     Blocks of patients are counted in parallel (integer sums: the same on any number of threads).
     Only a few hundred look in a week: sorting them by rank costs far less than walking the whole
-    service order. ``scratch`` holds one slot per patient. Returns (list sizes, seekers in order)."""
+    service order. ``scratch`` holds one slot per patient. Returns (list sizes, seekers in
+    order)."""
     n = patient_gp.shape[0]
     blocks = n_reduction_blocks(n)
     partial = np.zeros((blocks, n_gp), np.int64)
@@ -70,9 +72,9 @@ class ListSearch(NamedTuple):
 
 @njit(cache=True)
 def assign_gps(order, people, lists):
-    """Give each living patient in ``order`` without a GP the nearest GP within reach that has a free
-    place on their list. Updates ``people.gp`` and ``lists.gp_free`` in place; returns the number of
-    patients assigned."""
+    """Give each living patient in ``order`` without a GP the nearest GP within reach that has a
+    free place on their list. Updates ``people.gp`` and ``lists.gp_free`` in place; returns the
+    number of patients assigned."""
     # the bundles' fields bound once: read through the tuple, numba reloads them at every use
     gp, alive, commune, mobility = people.gp, people.alive, people.commune, people.mobility
     gp_sorted, gp_free, travel_min = lists.gp_sorted, lists.gp_free, lists.travel_min

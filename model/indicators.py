@@ -114,15 +114,15 @@ DIED_ENROLLED, DIED_TELEMONITORED = C["died_enrolled"], C["died_telemonitored"]
 
 @njit(cache=True, inline="always")
 def disease_counter(block, d, n_diseases):
-    """Column of disease ``d``'s counter of a ``DISEASE_COUNTERS`` block. Computed from the number of
-    diseases at run time rather than read from a constant: a compiled kernel in numba's cache then
-    stays right for any disease registry."""
+    """Column of disease ``d``'s counter of a ``DISEASE_COUNTERS`` block. Computed from the number
+    of diseases at run time rather than read from a constant: a compiled kernel in numba's cache
+    then stays right for any disease registry."""
     return N_FIXED_COUNTERS + block * n_diseases + d
 
 
 def unmet_demand(counts: np.ndarray) -> np.ndarray:
-    """Follow-up and routine needs not met: ``(due - done) + (routine - routine done)``, on any array
-    of counters whose last axis is ``COUNTERS`` (the one formula every report uses)."""
+    """Follow-up and routine needs not met: ``(due - done) + (routine - routine done)``, on any
+    array of counters whose last axis is ``COUNTERS`` (the one formula every report uses)."""
     c = counts
     return (c[..., C["followup_due"]] - c[..., C["followup_done"]]) + (
         c[..., C["routine"]] - c[..., C["routine_done"]]
@@ -134,9 +134,8 @@ class TallyInputs(NamedTuple):
 
     flag_bits: np.ndarray  # event flags that each add to one counter (``FLAG_BITS``)
     flag_index: np.ndarray  # the counter of each (``FLAG_INDEX``)
-    treated_stage: (
-        np.ndarray
-    )  # bool, disease × stage: costs drugs and care (``diseases.treated_stages``)
+    # bool, disease × stage: costs drugs and care (``diseases.treated_stages``)
+    treated_stage: np.ndarray
     decrement: np.ndarray  # utility decrement, disease × stage
 
 
@@ -149,7 +148,8 @@ def count_kernel(partial, people, x):
     """Counters of the week, shape (communes, 2 [not vulnerable, vulnerable], counters).
 
     ``partial`` (blocks, communes, 2, counters) is scratch: each block of patients is counted apart,
-    then blocks are added in order. (The model runs this pass fused with the costing one: ``tally.py``.)
+    then blocks are added in order. (The model runs this pass fused with the costing one:
+    ``tally.py``.)
     """
     for b in prange(partial.shape[0]):
         # a row is (commune, vulnerable): flat offsets avoid a view per patient
@@ -195,7 +195,8 @@ def count(flat, row, i, ev, people, x):
 
 @njit(cache=True, inline="always")
 def count_events(flat, row, i, ev, people, x):
-    """The counters of patient i's flags of the week (``ev``), and for a death, what they died with."""
+    """The counters of patient i's flags of the week (``ev``), and for a death, what they died
+    with."""
     for f in range(x.flag_bits.shape[0]):
         if ev & x.flag_bits[f]:
             flat[row + x.flag_index[f]] += 1
@@ -246,8 +247,9 @@ def utility_kernel(partial, people, decrement):
     """Sum of health utilities (QALY weights) of the living, per commune: 1 minus the decrements of
     each disease's stage, floored at 0.05. ``partial`` (blocks, communes) is scratch.
 
-    Patients without any of the four diseases (~82 %) weigh ``healthy_utility(decrement)`` each: they
-    are counted, and their weight is multiplied in once per block (fewer floating-point additions)."""
+    Patients without any of the four diseases (~82 %) weigh ``healthy_utility(decrement)`` each:
+    they are counted, and their weight is multiplied in once per block (fewer floating-point
+    additions)."""
     healthy_weight = healthy_utility(decrement)
     for b in prange(partial.shape[0]):
         partial[b] = 0.0
@@ -266,7 +268,8 @@ def utility_kernel(partial, people, decrement):
 
 @njit(cache=True, inline="always")
 def utility(stage, i, decrement):
-    """Health utility of patient i: 1 minus the decrement of each disease's stage, floored at 0.05."""
+    """Health utility of patient i: 1 minus the decrement of each disease's stage, floored at
+    0.05."""
     u = 1.0
     for d in range(stage.shape[1]):
         u -= decrement[d, stage[i, d]]

@@ -3,11 +3,11 @@
 numba's on-disk cache (``model/__pycache__/*.nbi, *.nbc``) checks only the file of the function it
 compiled. A kernel that calls helpers from other files (``patient_week.py``, ``tally.py``) or reads
 their constants at compile time (``NO_GP``, ``WEEKS_PER_YEAR`` from ``agents/patients.py``) would
-keep running the old code after a ``git pull`` that changed only those files: silently wrong results.
-So before the first kernel of a process runs, ``ensure_fresh_kernel_cache`` hashes the sources the
-kernels are built from, and when the hash differs from the one stored beside the cache, deletes the
-cache (numba compiles again, ~20 s, once). An installed release replaces all its files at once,
-which numba notices by itself.
+keep running the old code after a ``git pull`` that changed only those files: silently wrong
+results. So before the first kernel of a process runs, ``ensure_fresh_kernel_cache`` hashes the
+sources the kernels are built from, and when the hash differs from the one stored beside the cache,
+deletes the cache (numba compiles again, ~20 s, once). An installed release replaces all its files
+at once, which numba notices by itself.
 
 It is called explicitly, never at import (importing a package must not delete files): by the
 model's constructor and its ``step`` (a model unpickled from the burn-in cache or a checkpoint is
@@ -21,10 +21,8 @@ import threading
 from pathlib import Path
 
 _PACKAGE = Path(__file__).resolve().parent
-KERNEL_SOURCES = (
-    _PACKAGE,
-    _PACKAGE.parent / "agents",
-)  # model/ and agents/ (constants the kernels read)
+# model/ and agents/ (constants the kernels read)
+KERNEL_SOURCES = (_PACKAGE, _PACKAGE.parent / "agents")
 STAMP = "territoire-kernel-sources.sha256"
 
 

@@ -77,7 +77,8 @@ N_APL_AGE_BANDS = 19  # DREES 5-year bands 0-4 … 90+
 
 @cache
 def _kernels(name: str) -> SimpleNamespace:
-    """The stage functions: the numba kernels, or the readable numpy reference with the same signatures."""
+    """The stage functions: the numba kernels, or the readable numpy reference with the same
+    signatures."""
     if name == "numba":
         return SimpleNamespace(
             demography_kernel=demography_kernel,
@@ -147,15 +148,19 @@ class TerritoryModel(mesa.Model):
 
     0. policy      — the scenario's levers set this week's state (each ``Lever.apply``); every
                      fourth week, enrolment in telemonitoring and the programme (``enrolment.py``)
-    1. demography  — newcomers fill last week's empty slots, ageing, background and disease mortality
+    1. demography  — newcomers fill last week's empty slots, ageing, background and disease
+                     mortality
     2. onset       — new cases of diabetes, heart failure, COPD, osteoporosis
     3. progression — stage transitions (follow-up, programme, nurses, telemonitoring)
     4. demand      — follow-ups due, acute episodes, routine needs
-    5. access      — GPs (médecin traitant, then others within reach), teleconsultation, SAS/emergency
+    5. access      — GPs (médecin traitant, then others within reach), teleconsultation,
+                     SAS/emergency
     6. events      — hospital stays and in-hospital deaths
-    7. providers   — retirements, departures, installations, médecin-traitant search, specialist queues
+    7. providers   — retirements, departures, installations, médecin-traitant search, specialist
+                     queues
     8. accounts    — every cost item
-    9. indicators  — weekly counters per commune and vulnerability (``indicators()`` for the battery)
+    9. indicators  — weekly counters per commune and vulnerability (``indicators()`` for the
+                     battery)
     """
 
     def __init__(
@@ -285,7 +290,8 @@ class TerritoryModel(mesa.Model):
         return [self.gp_slots[k] for k in np.flatnonzero(self.gp_table.active)]
 
     def gp_arrays(self) -> dict[str, np.ndarray]:
-        """GP attributes by slot (the médecin-traitant index of patients); gone GPs have ``active`` False."""
+        """GP attributes by slot (the médecin-traitant index of patients); gone GPs have ``active``
+        False."""
         t = self.gp_table
         active = t.active.copy()
         return {
@@ -342,9 +348,8 @@ class TerritoryModel(mesa.Model):
             gp["newly_installed"][active].tobytes(),
             self.std_population.tobytes(),
         )
-        if (
-            getattr(self, "_apl_key", None) != key
-        ):  # recomputed only when GPs or the population changed
+        # recomputed only when GPs or the population changed
+        if getattr(self, "_apl_key", None) != key:
             self.apl = apl_by_commune(
                 self.territory.travel_min,
                 self.std_population,
@@ -374,7 +379,8 @@ class TerritoryModel(mesa.Model):
         return share_underserved(self.apl, self.territory.population)
 
     def apl_table(self) -> pd.DataFrame:
-        """Per-commune APL: ``insee, name, epci, population, apl`` (+ zone and under-served flag)."""
+        """Per-commune APL: ``insee, name, epci, population, apl`` (+ zone and under-served
+        flag)."""
         c = self.territory.communes
         return pd.DataFrame(
             {
@@ -394,9 +400,8 @@ class TerritoryModel(mesa.Model):
         t, p = self.territory, self.patients
         pp = self.population_params
         self.week = 0
-        self.policy_week0 = (
-            0  # week at which the scenario's policy horizon starts (after a burn-in)
-        )
+        # week at which the scenario's policy horizon starts (after a burn-in)
+        self.policy_week0 = 0
         self.replicate = 0
         self.reseed(0)
         self._prevalence_at_start = prevalence_table(pp, p.age_years, p.sex)
@@ -418,8 +423,8 @@ class TerritoryModel(mesa.Model):
         self.coordination_weekly = self._coordination_cost_by_commune()
         self.recorder = Recorder(t.n_communes)
         self.providers_changed()
-        # Mesa's DataCollector with a few territory figures, so that mesa.batch_run works on this model;
-        # the full battery is in self.recorder / self.indicators().
+        # Mesa's DataCollector with a few territory figures, so that mesa.batch_run works on this
+        # model; the full battery is in self.recorder / self.indicators().
         self.datacollector = mesa.DataCollector(
             model_reporters={
                 name: name
@@ -434,7 +439,8 @@ class TerritoryModel(mesa.Model):
         )
 
     def _prepare_tables(self) -> None:
-        """Arrays the kernels read, derived from the parameter dataclasses (redone when they change)."""
+        """Arrays the kernels read, derived from the parameter dataclasses (redone when they
+        change)."""
         dp, pp = self.disease_params, self.population_params
         self.death_table = weekly_death_table(
             dp.mortality_gompertz_a,
@@ -470,9 +476,11 @@ class TerritoryModel(mesa.Model):
         self.utility_decrement = np.ascontiguousarray(np.asarray(dp.utility_decrement, float))
 
     def update_params(self, **groups) -> None:
-        """Change parameter groups between steps, e.g. ``update_params(care=CareParams(tele_uptake=0.4))``.
+        """Change parameter groups between steps, e.g.
+        ``update_params(care=CareParams(tele_uptake=0.4))``.
 
-        Groups: access, disease, care, cost, workforce (the population and placement only matter at build).
+        Groups: access, disease, care, cost, workforce (the population and placement only matter at
+        build).
         """
         for group, value in groups.items():
             if group not in GROUPS:
@@ -524,7 +532,8 @@ class TerritoryModel(mesa.Model):
         return out
 
     def providers_changed(self) -> None:
-        """Recompute what depends on the set of GPs: search order, APL, distance to the nearest GP."""
+        """Recompute what depends on the set of GPs: search order, APL, distance to the nearest
+        GP."""
         gp = self.gp_arrays()
         t = self.territory
         self.gp_sorted = (
@@ -583,7 +592,8 @@ class TerritoryModel(mesa.Model):
         self.providers_changed()
 
     def recent_unmet_per_inhabitant(self, weeks: int = 13) -> np.ndarray:
-        """Unmet GP demand per inhabitant and commune over the last ``weeks`` weeks (0 before the first step)."""
+        """Unmet GP demand per inhabitant and commune over the last ``weeks`` weeks (0 before the
+        first step)."""
         return self.recorder.recent_unmet_per_inhabitant(weeks, self.territory.population)
 
     @property
@@ -600,7 +610,8 @@ class TerritoryModel(mesa.Model):
     def reseed(self, replicate: int) -> None:
         """Random-stream keys of the weekly step for a replicate (0: the model's own seed alone).
 
-        Scenarios compared with each other use the same replicate: their draws are common random numbers.
+        Scenarios compared with each other use the same replicate: their draws are common random
+        numbers.
         """
         suffix = "" if replicate == 0 else f"/replicate-{int(replicate)}"
         self.replicate = int(replicate)
@@ -622,7 +633,8 @@ class TerritoryModel(mesa.Model):
         self.policy_draw_cache: dict[int, np.ndarray] = {}  # see policy_draws
 
     def start_policy(self, levers=(), replicate: int = 0) -> TerritoryModel:
-        """Branch here: the policy horizon starts now (week 0), with these levers and this replicate's draws."""
+        """Branch here: the policy horizon starts now (week 0), with these levers and this
+        replicate's draws."""
         self.reseed(replicate)
         self.policy_week0 = self.week
         self.forget_record()
@@ -630,7 +642,8 @@ class TerritoryModel(mesa.Model):
         return self
 
     def forget_record(self) -> None:
-        """Drop the weekly record so far (the state is kept): ``indicators()`` starts again from the next week."""
+        """Drop the weekly record so far (the state is kept): ``indicators()`` starts again from the
+        next week."""
         self.recorder = Recorder(self.territory.n_communes)
 
     @property
@@ -659,7 +672,8 @@ class TerritoryModel(mesa.Model):
         self.datacollector.collect(self)
 
     def _policy(self, w: int) -> None:
-        """Stage 0: levers in force this week; monthly enrolment in telemonitoring and the programme."""
+        """Stage 0: levers in force this week; monthly enrolment in telemonitoring and the
+        programme."""
         for lever in self.levers:
             lever.apply(self, w - self.policy_week0)
         if w % enrolment.REFRESH_WEEKS == 0:
@@ -677,8 +691,8 @@ class TerritoryModel(mesa.Model):
         """Stages 1 to 4, each patient on their own: demography, onset, progression, demand.
 
         With the numba kernels they run fused, chunk of patients by chunk, in one parallel pass
-        (``patient_week.py``); with the reference (or ``fused = False``), stage after stage. The result
-        is the same.
+        (``patient_week.py``); with the reference (or ``fused = False``), stage after stage. The
+        result is the same.
         """
         people = self.people()
         inputs = (
@@ -696,11 +710,13 @@ class TerritoryModel(mesa.Model):
                 kernel(w, people, stage_inputs)
 
     def people(self) -> PatientArrays:
-        """The patient arrays as the kernels take them, with this week's events and acute episodes."""
+        """The patient arrays as the kernels take them, with this week's events and acute
+        episodes."""
         return self.patients.kernel_view(self.event, self.acute)
 
     def _access(self, w: int, gp: dict | None = None):
-        """Stage 5: (referrals by commune and disease, visits each GP gave, patients each GP turned away)."""
+        """Stage 5: (referrals by commune and disease, visits each GP gave, patients each GP turned
+        away)."""
         gp = self.gp_arrays() if gp is None else gp
         inputs, ledger = access_inputs(self, gp, w)
         start = ledger.gp_capacity.copy()
@@ -722,8 +738,8 @@ class TerritoryModel(mesa.Model):
         self.refresh_apl(gp)  # recomputed only if GPs or the standardised population changed
 
     def _accounts_and_indicators(self, w: int, referrals: np.ndarray) -> None:
-        """Stages 8 and 9: the weekly counters and utilities per commune, every cost item priced from
-        the counts, recorded.
+        """Stages 8 and 9: the weekly counters and utilities per commune, every cost item priced
+        from the counts, recorded.
 
         With the numba kernels the counting and utility passes run as one (``tally.py``); with the
         reference (or ``fused = False``), one after the other. The result is the same.

@@ -42,9 +42,8 @@ def onset_hazard_table(
     p = np.zeros((n_d, n_s, max_age_index + 1))
     p[:, :, :n_a] = prevalence
     p[:, :, n_a:] = prevalence[:, :, -1:]
-    m = (stage_mix * excess_mortality[:, 1:]).sum(
-        axis=1
-    )  # mean excess mortality of the prevalent, per year
+    # mean excess mortality of the prevalent, per year
+    m = (stage_mix * excess_mortality[:, 1:]).sum(axis=1)
     rise = np.maximum(np.diff(p, axis=2, append=p[:, :, -1:]), 0.0)
     annual = (rise + p * m[:, None, None]) / np.maximum(1.0 - p, 1e-6)
     out = np.zeros((2 * n_d, n_s, max_age_index + 1))
@@ -81,7 +80,8 @@ def onset_inputs(model) -> OnsetInputs:
 
 @njit(cache=True, parallel=True)
 def onset_kernel(week, people, x):
-    """New cases (stage 1, or 2 with ``onset_stage2_share``); ``onset_multiplier`` per disease (prevention levers).
+    """New cases (stage 1, or 2 with ``onset_stage2_share``); ``onset_multiplier`` per disease
+    (prevention levers).
 
     One draw per patient: disease d starts when the draw falls in its own window
     ``[d / 4, d / 4 + hazard_d)`` (weekly hazards are far below 1/4). Windows never move, so a lever

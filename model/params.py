@@ -106,9 +106,9 @@ class DiseaseParams:
             "diabetes": 0.10,
             "heart_failure": 0.12,
             "copd": 0.06,
-            "osteoporosis": 0.10,
+            "osteoporosis": 0.10,  # osteoporosis 1→2: treatment stopped
         },
-    )  # osteoporosis 1→2: treatment stopped
+    )
     regain: tuple[float, ...] = by_disease(
         "regain",
         {

@@ -22,30 +22,25 @@ class Policy:
     booth_visits_per_week: float = 0.0  # teleconsultations the pharmacy booths can host
     mobile_visits_per_week: float = 0.0  # visits of the mobile "aller-vers" team
     snp_visits_per_week: float = 0.0  # unscheduled-care slots of the CPTS rota
-    transport_coverage: float = (
-        0.0  # share of limited-mobility patients offered on-demand transport
-    )
+    # share of limited-mobility patients offered on-demand transport
+    transport_coverage: float = 0.0
     nursing_home_coverage: float = 0.0  # share of nursing-home residents with teleconsultation
-    tele_share: float | None = (
-        None  # share of GP capacity offered as teleconsultation (None: CareParams)
-    )
+    # share of GP capacity offered as teleconsultation (None: CareParams)
+    tele_share: float | None = None
     tele_uptake: float | None = None
     tele_expertise_share: float | None = None
-    telemonitoring_coverage: np.ndarray = field(
-        default_factory=lambda: np.zeros(N_DISEASES)
-    )  # of eligible (stage >= 2)
-    programme_coverage: np.ndarray = field(
-        default_factory=lambda: np.zeros(N_DISEASES)
-    )  # of diagnosed patients
+    # of eligible (stage >= 2)
+    telemonitoring_coverage: np.ndarray = field(default_factory=lambda: np.zeros(N_DISEASES))
+    # of diagnosed patients
+    programme_coverage: np.ndarray = field(default_factory=lambda: np.zeros(N_DISEASES))
     onset_multiplier: np.ndarray = field(default_factory=lambda: np.ones(N_DISEASES))
     worsen_multiplier: np.ndarray = field(default_factory=lambda: np.ones(N_DISEASES))
     osteoporosis_screening_per_year: float = 0.0  # extra diagnoses per year among the untreated
     emergency_hospitalisation_multiplier: float = 1.0
     ambulatory_cost_multiplier: float = 1.0
     retirement_multiplier: float = 1.0
-    cost_per_week: dict[str, np.ndarray] = field(
-        default_factory=dict
-    )  # lever → euros per commune and week
+    # lever → euros per commune and week
+    cost_per_week: dict[str, np.ndarray] = field(default_factory=dict)
 
     @classmethod
     def empty(cls, n_communes: int) -> Policy:

@@ -1,7 +1,8 @@
 """Stage 3, progression: stage transitions, slowed by timely follow-up, the programme, practice
 nurses and telemonitoring, accelerated by missed follow-up.
 
-Yearly rates become weekly probabilities as ``rate × modifiers ÷ 52`` (rates are small; a week is short).
+Yearly rates become weekly probabilities as ``rate × modifiers ÷ 52`` (rates are small; a week is
+short).
 """
 
 from __future__ import annotations

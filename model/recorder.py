@@ -17,9 +17,8 @@ SPECIALTIES = ("endocrinology", "cardiology", "pulmonology", "rheumatology")
 class Recorder:
     """Appends one row of arrays per week; ``stacked()`` gives (weeks, …) arrays."""
 
-    last_totals: np.ndarray | None = (
-        None  # the last week's counters summed over the territory (None before any)
-    )
+    # the last week's counters summed over the territory (None before any)
+    last_totals: np.ndarray | None = None
 
     def __init__(self, n_communes: int) -> None:
         self.n_communes = n_communes
@@ -68,9 +67,8 @@ class Recorder:
             key = f"waiting_weeks_{spec.specialty.value}"
             row[key] = max(row.get(key, 0.0), float(spec.waiting_weeks))
         for name, value in row.items():
-            if (
-                name not in self.providers
-            ):  # NaN before the week it starts (a specialty whose first site opens mid-run)
+            # NaN before the week it starts (a specialty whose first site opens mid-run)
+            if name not in self.providers:
                 self.providers[name] = [float("nan")] * (len(self.weeks) - 1)
             self.providers[name].append(value)
 

@@ -249,9 +249,8 @@ def access_kernel(week, people, x, ledger):
                 people.mobility[i] > 0
                 and draw(i, draws.TRANSPORT, x.key_policy, 0) < x.transport_coverage
             )
-            closed = (
-                kind == URGENT and draw(i, draws.OUT_OF_HOURS) < x.out_of_hours_share
-            )  # practices closed
+            # practices closed
+            closed = kind == URGENT and draw(i, draws.OUT_OF_HOURS) < x.out_of_hours_share
             g = NO_GP if closed else find_gp(i, x.reach_by_mobility[0] if carried else own_reach)
             if g != NO_GP and g != people.gp[i]:
                 people.event[i] |= OTHER_GP
@@ -356,7 +355,8 @@ def events_kernel(week, people, x):
 
 def accounts_kernel(partial, people, prices, treated_stage):
     """The week's per-patient cost items (communes, items), billed patient by patient: what
-    ``accounts.weekly_costs`` computes from the counts (the tests compare). ``partial``: its shape only."""
+    ``accounts.weekly_costs`` computes from the counts (the tests compare). ``partial``: its shape
+    only."""
     counted = people.alive | (people.event & DIED != 0)
     out = np.zeros(partial.shape[1:])
     ev = people.event
@@ -368,12 +368,13 @@ def accounts_kernel(partial, people, prices, treated_stage):
             np.broadcast_to(amount, mask.shape)[counted & mask],
         )
 
+    # mobile-team visits are paid by the team's budget
     visits = (
         ((ev & URGENT_GP != 0) & (ev & URGENT_TELE == 0)).astype(float)
         + ((ev & FOLLOWUP_DONE != 0) & (ev & FOLLOWUP_TELE == 0))
         + ((ev & ROUTINE_DONE != 0) & (ev & ROUTINE_TELE == 0))
         - (ev & MOBILE_VISIT != 0)
-    )  # mobile-team visits are paid by the team's budget
+    )
     add(acc.GP_VISITS, np.ones(people.alive.size, bool), visits * prices.gp_eur)
     tele = (ev & FOLLOWUP_TELE != 0) * 1.0 + (ev & ROUTINE_TELE != 0) + (ev & URGENT_TELE != 0)
     add(acc.TELECONSULTATIONS, np.ones(people.alive.size, bool), tele * prices.tele_eur)
@@ -423,9 +424,8 @@ def count_kernel(partial, people, x):
     for d in range(people.stage.shape[1]):
         count(C[f"prevalent_{DISEASES[d]}"], living & (people.stage[:, d] > 0))
         count(C[f"complicated_{DISEASES[d]}"], living & (people.stage[:, d] == 3))
-        count(
-            C[f"treated_{DISEASES[d]}"], x.treated_stage[d, people.stage[:, d]]
-        )  # the living and the dead
+        # the living and the dead
+        count(C[f"treated_{DISEASES[d]}"], x.treated_stage[d, people.stage[:, d]])
     count(DIED_ENROLLED, died & people.enrolled)
     count(DIED_TELEMONITORED, died & people.telemonitored)
     return out

@@ -1,8 +1,9 @@
-"""The indicator battery: from the weekly record to a tidy table ``week, level, unit, indicator, value``.
+"""The indicator battery: from the weekly record to a tidy table
+``week, level, unit, indicator, value``.
 
 Levels: ``territory``; ``zone`` (ZIP = priority zone, ZAC = the rest); ``epci``; ``commune`` (INSEE
-code); ``vulnerable`` (units ``vulnerable`` / ``not_vulnerable``, whole territory). Counters are summed
-over the communes of a unit before any ratio is taken.
+code); ``vulnerable`` (units ``vulnerable`` / ``not_vulnerable``, whole territory). Counters are
+summed over the communes of a unit before any ratio is taken.
 """
 
 from __future__ import annotations
@@ -21,11 +22,8 @@ if TYPE_CHECKING:
     from territoire.model.model import TerritoryModel
 
 LEVELS = ("territory", "zone", "epci", "commune", "vulnerable")
-TEXT_COLUMNS = (
-    "level",
-    "unit",
-    "indicator",
-)  # categorical: a few hundred distinct strings over millions of rows
+# categorical: a few hundred distinct strings over millions of rows
+TEXT_COLUMNS = ("level", "unit", "indicator")
 
 # A prevalence indicator's denominator (``Disease.denominator``): its unit, and the counter it
 # divides by.
@@ -115,7 +113,8 @@ INDICATORS: dict[str, tuple[str, str]] = {
     },
     "quality_adjusted_population": (
         "QALY/year",
-        "inhabitants weighted by health utility (1 minus disease-stage decrements): QALYs lived per year",
+        "inhabitants weighted by health utility (1 minus disease-stage decrements): "
+        "QALYs lived per year",
     ),
     "programme_reached": ("persons", "patients enrolled in the coordinated care programme"),
     "telemonitored": ("persons", "patients under telemonitoring"),
@@ -148,7 +147,8 @@ INDICATORS: dict[str, tuple[str, str]] = {
     **{
         f"waiting_weeks_{s}": (
             "weeks",
-            f"waiting time for {s} (longest site queue ÷ its weekly capacity for referrals; territory only)",
+            f"waiting time for {s} "
+            "(longest site queue ÷ its weekly capacity for referrals; territory only)",
         )
         for s in ("endocrinology", "cardiology", "pulmonology", "rheumatology")
     },
@@ -156,7 +156,8 @@ INDICATORS: dict[str, tuple[str, str]] = {
 
 
 def _membership(model: TerritoryModel, level: str) -> tuple[list[str], np.ndarray | None]:
-    """The level's units and its membership matrix (units × communes); ``None`` for the communes themselves."""
+    """The level's units and its membership matrix (units × communes); ``None`` for the communes
+    themselves."""
     t = model.territory
     n = t.n_communes
     if level == "territory":
@@ -174,7 +175,8 @@ def _membership(model: TerritoryModel, level: str) -> tuple[list[str], np.ndarra
 
 
 def _unit_sums(m: np.ndarray | None, x: np.ndarray) -> np.ndarray:
-    """``x`` (weeks, communes[, k]) summed over each unit's communes (BLAS products); ``m`` None: ``x`` itself."""
+    """``x`` (weeks, communes[, k]) summed over each unit's communes (BLAS products); ``m`` None:
+    ``x`` itself."""
     if m is None:
         return x.astype(np.float64, copy=False)
     return m @ x if x.ndim == 3 else x @ m.T
@@ -183,7 +185,8 @@ def _unit_sums(m: np.ndarray | None, x: np.ndarray) -> np.ndarray:
 def _derive(
     a: np.ndarray, costs: np.ndarray | None, apl: np.ndarray, over20: np.ndarray, over30: np.ndarray
 ) -> dict[str, np.ndarray]:
-    """Indicators from summed counters ``a`` (weeks, units, counters) and costs (weeks, units, items)."""
+    """Indicators from summed counters ``a`` (weeks, units, counters) and costs (weeks, units,
+    items)."""
 
     def k(name):
         return a[..., C[name]].astype(float)
@@ -254,11 +257,14 @@ def part_level(part: dict) -> str:
 
 
 def _tidy(weeks: np.ndarray, level: str, units: list[str], values: dict[str, np.ndarray]) -> dict:
-    """A level's block of weeks as flat columns, rows by week, unit, indicator; each text column as (codes, labels)."""
+    """A level's block of weeks as flat columns, rows by week, unit, indicator; each text column as
+    (codes, labels)."""
     names = list(values)
     block = np.stack([values[n] for n in names], axis=-1)  # weeks, units, indicators
     w, u, i = block.shape
-    return {  # codes built as int32 from the start: a 64-bit temporary of millions of rows costs more than the column
+    # codes built as int32 from the start: a 64-bit temporary of millions of rows costs more than
+    # the column
+    return {
         "week": np.repeat(weeks.astype(np.int32), u * i),
         "level": (np.zeros(w * u * i, np.int8), [level]),
         "unit": (np.tile(np.repeat(np.arange(u, dtype=np.int32), i), w), list(units)),
@@ -268,7 +274,8 @@ def _tidy(weeks: np.ndarray, level: str, units: list[str], values: dict[str, np.
 
 
 def _codes(parts: list[dict], column: str) -> tuple[np.ndarray, list[str]]:
-    """A text column of millions of rows as (codes, labels), built from the parts' own codes (a few hundred distinct strings)."""
+    """A text column of millions of rows as (codes, labels), built from the parts' own codes (a few
+    hundred distinct strings)."""
     categories = list(dict.fromkeys(label for part in parts for label in part[column][1]))
     index = {label: k for k, label in enumerate(categories)}
     codes = [
@@ -305,16 +312,17 @@ def arrow_table(part: dict):
 
 
 def indicator_frame(model: TerritoryModel, levels=LEVELS) -> pd.DataFrame:
-    """The indicator battery, tidy: ``week, level, unit, indicator, value`` (text columns categorical)."""
+    """The indicator battery, tidy: ``week, level, unit, indicator, value`` (text columns
+    categorical)."""
     return indicator_frame_of(list(indicator_parts(model, levels)))
 
 
 def indicator_parts(
     model: TerritoryModel, levels=LEVELS, max_rows: int | None = None
 ) -> Iterator[dict]:
-    """The battery one level at a time, in the order of ``levels``: flat columns, each text column as
-    (codes, labels), a level's rows cut by weeks into parts of at most ``max_rows`` rows if given.
-    For writing part by part (``arrow_table``) without assembling millions of rows."""
+    """The battery one level at a time, in the order of ``levels``: flat columns, each text column
+    as (codes, labels), a level's rows cut by weeks into parts of at most ``max_rows`` rows if
+    given. For writing part by part (``arrow_table``) without assembling millions of rows."""
     rec = model.recorder.stacked()
     weeks, counts, costs = rec["week"], rec["counts"], rec["costs"]
     alive_c = counts[..., C["alive"]].astype(float)  # weeks, communes, vulnerable
@@ -323,9 +331,8 @@ def indicator_parts(
         (rec["minutes_to_gp"] > 30).astype(float),
     )
     std = model.std_population
-    by_commune = counts.sum(
-        axis=2, dtype=np.float64
-    )  # weeks, communes, counters (both vulnerability classes)
+    # weeks, communes, counters (both vulnerability classes)
+    by_commune = counts.sum(axis=2, dtype=np.float64)
     alive_w = alive_c.sum(axis=2)  # weeks, communes
     for level in levels:
         if level == "vulnerable":
@@ -333,9 +340,8 @@ def indicator_parts(
             pop = alive_c.sum(axis=1)
             over20 = 100 * np.einsum("wcv,wc->wv", alive_c, far20) / np.maximum(pop, 1)
             over30 = 100 * np.einsum("wcv,wc->wv", alive_c, far30) / np.maximum(pop, 1)
-            apl = np.einsum("wcv,wc->wv", alive_c, rec["apl"]) / np.maximum(
-                pop, 1
-            )  # population-weighted
+            # population-weighted
+            apl = np.einsum("wcv,wc->wv", alive_c, rec["apl"]) / np.maximum(pop, 1)
             values = _derive(a[:, ::-1], None, apl[:, ::-1], over20[:, ::-1], over30[:, ::-1])
             yield from _tidy_parts(weeks, level, ["vulnerable", "not_vulnerable"], values, max_rows)
             continue
@@ -366,7 +372,8 @@ def _tidy_parts(
     values: dict[str, np.ndarray],
     max_rows: int | None,
 ) -> Iterator[dict]:
-    """``_tidy`` of the level, in runs of whole weeks of at most ``max_rows`` rows (one part if None)."""
+    """``_tidy`` of the level, in runs of whole weeks of at most ``max_rows`` rows (one part if
+    None)."""
     rows_per_week = len(units) * len(values)
     step = len(weeks) if max_rows is None else max(1, max_rows // rows_per_week)
     for start in range(0, len(weeks), step):

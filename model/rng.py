@@ -1,9 +1,10 @@
-"""Random numbers that give common random numbers across scenarios and identical results on any thread count.
+"""Random numbers that give common random numbers across scenarios and identical results on any
+thread count.
 
 Two kinds:
 
-* ``stream(seed, process)``: a ``numpy.random.Generator`` per named process, for building the initial
-  population and providers (done once, in Python);
+* ``stream(seed, process)``: a ``numpy.random.Generator`` per named process, for building the
+  initial population and providers (done once, in Python);
 * ``uniform(key, patient, week, slot)``: a counter-based draw, a pure function of the process key,
   the patient slot, the week and a slot number, used inside numba kernels. A patient gets the same
   draw for the same decision in every scenario, however many draws other patients or other levers

@@ -2,11 +2,11 @@
 
 Building a territory's road network (Delaunay neighbours, then shortest paths: ``territory.py``)
 takes milliseconds, but importing scipy.spatial and scipy.sparse for it takes ~0.2 s on the
-project's 2-core machine: a twentieth of a 10-year ``territoire run``. The network is a pure function
-of the communes' codes, names and positions, of the poles, of the network parameters and of the code
-of ``territory.py`` (a Delaunay triangulation of points in general position is unique, so the scipy
-version does not enter), so it is stored under a hash of those and read back the next time, scipy
-not even imported.
+project's 2-core machine: a twentieth of a 10-year ``territoire run``. The network is a pure
+function of the communes' codes, names and positions, of the poles, of the network parameters and of
+the code of ``territory.py`` (a Delaunay triangulation of points in general position is unique, so
+the scipy version does not enter), so it is stored under a hash of those and read back the next
+time, scipy not even imported.
 
 Entries are pickles in ``cache_root() / "road-networks"``, written to a temporary name and renamed
 (concurrent runs never read half a file). An unreadable or inconsistent entry is reported, built
@@ -39,7 +39,8 @@ _BUILDER = Path(__file__).with_name("territory.py")  # the code the network is b
 
 
 class PickledGraph:
-    """A road graph kept as its pickle until first asked for (``graph()``), and pickled as those bytes."""
+    """A road graph kept as its pickle until first asked for (``graph()``), and pickled as those
+    bytes."""
 
     def __init__(self, data: bytes, graph: nx.Graph | None = None) -> None:
         self.data = data
@@ -61,9 +62,8 @@ class PickledGraph:
         self.data, self._graph = state["data"], None
 
 
-Network = tuple[
-    PickledGraph, np.ndarray, np.ndarray
-]  # graph, commune × commune minutes, commune × pole minutes
+# graph, commune × commune minutes, commune × pole minutes
+Network = tuple[PickledGraph, np.ndarray, np.ndarray]
 
 
 def cache_root() -> Path:
@@ -92,8 +92,8 @@ def network_key(communes: pd.DataFrame, poles: pd.DataFrame, params) -> str:
 def cached_network(
     communes: pd.DataFrame, poles: pd.DataFrame, params, build: Callable[[], Network]
 ) -> Network:
-    """``build()``'s network for these communes, poles and parameters: from the cache if it holds it,
-    else built and stored."""
+    """``build()``'s network for these communes, poles and parameters: from the cache if it holds
+    it, else built and stored."""
     folder = cache_root() / "road-networks"
     path = folder / f"{network_key(communes, poles, params)}.pkl"
     if path.exists():
@@ -117,11 +117,11 @@ def _read(path: Path, n_communes: int, n_poles: int) -> Network | None:
             or n_nodes != n_communes + n_poles
         ):
             raise ValueError("its matrices do not fit the territory")
-    except (
-        Exception
-    ) as exc:  # a truncated, corrupt or foreign file: whatever it raises, build again
+    # a truncated, corrupt or foreign file: whatever it raises, build again
+    except Exception as exc:
         warnings.warn(
-            f"road-network cache: {path} is unreadable ({type(exc).__name__}: {exc}); building it again",
+            f"road-network cache: {path} is unreadable ({type(exc).__name__}: {exc}); "
+            "building it again",
             stacklevel=3,
         )
         return None

@@ -35,10 +35,10 @@ def tally_kernel(count_partial, utility_partial, people, x):
     The partial arrays are their scratch arrays (same number of blocks); ``x``: ``TallyInputs``.
 
     A patient with one of the four diseases (~18 %) adds one to each disease's (stage) cell of their
-    row's small histogram, which the block turns into the prevalent, complicated and treated counters
-    at its end (integer sums: the same totals as ``count``), and the utility of their stage combination
-    from a table. That is 4 additions instead of 12, and no per-patient utility loop: the pass took
-    ~25 % less time.
+    row's small histogram, which the block turns into the prevalent, complicated and treated
+    counters at its end (integer sums: the same totals as ``count``), and the utility of their stage
+    combination from a table. That is 4 additions instead of 12, and no per-patient utility loop:
+    the pass took ~25 % less time.
     """
     n_blocks, n_communes, n_columns = (
         count_partial.shape[0],

@@ -20,7 +20,8 @@ from territoire.model.validation import POSITIVE, Range, check_fields, number
 from territoire.scenarios.datafiles import data_path
 
 if TYPE_CHECKING:
-    import networkx as nx  # imported where a graph is built: a run from the caches never needs it (``road_cache``)
+    # imported where a graph is built: a run from the caches never needs it (``road_cache``)
+    import networkx as nx
 
 EARTH_RADIUS_KM = 6371.0088  # mean Earth radius (IUGG)
 
@@ -84,7 +85,8 @@ def road_minutes(km, params: NetworkParams):
 def build_road_network(
     communes: pd.DataFrame, poles: pd.DataFrame, params: NetworkParams
 ) -> nx.Graph:
-    """Communes joined to their Delaunay neighbours; each pole joined to its ``connect_k`` nearest communes.
+    """Communes joined to their Delaunay neighbours; each pole joined to its ``connect_k`` nearest
+    communes.
 
     Nodes are INSEE codes (communes) and ``pole:<id>`` (poles); edges carry ``km`` and ``minutes``.
     """
@@ -101,11 +103,11 @@ def build_road_network(
         graph.add_edge(a, b, km=float(km), minutes=float(road_minutes(km, params)))
 
     if len(codes) >= 3:
-        from scipy.spatial import (
-            Delaunay,
-        )  # imported here, 0.2 s: a network read from the cache needs none of scipy
+        # imported here, 0.2 s: a network read from the cache needs none of scipy
+        from scipy.spatial import Delaunay
 
-        # Equirectangular projection around the centre is accurate to <0.1 % over a territory this size.
+        # Equirectangular projection around the centre is accurate to <0.1 % over a territory this
+        # size.
         lat0 = np.radians(lat.mean())
         xy = np.column_stack([np.radians(lon) * np.cos(lat0), np.radians(lat)]) * EARTH_RADIUS_KM
         for simplex in Delaunay(xy).simplices:
@@ -125,7 +127,8 @@ def build_road_network(
 
 
 def shortest_minutes(graph: nx.Graph, sources: list[str], targets: list[str]) -> np.ndarray:
-    """Shortest-path minutes from each source node to each target node (float64 matrix; inf if unreachable).
+    """Shortest-path minutes from each source node to each target node (float64 matrix; inf if
+    unreachable).
 
     Dijkstra from every source at once in scipy's compiled routine (the embedded territory: ~5 ms,
     against ~0.1 s for networkx's Python one, with the same sums along the same paths)."""
@@ -142,7 +145,8 @@ def shortest_minutes(graph: nx.Graph, sources: list[str], targets: list[str]) ->
 def road_network(
     communes: pd.DataFrame, poles: pd.DataFrame, params: NetworkParams
 ) -> tuple[PickledGraph, np.ndarray, np.ndarray]:
-    """The road network and its shortest-path minutes, commune × commune (diagonal 0) and commune × pole."""
+    """The road network and its shortest-path minutes, commune × commune (diagonal 0) and commune ×
+    pole."""
     graph = build_road_network(communes, poles, params)
     codes = communes["insee"].tolist()
     return (
@@ -166,7 +170,8 @@ def validate_communes(df: pd.DataFrame, source: str) -> pd.DataFrame:
     missing = [c for c in REQUIRED_COLUMNS if c not in df.columns]
     if missing:
         raise TerritoryError(
-            f"{source}: missing column(s) {', '.join(missing)}; required: {', '.join(REQUIRED_COLUMNS)}"
+            f"{source}: missing column(s) {', '.join(missing)}; "
+            f"required: {', '.join(REQUIRED_COLUMNS)}"
         )
     if df.empty:
         raise TerritoryError(f"{source}: no commune selected")
@@ -190,7 +195,8 @@ def validate_communes(df: pd.DataFrame, source: str) -> pd.DataFrame:
         )
     df["population"] = pop.astype(np.int64)
     ratio = pd.to_numeric(df["age_std_ratio"], errors="coerce")
-    # The DREES ratio is missing for a few uninhabited or recent communes: the national mean (1.0) is used.
+    # The DREES ratio is missing for a few uninhabited or recent communes: the national mean (1.0)
+    # is used.
     df["age_std_ratio"] = ratio.fillna(1.0).astype(float)
     if "area_km2" not in df.columns:
         df["area_km2"] = np.nan
@@ -245,7 +251,8 @@ class Territory:
 
     @classmethod
     def default(cls, params: NetworkParams | None = None) -> Territory:
-        """The embedded territory: PETR du Pays de Saverne, Plaine et Plateau + CC de la Mossig et du Vignoble."""
+        """The embedded territory: PETR du Pays de Saverne, Plaine et Plateau + CC de la Mossig et
+        du Vignoble."""
         communes = pd.read_csv(
             data_path("communes.csv"), dtype={"insee": str, "epci": str, "postal_codes": str}
         )
@@ -260,7 +267,8 @@ class Territory:
     # ---- convenient views -------------------------------------------------------------------
     @property
     def graph(self) -> nx.Graph:
-        """The road network: communes and poles as nodes, edges with their ``km`` and ``minutes``."""
+        """The road network: communes and poles as nodes, edges with their ``km`` and
+        ``minutes``."""
         return self.road_graph.graph()
 
     @property

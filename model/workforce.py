@@ -23,7 +23,8 @@ OVERLOAD_MEMORY_WEEKS = 26.0  # GP workload is averaged over about half a year
 
 
 def update_workload(model: TerritoryModel, used: np.ndarray, turned_away: np.ndarray) -> None:
-    """Exponential average of (consultations given + requests turned away) ÷ capacity for each GP."""
+    """Exponential average of (consultations given + requests turned away) ÷ capacity for each
+    GP."""
     t = model.gp_table
     if len(used) != t.n or len(turned_away) != t.n:
         raise ValueError(f"workload of {t.n} GPs from {len(used)} and {len(turned_away)} figures")
@@ -81,10 +82,11 @@ class DepartureInputs(NamedTuple):
 
 @njit(cache=True)
 def departures_kernel(week, active, age, newly_installed, installed_week, workload, x):
-    """Active GPs age a week (and stop counting as newly installed after a year); each stops with the
-    weekly probability of retiring at their age (``retirement_per_year`` from each of
+    """Active GPs age a week (and stop counting as newly installed after a year); each stops with
+    the weekly probability of retiring at their age (``retirement_per_year`` from each of
     ``retirement_from_age``, ×``retirement_multiplier``), plus ``overload_departure_per_week`` if
-    their workload is beyond ``overload_threshold``. Returns the slots of those who stop, in order."""
+    their workload is beyond ``overload_threshold``. Returns the slots of those who stop, in
+    order."""
     gone = np.empty(active.shape[0], np.int64)
     n_gone = 0
     for g in range(active.shape[0]):
@@ -107,7 +109,8 @@ def departures_kernel(week, active, age, newly_installed, installed_week, worklo
 
 
 def install_new_gps(model: TerritoryModel, week: int) -> list[int]:
-    """Baseline installations: ``installations_per_year`` on average, at the most attractive bourg."""
+    """Baseline installations: ``installations_per_year`` on average, at the most attractive
+    bourg."""
     params = model.workforce_params
     u = uniform(model.keys["workforce.install"], 0, week, INSTALLATION)
     if u >= params.installations_per_year / WEEKS_PER_YEAR:

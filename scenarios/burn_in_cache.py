@@ -1,5 +1,5 @@
-"""Burned-in baselines kept on disk, so that the next run of the same territory and seed starts where
-the burn-in ended instead of simulating it again (the embedded territory: 5 years, ~1.7 s).
+"""Burned-in baselines kept on disk, so that the next run of the same territory and seed starts
+where the burn-in ended instead of simulating it again (the embedded territory: 5 years, ~1.7 s).
 
 The burn-in runs the baseline before any lever, so it is the same for every scenario that shares its
 seed, burn-in length and territory settings; being deterministic, it is a pure function of those, of
@@ -11,9 +11,9 @@ the territory's data and of the code. The cache key hashes all of them:
   (a change of code or library gives new keys: stale entries are never read, and the oldest are
   removed beyond ``MAX_ENTRIES``).
 
-An entry is a checkpoint file (``checkpoint.py``): an unreadable one is reported, simulated again and
-replaced. Entries are written to a temporary name and renamed, so concurrent runs never read half a
-file. The folder is ``$TERRITOIRE_CACHE_DIR``, else ``$XDG_CACHE_HOME/territoire``, else
+An entry is a checkpoint file (``checkpoint.py``): an unreadable one is reported, simulated again
+and replaced. Entries are written to a temporary name and renamed, so concurrent runs never read
+half a file. The folder is ``$TERRITOIRE_CACHE_DIR``, else ``$XDG_CACHE_HOME/territoire``, else
 ``~/.cache/territoire``; ``territoire run --no-cache`` does without it.
 """
 
@@ -50,11 +50,14 @@ def cache_dir() -> Path:
 
 @lru_cache(maxsize=1)
 def code_fingerprint() -> str:
-    """Hash of the package's code and data files and of the library versions the results depend on."""
+    """Hash of the package's code and data files and of the library versions the results depend
+    on."""
     import numba
 
     h = hashlib.sha256(
-        f"{sys.version}|{platform.machine()}|numpy {np.__version__}|numba {numba.__version__}".encode()
+        (
+            f"{sys.version}|{platform.machine()}|numpy {np.__version__}|numba {numba.__version__}"
+        ).encode()
     )
     for package in _PACKAGES:
         for folder in importlib.import_module(package).__path__:
@@ -83,19 +86,20 @@ def territory_fingerprint(territory) -> bytes:
 
 
 def burn_in_key(scenario, territory, providers) -> str:
-    """Cache key of a scenario's burn-in, given the territory and providers file its model is built from."""
+    """Cache key of a scenario's burn-in, given the territory and providers file its model is built
+    from."""
     h = hashlib.sha256(repr(CheckpointKey.of(scenario)).encode())
     h.update(code_fingerprint().encode())
     h.update(territory_fingerprint(territory))
-    if (
-        providers is not None and Path(providers).is_file()
-    ):  # a missing file: the model's build reports it
+    # a missing file: the model's build reports it
+    if providers is not None and Path(providers).is_file():
         h.update(Path(providers).read_bytes())
     return h.hexdigest()[:40]
 
 
 class BurnInCache:
-    """Burned-in models on disk, by key; ``loaded`` and ``stored`` list the files this instance used."""
+    """Burned-in models on disk, by key; ``loaded`` and ``stored`` list the files this instance
+    used."""
 
     def __init__(self, directory: str | Path | None = None) -> None:
         self.directory = Path(directory) if directory is not None else cache_dir()

@@ -16,11 +16,19 @@ from territoire.agents.patients import WEEKS_PER_YEAR
 from territoire.errors import TerritoireError
 
 FORMAT = "territoire-checkpoint"
-FORMAT_VERSION = 8  # 8: named stage inputs, the disease registry, policy draws kept in a public cache (2026-12-04); 7: specialist queues with a referral share and leavers (2026-12-01); 6: the road graph kept pickled in the territory (2026-12-01); 5: costs priced from counters, new counters (2026-11-26); 4: GP state in the model's GPTable; 3: kernels by name, not pickled; older checkpoints are refused
+# 8: named stage inputs, the disease registry, policy draws kept in a public cache (2026-12-04);
+# 7: specialist queues with a referral share and leavers (2026-12-01);
+# 6: the road graph kept pickled in the territory (2026-12-01);
+# 5: costs priced from counters, new counters (2026-11-26);
+# 4: GP state in the model's GPTable;
+# 3: kernels by name, not pickled;
+# older checkpoints are refused
+FORMAT_VERSION = 8
 
 
 class CheckpointError(TerritoireError, ValueError):
-    """A checkpoint file that cannot be used (corrupt, another format, or made for other settings)."""
+    """A checkpoint file that cannot be used (corrupt, another format, or made for other
+    settings)."""
 
 
 @dataclass(frozen=True)
@@ -53,9 +61,8 @@ def save_checkpoint(model, key: CheckpointKey, path: str | Path) -> Path:
         "patients": len(model.patients),
         "model": model,
     }
-    tmp = path.with_name(
-        f"{path.name}.{os.getpid()}.tmp"
-    )  # processes writing the same checkpoint never share a file
+    # processes writing the same checkpoint never share a file
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     with open(tmp, "wb") as fh:
         pickle.dump(payload, fh, protocol=pickle.HIGHEST_PROTOCOL)
     tmp.replace(path)  # a crash never leaves a half-written checkpoint under the final name
@@ -77,20 +84,23 @@ def read_checkpoint(path: str | Path) -> dict:
         raise CheckpointError(f"{path} is not a territoire checkpoint")
     if payload.get("format_version") != FORMAT_VERSION:
         raise CheckpointError(
-            f"{path}: checkpoint format {payload.get('format_version')}, this version reads {FORMAT_VERSION}"
+            f"{path}: checkpoint format {payload.get('format_version')}, "
+            f"this version reads {FORMAT_VERSION}"
         )
     return payload
 
 
 def load_checkpoint(path: str | Path, scenario=None):
-    """The model stored in a checkpoint; with a scenario, check that it was made for the same settings."""
+    """The model stored in a checkpoint; with a scenario, check that it was made for the same
+    settings."""
     payload = read_checkpoint(path)
     if scenario is not None:
         want, have = CheckpointKey.of(scenario), payload["key"]
         if want != have:
             raise CheckpointError(
-                f"{path} was made with seed {have.seed}, burn-in {have.burn_in_weeks} weeks, territory "
-                f"{dict(have.territory) or 'default'}; scenario {scenario.name!r} asks seed {want.seed}, "
+                f"{path} was made with seed {have.seed}, burn-in {have.burn_in_weeks} weeks, "
+                f"territory {dict(have.territory) or 'default'}; "
+                f"scenario {scenario.name!r} asks seed {want.seed}, "
                 f"burn-in {want.burn_in_weeks} weeks, territory {dict(want.territory) or 'default'}"
             )
     return payload["model"]

@@ -411,7 +411,8 @@ LEVER_TYPES = [
                 "uptake",
                 FLOAT,
                 0.5,
-                "share of digital patients accepting a teleconsultation when no visit is possible (assumption)",
+                "share of digital patients accepting a teleconsultation when no visit is possible "
+                "(assumption)",
                 0,
                 1,
             ),
@@ -421,7 +422,8 @@ LEVER_TYPES = [
     LeverType(
         "pharmacy_booths",
         "telemedicine",
-        "teleconsultation booths in named pharmacies, assisted, open to non-digital patients nearby",
+        "teleconsultation booths in named pharmacies, assisted, "
+        "open to non-digital patients nearby",
         (
             Param(
                 "communes",
@@ -460,7 +462,8 @@ LEVER_TYPES = [
     LeverType(
         "telemonitoring",
         "telemedicine",
-        "telemonitoring of uncontrolled or complicated patients (stage >= 2): fewer complications and HF admissions",
+        "telemonitoring of uncontrolled or complicated patients (stage >= 2): "
+        "fewer complications and HF admissions",
         (
             Param(
                 "diseases",
@@ -499,7 +502,8 @@ LEVER_TYPES = [
     LeverType(
         "nursing_home_telemedicine",
         "telemedicine",
-        "nursing-home residents' acute episodes seen by teleconsultation instead of the emergency department",
+        "nursing-home residents' acute episodes seen by teleconsultation "
+        "instead of the emergency department",
         (
             Param(
                 "coverage",
@@ -554,7 +558,8 @@ LEVER_TYPES = [
     LeverType(
         "msp",
         "coordination",
-        "a new MSP at a commune: nearby GPs group there, young GPs are attracted, nurses take over follow-ups",
+        "a new MSP at a commune: nearby GPs group there, young GPs are attracted, "
+        "nurses take over follow-ups",
         (
             Param("commune", "str", "", "INSEE code of the MSP", required=True),
             Param("gps_grouped", INT, 3, "GPs within 10 min who move into the MSP", 0, 30),
@@ -581,7 +586,8 @@ LEVER_TYPES = [
     LeverType(
         "practice_nurses",
         "coordination",
-        "ASALEE-type nurses with the GPs with the longest lists: chronic follow-up capacity and better control",
+        "ASALEE-type nurses with the GPs with the longest lists: "
+        "chronic follow-up capacity and better control",
         (
             Param("nurses", INT, 10, "number of nurses", 0, 500),
             Param(
@@ -601,7 +607,8 @@ LEVER_TYPES = [
     LeverType(
         "programme",
         "coordination",
-        "Gesundes Kinzigtal-style care programmes: enrolled patients worsen less and have fewer acute episodes",
+        "Gesundes Kinzigtal-style care programmes: "
+        "enrolled patients worsen less and have fewer acute episodes",
         (
             Param(
                 "diseases",
@@ -715,7 +722,8 @@ LEVER_TYPES = [
                 "site",
                 "str",
                 "67437",
-                "INSEE code of the commune where the days are held (by the nearest team of the specialty)",
+                "INSEE code of the commune where the days are held "
+                "(by the nearest team of the specialty)",
             ),
             Param("days_per_week", FLOAT, 1.0, "consultation days per week", 0, 5),
             Param(
@@ -763,7 +771,8 @@ LEVER_TYPES = [
     LeverType(
         "mobile_team",
         "mobility",
-        "a mobile aller-vers team visiting communes: follow-ups for vulnerable and limited-mobility patients",
+        "a mobile aller-vers team visiting communes: "
+        "follow-ups for vulnerable and limited-mobility patients",
         (
             Param("communes", "communes", [], "INSEE codes visited (empty: the priority zone)"),
             Param(
@@ -790,7 +799,8 @@ LEVER_TYPES = [
                 "diabetes_onset_reduction",
                 FLOAT,
                 0.3,
-                "relative reduction of diabetes onset among those reached (assumption; DPP lifestyle arm: -58 % in high-risk adults)",
+                "relative reduction of diabetes onset among those reached "
+                "(assumption; DPP lifestyle arm: -58 % in high-risk adults)",
                 0,
                 1,
             ),
@@ -832,7 +842,8 @@ LEVER_TYPES = [
                 "osteoporosis_diagnoses_per_year",
                 FLOAT,
                 0.25,
-                "yearly diagnosis probability of untreated osteoporosis at full coverage (assumption)",
+                "yearly diagnosis probability of untreated osteoporosis at full coverage "
+                "(assumption)",
                 0,
                 1,
             ),

@@ -1,4 +1,5 @@
-"""Running scenarios: build the baseline, burn it in, branch each scenario and replicate from there."""
+"""Running scenarios: build the baseline, burn it in, branch each scenario and replicate from
+there."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ from territoire.scenarios.schema import Scenario, check_levers, load_scenario
 
 
 def model_inputs(scenario: Scenario):
-    """What a scenario's model is built from: (territory, providers file or None, workforce parameters or None)."""
+    """What a scenario's model is built from: (territory, providers file or None, workforce
+    parameters or None)."""
     from territoire.model.model import _default_territory
     from territoire.model.params import WorkforceParams
     from territoire.model.territory import NetworkParams, Territory
@@ -97,7 +99,8 @@ def run_scenario(
     progress: bool = False,
     cache: BurnInCache | None = None,
 ):
-    """Run one scenario (a ``Scenario``, a built-in name or a TOML path) over its horizon; returns the model.
+    """Run one scenario (a ``Scenario``, a built-in name or a TOML path) over its horizon; returns
+    the model.
 
     The burn-in comes from ``start_model`` or a ``checkpoint`` file if given, else from the burn-in
     ``cache`` if given and holding it, else it is simulated.

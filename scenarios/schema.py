@@ -1,4 +1,5 @@
-"""Scenario files (TOML): a typed, validated schema with errors that name the file, the key and what is allowed.
+"""Scenario files (TOML): a typed, validated schema with errors that name the file, the key and what
+is allowed.
 
 ```toml
 name = "telemedecine"
@@ -11,7 +12,8 @@ fr = "…"
 en = "…"
 
 [territory]               # optional overrides
-file = "balcons-du-dauphine"     # a built-in territory or a territory file (default: the embedded one)
+file = "balcons-du-dauphine"     # a built-in territory or a territory file
+                                 # (default: the embedded one)
 rural_speed_kmh = 60
 providers = "my_providers.csv"   # relative to the scenario file
 installations_per_year = 3
@@ -267,7 +269,8 @@ def builtin_names() -> list[str]:
 
 
 def scenario_path(name_or_path: str | Path) -> Path:
-    """A built-in scenario's file, or a path; a clear error listing the built-ins if neither exists."""
+    """A built-in scenario's file, or a path; a clear error listing the built-ins if neither
+    exists."""
     path = Path(name_or_path)
     if path.suffix == ".toml" and path.exists():
         return path
@@ -275,12 +278,14 @@ def scenario_path(name_or_path: str | Path) -> Path:
     if builtin.exists():
         return builtin
     raise ScenarioError(
-        f"{name_or_path}: no such scenario file or built-in scenario; built-in: {', '.join(builtin_names())}"
+        f"{name_or_path}: no such scenario file or built-in scenario; "
+        f"built-in: {', '.join(builtin_names())}"
     )
 
 
 def load_scenario(name_or_path: str | Path, territory=None) -> Scenario:
-    """Read and validate a scenario (a built-in name or a TOML file) against the territory's communes."""
+    """Read and validate a scenario (a built-in name or a TOML file) against the territory's
+    communes."""
     from territoire.model.model import _default_territory
 
     path = scenario_path(name_or_path)
@@ -307,7 +312,8 @@ def load_scenario(name_or_path: str | Path, territory=None) -> Scenario:
 
 
 def dumps_toml(data: dict) -> str:
-    """A small TOML writer for resolved scenarios (tables, arrays of tables, scalars, lists of scalars)."""
+    """A small TOML writer for resolved scenarios (tables, arrays of tables, scalars, lists of
+    scalars)."""
 
     def scalar(v):
         if isinstance(v, bool):

@@ -1,5 +1,6 @@
 """Any French territory: build one from EPCI SIRENs, INSEE codes or a communes file, write it as a
-reusable territory file (TOML), load it back. Built-in territories live in ``scenarios/territories/``.
+reusable territory file (TOML), load it back. Built-in territories live in
+``scenarios/territories/``.
 
 A territory file:
 
@@ -11,7 +12,8 @@ communes = ["38022", "38261"]     # INSEE codes, looked up in the national commu
 priority_epcis = []               # the priority zone (ZIP), empty: none
 providers = "providers.csv"       # optional; default: the documented placement rule (estimated)
 
-[[poles]]                         # external poles joined to the road network (hospitals, specialists)
+[[poles]]                         # external poles joined to the road network
+                                  # (hospitals, specialists)
 pole = "lyon"
 name = "Lyon"
 insee = "69123"
@@ -52,9 +54,8 @@ TERRITORY_KEYS = (
     "providers",
     "poles",
 )
-POLE_SEARCH_KM = (
-    60.0  # assumption: external poles are sought within 60 km of the territory's centre
-)
+# assumption: external poles are sought within 60 km of the territory's centre
+POLE_SEARCH_KM = 60.0
 N_POLES = 3
 
 
@@ -103,7 +104,8 @@ def read_communes_file(path: str | Path) -> pd.DataFrame:
 
 
 def automatic_poles(communes: pd.DataFrame) -> pd.DataFrame:
-    """The most populous communes outside the territory within POLE_SEARCH_KM of its centre (assumption)."""
+    """The most populous communes outside the territory within POLE_SEARCH_KM of its centre
+    (assumption)."""
     table = national_communes()
     lat0, lon0 = float(communes["lat"].mean()), float(communes["lon"].mean())
     outside = table[
@@ -131,7 +133,10 @@ def automatic_poles(communes: pd.DataFrame) -> pd.DataFrame:
                 "hospital": f"Centre hospitalier de {r.name}",
                 "specialists": 1 if k == 0 else 0,
                 "connect_k": 3,
-                "why": f"assumption: among the {N_POLES} most populous communes within {POLE_SEARCH_KM:g} km",
+                "why": (
+                    f"assumption: among the {N_POLES} most populous communes "
+                    f"within {POLE_SEARCH_KM:g} km"
+                ),
             }
         )
     return pd.DataFrame(
@@ -201,7 +206,8 @@ def territory_path(name_or_path: str | Path) -> Path:
     if builtin.exists():
         return builtin
     raise TerritoryError(
-        f"{name_or_path}: no such territory file or built-in territory; built-in: {', '.join(builtin_territories())}"
+        f"{name_or_path}: no such territory file or built-in territory; "
+        f"built-in: {', '.join(builtin_territories())}"
     )
 
 

@@ -232,7 +232,8 @@ def AimTiles(future, lang: str, version: int = 0):
                 verdict = t["same"] if abs(diff) < 1e-9 else (t["better"] if good else t["worse"])
                 colour = "#888" if verdict == t["same"] else ("#1a9850" if good else "#d73027")
                 solara.Markdown(
-                    f"**{a['indicator'].replace('_', ' ')}**: {a['scenario']:,.2f} vs {a['baseline']:,.2f}  \n"
+                    f"**{a['indicator'].replace('_', ' ')}**: "
+                    f"{a['scenario']:,.2f} vs {a['baseline']:,.2f}  \n"
                     f"<span style='color:{colour};font-size:1.3em'>{diff:+,.2f} — {verdict}</span>"
                 )
 
@@ -266,7 +267,8 @@ def CostPanel(future, lang: str, version: int = 0):
 
 @solara.component
 def ChartsPanel(futures: list, lang: str, version: int, large: bool = False, css: str = "charts"):
-    """Charts drawn in a background thread: a Step answers at once, the charts follow a moment later."""
+    """Charts drawn in a background thread: a Step answers at once, the charts follow a moment
+    later."""
     png, set_png = solara.use_state(None)
 
     def draw():
@@ -280,20 +282,25 @@ def ChartsPanel(futures: list, lang: str, version: int, large: bool = False, css
 
 
 class SvgMap(ipyvue.VueTemplate):
-    """The SVG map in the page: hovering a commune shows its tooltip; clicking one sets ``clicked`` to its INSEE code."""
+    """The SVG map in the page: hovering a commune shows its tooltip; clicking one sets ``clicked``
+    to its INSEE code."""
 
     svg = traitlets.Unicode("").tag(sync=True)
     clicked = traitlets.Unicode("").tag(sync=True)
-    template = traitlets.Unicode("""<template>
-  <div class="territory-map" style="cursor: pointer; flex: 0 1 640px; min-width: 320px"
-       @click="clicked = ($event.target.id || '').startsWith('c-') ? $event.target.id.slice(2) : clicked"
-       v-html="svg"></div>
-</template>""").tag(sync=True)
+    template = traitlets.Unicode(
+        "<template>\n"
+        '  <div class="territory-map" style="cursor: pointer; flex: 0 1 640px; min-width: 320px"\n'
+        "       @click=\"clicked = ($event.target.id || '').startsWith('c-') "
+        '? $event.target.id.slice(2) : clicked"\n'
+        '       v-html="svg"></div>\n'
+        "</template>"
+    ).tag(sync=True)
 
 
 @solara.component
 def MapPanel(future, indicator: str, lang: str, commune: str, version: int, on_commune, on_place):
-    """The map (click a commune to choose it) and the chosen commune's figures, prepared in a background thread."""
+    """The map (click a commune to choose it) and the chosen commune's figures, prepared in a
+    background thread."""
     drawn, set_drawn = solara.use_state(None)
     t = TEXT[lang]
 
@@ -387,9 +394,8 @@ def ScenarioTab(lang: str):
     version, set_version = solara.use_state(0)
     playing, set_playing = solara.use_state(False)
     running, set_running = solara.use_state(False)
-    progress = solara.use_reactive(
-        0.0
-    )  # read only by RunProgress: a progress tick redraws the bar alone
+    # read only by RunProgress: a progress tick redraws the bar alone
+    progress = solara.use_reactive(0.0)
     indicator, set_indicator = solara.use_state("apl")
     commune, set_commune = solara.use_state("67437")
     toml_text, set_toml_text = solara.use_state("")
@@ -428,7 +434,8 @@ def ScenarioTab(lang: str):
         set_running(True)
         progress.set(0.0)
 
-        def work():  # only the progress bar moves during the run; the figures are redrawn at the end
+        # only the progress bar moves during the run; the figures are redrawn at the end
+        def work():
             future.run_to_end(on_progress=progress.set, chunk=52)
             set_running(False)
             set_version(lambda v: v + 1)
@@ -443,9 +450,8 @@ def ScenarioTab(lang: str):
     territory = future.model.territory if future is not None else _territory()
 
     if commune not in set(territory.codes):
-        commune = territory.codes[
-            int(territory.population.argmax())
-        ]  # the scenario moved to another territory
+        # the scenario moved to another territory
+        commune = territory.codes[int(territory.population.argmax())]
     with solara.Columns([1, 3]):
         Controls(
             lang,
@@ -478,7 +484,8 @@ def ScenarioTab(lang: str):
                 )
             if future is not None:
                 solara.Markdown(
-                    f"<span class='week-label'>**{t['week']} {future.week} {t['of']} {future.horizon_weeks}** — "
+                    "<span class='week-label'>"
+                    f"**{t['week']} {future.week} {t['of']} {future.horizon_weeks}** — "
                     f"{future.scenario.name}</span>"
                 )
             if running:

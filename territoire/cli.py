@@ -11,9 +11,9 @@ import numpy as np
 
 from territoire.errors import TerritoireError, UserError
 
-#: What the operating system says about a path the user gave (``--out`` in a read-only place or under
-#: a file, a folder where a file is wanted): one line naming the path. Only errors that carry a file
-#: name: one that our code raises without it is a bug, shown with its traceback.
+#: What the operating system says about a path the user gave (``--out`` in a read-only place or
+#: under a file, a folder where a file is wanted): one line naming the path. Only errors that carry
+#: a file name: one that our code raises without it is a bug, shown with its traceback.
 PATH_ERRORS = (
     FileNotFoundError,
     FileExistsError,
@@ -55,7 +55,8 @@ def _build_territory_file(args) -> None:
     if args.out:
         path = write_territory_file(spec, args.out)
         print(
-            f'wrote {path}; use it with --territory {path} or [territory] file = "{path}" in a scenario\n'
+            f"wrote {path}; use it with --territory {path} "
+            f'or [territory] file = "{path}" in a scenario\n'
         )
         args.territory = str(path)
     else:
@@ -82,11 +83,13 @@ def cmd_territory(args) -> None:
         f"{len(model.patients):,} synthetic patients (seed {model.seed})"
     )
     print(
-        f"  priority zone (ZIP): {int(t.is_zip.sum())} communes, {int(c.loc[t.is_zip, 'population'].sum()):,} inhabitants; "
+        f"  priority zone (ZIP): {int(t.is_zip.sum())} communes, "
+        f"{int(c.loc[t.is_zip, 'population'].sum()):,} inhabitants; "
         f"complementary zone (ZAC): {int((~t.is_zip).sum())} communes"
     )
     print(
-        f"  road network: {t.graph.number_of_nodes()} nodes ({len(t.poles)} external poles), {t.graph.number_of_edges()} edges; "
+        f"  road network: {t.graph.number_of_nodes()} nodes ({len(t.poles)} external poles), "
+        f"{t.graph.number_of_edges()} edges; "
         f"speed {t.params.rural_speed_kmh:g} km/h (assumption), detour ×{t.params.detour_factor}"
     )
     targets = epci_apl_targets(2023)
@@ -98,13 +101,15 @@ def cmd_territory(args) -> None:
     by_epci["APL DREES 2023"] = [targets.get(name, np.nan) for name in by_epci.index]
     if by_epci["APL DREES 2023"].isna().any():
         print(
-            "  (no DREES EPCI target shipped for some EPCIs: their GPs are calibrated to the national APL, 3.74)"
+            "  (no DREES EPCI target shipped for some EPCIs: "
+            "their GPs are calibrated to the national APL, 3.74)"
         )
     by_epci["under 2.5"] = c.assign(u=model.underserved).groupby("epci_name", sort=False)["u"].sum()
     print("\nBy EPCI")
     print(by_epci.to_string())
     print(
-        f"\nAPL of the territory: {model.apl_territory():.2f}; share of inhabitants in communes under 2.5: "
+        f"\nAPL of the territory: {model.apl_territory():.2f}; "
+        "share of inhabitants in communes under 2.5: "
         f"{model.share_underserved():.1%}"
     )
     counts = model.provider_table["type"].value_counts()
@@ -112,12 +117,14 @@ def cmd_territory(args) -> None:
     gps = model.gps
     ages = np.array([g.age for g in gps])
     print(
-        f"  GPs: {len(gps)} ({sum(g.fte for g in gps):.1f} FTE), {np.mean(ages >= 60):.0%} aged 60+, "
+        f"  GPs: {len(gps)} ({sum(g.fte for g in gps):.1f} FTE), "
+        f"{np.mean(ages >= 60):.0%} aged 60+, "
         f"{np.mean(model.patients.gp < 0):.1%} of inhabitants without a médecin traitant"
     )
     if args.providers is None and not getattr(args, "territory_providers", None):
         print(
-            "  (default providers: ESTIMATED by the documented placement rule, not a directory listing)"
+            "  (default providers: ESTIMATED by the documented placement rule, "
+            "not a directory listing)"
         )
     bv = bassin_apl(t, model.apl, model.std_population)
     if len(bv):
@@ -185,14 +192,14 @@ def _burn_in_origin(args, cache) -> str:
 
 
 def cmd_run(args) -> None:
-    """Run a scenario (the baseline by default) and write DIR/indicators.parquet, summary.csv, indicators.png."""
+    """Run a scenario (the baseline by default) and write DIR/indicators.parquet, summary.csv,
+    indicators.png."""
     import time
 
     from territoire.experiments.chart import ChartProcess
 
-    with (
-        ChartProcess() as chart
-    ):  # imports matplotlib in a helper now, on the core our own imports leave idle
+    # imports matplotlib in a helper now, on the core our own imports leave idle
+    with ChartProcess() as chart:
         from territoire.experiments.single import format_summary, write_run
         from territoire.scenarios.run import run_scenario
 
@@ -218,7 +225,8 @@ def cmd_run(args) -> None:
         )
     weeks = model.policy_week
     print(
-        f"{scenario.name} on {model.territory.name}: {weeks} weeks of policy after a {scenario.burn_in_years:g}-year burn-in "
+        f"{scenario.name} on {model.territory.name}: {weeks} weeks of policy "
+        f"after a {scenario.burn_in_years:g}-year burn-in "
         f"({_burn_in_origin(args, cache)}), {len(model.patients):,} inhabitants, {seconds:.1f} s"
     )
     print(format_summary(written.summary))
@@ -232,7 +240,8 @@ def cmd_scenarios(args) -> None:
     for name in builtin_names():
         s = load_scenario(name)
         print(
-            f"{name:18s} {len(s.levers)} lever(s)  {s.description['fr' if args.lang == 'fr' else 'en']}"
+            f"{name:18s} {len(s.levers)} lever(s)  "
+            f"{s.description['fr' if args.lang == 'fr' else 'en']}"
         )
 
 
@@ -256,12 +265,14 @@ def cmd_levers(args) -> None:
                 else (f" one of {', '.join(p.choices)}" if p.choices else "")
             )
             print(
-                f"    {p.name} = {p.default!r}{bounds}{' (required)' if p.required else ''}: {p.doc}"
+                f"    {p.name} = {p.default!r}{bounds}"
+                f"{' (required)' if p.required else ''}: {p.doc}"
             )
 
 
 def cmd_checkpoint_make(args) -> None:
-    """Simulate the baseline burn-in once and save it: scenarios then branch from it (--from-checkpoint)."""
+    """Simulate the baseline burn-in once and save it: scenarios then branch from it
+    (--from-checkpoint)."""
     from territoire.scenarios.run import make_checkpoint
 
     scenario = _scenario(args)
@@ -276,18 +287,21 @@ def cmd_checkpoint_show(args) -> None:
     info = read_checkpoint(args.file)
     key = info["key"]
     print(
-        f"{args.file}: territoire checkpoint v{info['format_version']} (code {info['code_version']})"
+        f"{args.file}: territoire checkpoint v{info['format_version']} "
+        f"(code {info['code_version']})"
     )
     print(
         f"  territory: {info['territory']}; {info['patients']:,} inhabitants; week {info['week']}"
     )
     print(
-        f"  seed {key.seed}; burn-in {key.burn_in_weeks} weeks; territory overrides {dict(key.territory) or 'none'}"
+        f"  seed {key.seed}; burn-in {key.burn_in_weeks} weeks; "
+        f"territory overrides {dict(key.territory) or 'none'}"
     )
 
 
 def cmd_compare(args) -> None:
-    """Compare scenarios with the baseline (common random numbers, replicates) and write tables, maps and a report."""
+    """Compare scenarios with the baseline (common random numbers, replicates) and write tables,
+    maps and a report."""
     from territoire.experiments.compare import compare, save_comparison
 
     comp = compare(
@@ -331,12 +345,14 @@ def cmd_compare(args) -> None:
             ].to_string(index=False)
         )
     print(
-        f"\n{len(comp.scenarios)} scenario(s) × {comp.replicates} replicate(s) in {comp.seconds:.0f} s; report: {saved['report']}"
+        f"\n{len(comp.scenarios)} scenario(s) × {comp.replicates} replicate(s) "
+        f"in {comp.seconds:.0f} s; report: {saved['report']}"
     )
 
 
 def cmd_sweep(args) -> None:
-    """Run a parameter sweep (TOML) locally or on a Dask cluster; resumes an interrupted sweep in the same --out."""
+    """Run a parameter sweep (TOML) locally or on a Dask cluster; resumes an interrupted sweep in
+    the same --out."""
     import time
 
     from territoire.experiments.sweep import load_sweep, n_runs, run_sweep
@@ -347,7 +363,8 @@ def cmd_sweep(args) -> None:
         f"Dask scheduler {args.scheduler}" if args.scheduler else f"{args.workers} local worker(s)"
     )
     print(
-        f"sweep {spec.name}: {spec.design} design, {n_runs(spec)} runs of {spec.years:g} years on {where} → {out}"
+        f"sweep {spec.name}: {spec.design} design, "
+        f"{n_runs(spec)} runs of {spec.years:g} years on {where} → {out}"
     )
     start = time.perf_counter()
     stats = run_sweep(
@@ -358,7 +375,8 @@ def cmd_sweep(args) -> None:
         f", {stats['done'] / minutes:.1f} runs per minute" if stats["done"] and minutes > 0 else ""
     )
     print(
-        f"{stats['done']} run(s) done, {stats['failed']} failed, {stats['skipped']} already complete{rate}"
+        f"{stats['done']} run(s) done, {stats['failed']} failed, "
+        f"{stats['skipped']} already complete{rate}"
     )
     if stats["failed"]:
         print(
@@ -377,10 +395,12 @@ def cmd_results(args) -> None:
     failed = failures(out)
     planned = len(manifest["runs"])
     print(
-        f"{out}: sweep {sweep['name']!r} ({sweep['design']}), code {manifest['code_version']}, base scenario {sweep['base_scenario']}"
+        f"{out}: sweep {sweep['name']!r} ({sweep['design']}), "
+        f"code {manifest['code_version']}, base scenario {sweep['base_scenario']}"
     )
     print(
-        f"  runs: {len(done)} complete, {len(failed)} failed, {planned - len(done) - len(failed)} missing, {planned} planned"
+        f"  runs: {len(done)} complete, {len(failed)} failed, "
+        f"{planned - len(done) - len(failed)} missing, {planned} planned"
     )
     for f in failed[:5]:
         print(f"  run {f['run']} failed: {f['error']}")
@@ -402,7 +422,8 @@ def cmd_results(args) -> None:
 
 
 def cmd_analyse(args) -> None:
-    """Sensitivity analysis of a sweep folder (Sobol indices, main effects or rank correlations) as HTML."""
+    """Sensitivity analysis of a sweep folder (Sobol indices, main effects or rank correlations) as
+    HTML."""
     from territoire.experiments.analyse import analyse, write_analysis
 
     path = write_analysis(args.dir, args.out)
@@ -707,7 +728,8 @@ def _message(exc: Exception) -> str:
 
 def _interrupted(exc: BaseException | None) -> bool:
     """Whether ``exc`` is Ctrl-C: a KeyboardInterrupt, or what Python makes of one raised while a
-    compiled numba kernel runs (a SystemError "returned a result with an exception set" caused by it)."""
+    compiled numba kernel runs (a SystemError "returned a result with an exception set" caused by
+    it)."""
     while exc is not None:
         if isinstance(exc, KeyboardInterrupt):
             return True
@@ -722,7 +744,8 @@ def entry() -> None:
         sys.stdout.flush()
     except BrokenPipeError:
         # the reader went away (``territoire run | head``): files are written, nothing left to say;
-        # stdout goes to devnull, Python's own advice, so that its flush at exit raises no second error
+        # stdout goes to devnull, Python's own advice, so that its flush at exit raises no second
+        # error
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         code = 1
     except (KeyboardInterrupt, SystemError) as exc:

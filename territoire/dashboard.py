@@ -64,8 +64,8 @@ _START_LOCK = threading.Lock()
 
 
 def start_model(scenario: Scenario):
-    """The burned-in baseline for a seed and territory, shared read-only: loaded from the burn-in cache
-    when an earlier run left it there, else simulated once per process (and cached)."""
+    """The burned-in baseline for a seed and territory, shared read-only: loaded from the burn-in
+    cache when an earlier run left it there, else simulated once per process (and cached)."""
     from territoire.scenarios.burn_in_cache import BurnInCache
     from territoire.scenarios.checkpoint import CheckpointKey
     from territoire.scenarios.run import burned_in
@@ -78,7 +78,8 @@ def start_model(scenario: Scenario):
 
 
 def scenario_with_controls(base: Scenario, controls: dict) -> Scenario:
-    """The chosen scenario with the dashboard's sliders applied as levers (a slider at 0 adds nothing)."""
+    """The chosen scenario with the dashboard's sliders applied as levers (a slider at 0 adds
+    nothing)."""
     levers = [Lever(lv.type, lv.start_week, lv.ramp_weeks, dict(lv.params)) for lv in base.levers]
 
     def put(kind: str, **params):
@@ -233,7 +234,8 @@ def _key_series(model, start: int = 0) -> pd.DataFrame:
 
 
 def commune_values(model, weeks: int = 13) -> pd.DataFrame:
-    """Per-commune map values over the last ``weeks`` weeks (or the current state before any step)."""
+    """Per-commune map values over the last ``weeks`` weeks (or the current state before any
+    step)."""
     t = model.territory
     c = t.communes
     out = pd.DataFrame(
@@ -270,7 +272,8 @@ def commune_values(model, weeks: int = 13) -> pd.DataFrame:
 
 
 def quadruple_aim(future: Future) -> dict[str, dict]:
-    """Scenario − baseline since the policy started, for the four aims (one replicate: no interval)."""
+    """Scenario − baseline since the policy started, for the four aims (one replicate: no
+    interval)."""
     with future.lock:
         return _quadruple_aim(future)
 
@@ -333,9 +336,8 @@ def _cost_panel(future: Future, shared_savings, ITEMS) -> dict:
     invest = [ITEMS.index("levers"), ITEMS.index("programme")]
 
     def totals(model):
-        c = np.sum(
-            [week.sum(axis=0) for week in model.recorder.costs], axis=0
-        )  # items, summed over weeks
+        # items, summed over weeks
+        c = np.sum([week.sum(axis=0) for week in model.recorder.costs], axis=0)
         return float(c.sum()), float(c[invest].sum())
 
     s_total, s_invest = totals(future.model)
@@ -345,7 +347,7 @@ def _cost_panel(future: Future, shared_savings, ITEMS) -> dict:
     return {"scenario_total_eur": s_total, "baseline_total_eur": b_total, **account}
 
 
-# ---- drawing (matplotlib, no network needed) ------------------------------------------------------
+# ---- drawing (matplotlib, no network needed) -----------------------------------------------------
 def map_figure(
     model,
     indicator: str = "apl",
@@ -356,7 +358,8 @@ def map_figure(
     small: bool = False,
     highlight: str | None = None,
 ):
-    """The communes coloured by an indicator, roads faint, providers as symbols, the priority zone ringed."""
+    """The communes coloured by an indicator, roads faint, providers as symbols, the priority zone
+    ringed."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -453,18 +456,17 @@ def map_svg(
     highlight: str | None = None,
     width: int = 620,
 ) -> str:
-    """The territory as an SVG map for the browser: the same drawing as ``map_figure``, but each commune
-    is a circle with ``id="c-<INSEE code>"`` (what a click reports) and a hover tooltip with its name,
-    population and every map indicator. Providers and rings do not catch the pointer."""
+    """The territory as an SVG map for the browser: the same drawing as ``map_figure``, but each
+    commune is a circle with ``id="c-<INSEE code>"`` (what a click reports) and a hover tooltip with
+    its name, population and every map indicator. Providers and rings do not catch the pointer."""
     import matplotlib
 
     values = commune_values(model) if values is None else values
     label_fr, label_en, cmap_name, _ = MAP_INDICATORS[indicator]
     cmap = matplotlib.colormaps[cmap_name]
     lon, lat = values["lon"].to_numpy(float), values["lat"].to_numpy(float)
-    squeeze = math.cos(
-        math.radians(float(lat.mean()))
-    )  # a degree of longitude is shorter than one of latitude
+    # a degree of longitude is shorter than one of latitude
+    squeeze = math.cos(math.radians(float(lat.mean())))
     margin, bar = 18, 46
     scale = (width - 2 * margin) / max((lon.max() - lon.min()) * squeeze, 1e-9)
     height = int((lat.max() - lat.min()) * scale + 2 * margin)
@@ -487,9 +489,15 @@ def map_svg(
     span = vmax - vmin if vmax > vmin else 1.0
     radius = 3 + 9 * np.sqrt(values["population"].to_numpy(float) / values["population"].max())
     out = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height + bar}" width="{width}" height="{height + bar}" '
-        f'class="territory-svg" font-family="sans-serif" style="max-width: 100%; height: auto">',
-        f'<path d="{roads}" stroke="#e3e3e3" stroke-width="0.8" fill="none" pointer-events="none"/>',
+        (
+            f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height + bar}" '
+            f'width="{width}" height="{height + bar}" '
+            'class="territory-svg" font-family="sans-serif" style="max-width: 100%; height: auto">'
+        ),
+        (
+            f'<path d="{roads}" stroke="#e3e3e3" stroke-width="0.8" fill="none" '
+            'pointer-events="none"/>'
+        ),
     ]
     rgb = (cmap(np.nan_to_num((v - vmin) / span))[:, :3] * 255).round().astype(int)
     colours = np.where(np.isfinite(v), [f"#{r:02x}{g_:02x}{b:02x}" for r, g_, b in rgb], "#bbbbbb")
@@ -507,7 +515,8 @@ def map_svg(
             for key in MAP_INDICATORS
         ]
         out.append(
-            f'<circle id="c-{row.insee}" cx="{x:.1f}" cy="{y:.1f}" r="{radius[k]:.1f}" fill="{colour}" '
+            f'<circle id="c-{row.insee}" cx="{x:.1f}" cy="{y:.1f}" r="{radius[k]:.1f}" '
+            f'fill="{colour}" '
             f'stroke="{"#000" if zip_ else "#999"}" stroke-width="{1.6 if zip_ else 0.5}">'
             f"<title>{html.escape(chr(10).join(tip))}</title></circle>"
         )
@@ -523,11 +532,11 @@ def map_svg(
     marks = []
     for c in np.flatnonzero(fte > 0):
         x, y = xy(c_lon[c], c_lat[c])
-        arm = 2.5 + 1.5 * math.sqrt(
-            fte[c]
-        )  # the cross grows with the commune's GP full-time equivalents
+        # the cross grows with the commune's GP full-time equivalents
+        arm = 2.5 + 1.5 * math.sqrt(fte[c])
         marks.append(
-            f"M{x + 6 - arm:.1f} {y - 5:.1f}h{2 * arm:.1f}M{x + 6:.1f} {y - 5 - arm:.1f}v{2 * arm:.1f}"
+            f"M{x + 6 - arm:.1f} {y - 5:.1f}h{2 * arm:.1f}"
+            f"M{x + 6:.1f} {y - 5 - arm:.1f}v{2 * arm:.1f}"
         )
     out.append(
         f'<path d="{"".join(marks)}" stroke="#1f4e9c" stroke-width="2" pointer-events="none"/>'
@@ -544,22 +553,26 @@ def map_svg(
             x, y = x - 7, y + 6
             if shape == "square":
                 out.append(
-                    f'<rect x="{x - 2:.1f}" y="{y - 2:.1f}" width="4" height="4" fill="{colour}" pointer-events="none"/>'
+                    f'<rect x="{x - 2:.1f}" y="{y - 2:.1f}" width="4" height="4" '
+                    f'fill="{colour}" pointer-events="none"/>'
                 )
             elif shape == "diamond":
                 out.append(
-                    f'<path d="M{x:.1f} {y - 5:.1f}l4 5l-4 5l-4 -5z" fill="{colour}" pointer-events="none"/>'
+                    f'<path d="M{x:.1f} {y - 5:.1f}l4 5l-4 5l-4 -5z" '
+                    f'fill="{colour}" pointer-events="none"/>'
                 )
             else:
                 out.append(
-                    f'<text x="{x:.1f}" y="{y + 4:.1f}" font-size="11" font-weight="bold" fill="{colour}" '
+                    f'<text x="{x:.1f}" y="{y + 4:.1f}" font-size="11" font-weight="bold" '
+                    f'fill="{colour}" '
                     f'text-anchor="middle" pointer-events="none">H</text>'
                 )
     if highlight is not None and highlight in set(values["insee"]):
         k = int(np.flatnonzero(values["insee"].to_numpy() == highlight)[0])
         x, y = xy(lon[k], lat[k])
         out.append(
-            f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{radius[k] + 5:.1f}" fill="none" stroke="#ff00ff" stroke-width="2.5" '
+            f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{radius[k] + 5:.1f}" '
+            'fill="none" stroke="#ff00ff" stroke-width="2.5" '
             f'pointer-events="none" class="highlight"/>'
         )
     stops = "".join(
@@ -576,9 +589,12 @@ def map_svg(
         f'<defs><linearGradient id="scale">{stops}</linearGradient></defs>'
         f'<rect x="{margin}" y="{y0}" width="{width / 2:.0f}" height="10" fill="url(#scale)"/>'
         f'<text x="{margin}" y="{y0 + 22}" font-size="10">{vmin:,.2f}</text>'
-        f'<text x="{margin + width / 2:.0f}" y="{y0 + 22}" font-size="10" text-anchor="end">{vmax:,.2f}</text>'
-        f'<text x="{margin + width / 2 + 10:.0f}" y="{y0 + 9}" font-size="11">{html.escape(label_fr if lang == "fr" else label_en)}</text>'
-        f'<text x="{margin + width / 2 + 10:.0f}" y="{y0 + 24}" font-size="10" fill="#555">{html.escape(legend)}</text>'
+        f'<text x="{margin + width / 2:.0f}" y="{y0 + 22}" font-size="10" text-anchor="end">'
+        f"{vmax:,.2f}</text>"
+        f'<text x="{margin + width / 2 + 10:.0f}" y="{y0 + 9}" font-size="11">'
+        f"{html.escape(label_fr if lang == 'fr' else label_en)}</text>"
+        f'<text x="{margin + width / 2 + 10:.0f}" y="{y0 + 24}" font-size="10" fill="#555">'
+        f"{html.escape(legend)}</text>"
     )
     out.append("</svg>")
     return "".join(out)
@@ -587,7 +603,8 @@ def map_svg(
 def charts_figure(
     futures: list[Future], lang: str = "fr", large: bool = False, ylims: dict | None = None
 ):
-    """Key indicators over time: each future (solid) against its baseline (dashed), ZIP and territory."""
+    """Key indicators over time: each future (solid) against its baseline (dashed), ZIP and
+    territory."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -634,9 +651,8 @@ def charts_figure(
     handles, labels = axes.flat[0].get_legend_handles_labels()
     if handles:
         fig.legend(handles, labels, loc="lower center", ncol=4, fontsize=size - 2)
-    fig.subplots_adjust(
-        left=0.06, right=0.98, top=0.94, bottom=0.16, wspace=0.25, hspace=0.45
-    )  # tight_layout is slow
+    # tight_layout is slow
+    fig.subplots_adjust(left=0.06, right=0.98, top=0.94, bottom=0.16, wspace=0.25, hspace=0.45)
     return fig
 
 

@@ -1,4 +1,5 @@
-"""The project's error classes: the mistakes a user can mend, reported by ``territoire`` in one line.
+"""The project's error classes: the mistakes a user can mend, reported by ``territoire`` in one
+line.
 
 Every error that describes something wrong in what the user gave (a scenario, a territory, a
 providers file, a sweep, a checkpoint, a model parameter, a command-line option) derives from

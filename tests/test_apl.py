@@ -25,7 +25,8 @@ def test_counted_activity_rule():
 
 
 def test_apl_reproduces_a_hand_computed_example_exactly():
-    # Three communes A, B, C. Road minutes: A-B 12 (decay 2/3), B-C 16 (1/3), A-C 25 (0); 2 inside each.
+    # Three communes A, B, C. Road minutes: A-B 12 (decay 2/3), B-C 16 (1/3), A-C 25 (0); 2 inside
+    # each.
     travel = np.array([[2.0, 12.0, 25.0], [12.0, 2.0, 16.0], [25.0, 16.0, 2.0]])
     std_pop = np.array([1_000.0, 500.0, 2_000.0])
     # One GP in each: 4,000 acts (counted 4,000), 3,000 (counted 3,600), 200 (counted 0).
@@ -43,11 +44,8 @@ def test_adding_a_gp_never_lowers_any_commune_apl(model):
     gp = model.gp_arrays()
     before = model.apl
     t = model.territory
-    for code in (
-        "67191",
-        "67002",
-        "67437",
-    ):  # a bourg with an MSP, a small village, the sub-prefecture
+    # a bourg with an MSP, a small village, the sub-prefecture
+    for code in ("67191", "67002", "67437"):
         c = t.commune_index(code)
         after = apl_by_commune(
             t.travel_min,

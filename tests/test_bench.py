@@ -20,9 +20,8 @@ def test_scaled_territories_are_valid(territory, n):
     assert t.n_communes == 142 and int(t.population.sum()) == n and (t.population >= 1).all()
     np.testing.assert_allclose(t.travel_min, territory.travel_min)  # same roads, denser population
     share = t.population / n
-    np.testing.assert_allclose(
-        share, territory.population / territory.population.sum(), atol=3e-3
-    )  # rounding to whole people
+    # rounding to whole people
+    np.testing.assert_allclose(share, territory.population / territory.population.sum(), atol=3e-3)
 
 
 def test_scaled_territory_refuses_fewer_people_than_communes():

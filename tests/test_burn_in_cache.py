@@ -102,7 +102,8 @@ def test_old_entries_are_removed_beyond_the_limit(tmp_path, monkeypatch):
 
 def test_a_pickled_model_holds_no_compiled_function(model):
     # A numba function pickled with the model comes back in another process without its on-disk
-    # cache and is compiled again (~9 s for the four stage kernels): the model looks them up by name.
+    # cache and is compiled again (~9 s for the four stage kernels): the model looks them up by
+    # name.
     assert b"numba.core" in pickle.dumps(model.k)  # what the check below would catch
     assert b"numba.core" not in pickle.dumps(model)
 

@@ -54,6 +54,7 @@ def test_readme_explains_every_indicator():
 def test_output_cut_short_by_the_reader_is_no_traceback(tmp_path):
     # `territoire run ... | head -1`: the reader closes the pipe after one line; the results are
     # written all the same and the command ends without a BrokenPipeError traceback.
+    # the first line arrives before the summary is made
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -71,7 +72,7 @@ def test_output_cut_short_by_the_reader_is_no_traceback(tmp_path):
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )  # the first line arrives before the summary is made
+    )
     proc.stdout.readline()
     proc.stdout.close()
     stderr = proc.stderr.read().decode()
@@ -105,9 +106,8 @@ def test_ctrl_c_ends_the_command_with_one_line_and_no_traceback(tmp_path):
     )
     first = proc.stderr.read(1)  # the burn-in's progress bar has started: the command is running
     time.sleep(0.5)
-    os.killpg(
-        proc.pid, signal.SIGINT
-    )  # what the terminal does on Ctrl-C: the whole foreground group
+    # what the terminal does on Ctrl-C: the whole foreground group
+    os.killpg(proc.pid, signal.SIGINT)
     _, stderr = proc.communicate(timeout=120)
     stderr = first + stderr
     assert proc.returncode == 130, stderr
@@ -118,8 +118,9 @@ def test_ctrl_c_ends_the_command_with_one_line_and_no_traceback(tmp_path):
 
 
 def test_ctrl_c_inside_a_numba_kernel_counts_as_an_interruption():
-    # A KeyboardInterrupt raised while a compiled kernel runs reaches Python as a SystemError ("returned
-    # a result with an exception set") caused by it; an unrelated SystemError is not an interruption.
+    # A KeyboardInterrupt raised while a compiled kernel runs reaches Python as a SystemError
+    # ("returned a result with an exception set") caused by it; an unrelated SystemError is not an
+    # interruption.
     from territoire.cli import _interrupted
 
     try:

@@ -1,4 +1,5 @@
-"""The dashboard in a real browser: Debian Chromium driven by Playwright, server started by the test.
+"""The dashboard in a real browser: Debian Chromium driven by Playwright, server started by the
+test.
 
 Needs /usr/bin/chromium (``apt-get install chromium chromium-driver``; .ci/run installs it) and npm
 (to fill Solara's asset cache from the npm registry on machines without its CDN). Skipped when
@@ -111,24 +112,21 @@ def test_dashboard_in_a_real_browser(server, tmp_path):
     shots = tmp_path / "screenshots"
     shots.mkdir()
     with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM, args=FLAGS
-        )  # Playwright gives it a fresh, empty profile
+        # Playwright gives it a fresh, empty profile
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
         page = browser.new_page(viewport={"width": 1400, "height": 1600}, accept_downloads=True)
         errors = []
         page.on("pageerror", lambda e: errors.append(str(e)))
         page.goto(url)
-        page.wait_for_selector(
-            ".territory-map svg circle", timeout=120_000
-        )  # blank page: times out and fails
+        # blank page: times out and fails
+        page.wait_for_selector(".territory-map svg circle", timeout=120_000)
         page.screenshot(path=shots / "1-loaded.png", full_page=True)
         assert "territoire" in page.title() or page.get_by_text("territoire").count() > 0
-        assert (
-            page.locator(".territory-map svg circle[id^='c-']").count() > 100
-        )  # one circle a commune
+        # one circle a commune
+        assert page.locator(".territory-map svg circle[id^='c-']").count() > 100
 
-        # Hover a commune: its tooltip names it and gives its figures. Click it: it becomes the chosen
-        # commune (ringed, its figures beside the map), and the new GPs can be placed there.
+        # Hover a commune: its tooltip names it and gives its figures. Click it: it becomes the
+        # chosen commune (ringed, its figures beside the map), and the new GPs can be placed there.
         circle = page.locator(".territory-map svg circle[id^='c-']").nth(7)
         tooltip = circle.locator("title").text_content()
         name = tooltip.split(" (")[0]
@@ -160,7 +158,8 @@ def test_dashboard_in_a_real_browser(server, tmp_path):
         )
         page.get_by_role("button", name=re.compile("Lecture|Play")).click()
         page.wait_for_function(
-            "() => { const m = document.body.innerText.match(/semaine (\\d+) sur/); return m && +m[1] >= 9; }",
+            "() => { const m = document.body.innerText.match(/semaine (\\d+) sur/); "
+            "return m && +m[1] >= 9; }",
             timeout=60_000,
         )
         page.get_by_role("button", name=re.compile("Pause")).click()
@@ -178,9 +177,8 @@ def test_dashboard_in_a_real_browser(server, tmp_path):
         page.wait_for_timeout(1500)
         page.screenshot(path=shots / "3-lever-run.png", full_page=True)
         tiles = page.locator(".aims").inner_text()
-        assert (
-            "mieux" in tiles or "moins bien" in tiles
-        )  # the quadruple-aim tiles show a difference
+        # the quadruple-aim tiles show a difference
+        assert "mieux" in tiles or "moins bien" in tiles
         last_map = _map_digest(page)
         assert last_map != first_map  # the map changed
 
@@ -189,9 +187,8 @@ def test_dashboard_in_a_real_browser(server, tmp_path):
         page.get_by_role("button", name=re.compile("Français")).click()
 
         page.get_by_role("tab", name=re.compile("Atelier")).click()
-        page.get_by_role(
-            "button", name=re.compile("Lancer")
-        ).click()  # baseline and telemedecine are ticked
+        # baseline and telemedecine are ticked
+        page.get_by_role("button", name=re.compile("Lancer")).click()
         page.wait_for_selector(".workshop-charts", timeout=240_000)
         assert page.locator(".workshop-map").count() == 2
         page.screenshot(path=shots / "4-workshop.png", full_page=True)

@@ -1,4 +1,5 @@
-"""The dashboard's SVG map, without a browser: one clickable circle a commune, tooltips, colours, ring."""
+"""The dashboard's SVG map, without a browser: one clickable circle a commune, tooltips, colours,
+ring."""
 
 import re
 import xml.dom.minidom
@@ -67,9 +68,8 @@ def test_the_chosen_commune_is_ringed_and_providers_do_not_catch_clicks(model):
     markers = doc.getElementsByTagName("path") + [
         r for r in doc.getElementsByTagName("rect") if r.getAttribute("fill") != "url(#scale)"
     ]
-    assert markers and all(
-        m.getAttribute("pointer-events") == "none" for m in markers
-    )  # roads, GPs, pharmacies, MSP
+    # roads, GPs, pharmacies, MSP
+    assert markers and all(m.getAttribute("pointer-events") == "none" for m in markers)
 
 
 def test_gp_crosses_sit_where_gps_practise(model):

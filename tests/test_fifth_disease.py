@@ -39,7 +39,9 @@ SCRIPT = textwrap.dedent(
             "specialist_referral_share": 0.1,
             "hospital_stay_eur": 3000.0, "drugs_per_year_eur": 150.0,
             "other_ambulatory_per_year_eur": 300.0, "other_hospital_per_year_eur": 100.0,
-            "profile_pct": ((0.0, 0.5, 2.0, 4.0, 6.0, 8.0, 8.0), (0.0, 0.1, 0.4, 1.0, 2.5, 4.0, 5.0)),
+            "profile_pct": (
+                (0.0, 0.5, 2.0, 4.0, 6.0, 8.0, 8.0), (0.0, 0.1, 0.4, 1.0, 2.5, 4.0, 5.0)
+            ),
             "stage_mix": (0.6, 0.3, 0.1),
         },
     ))

@@ -1,4 +1,5 @@
-"""The garbage-collector pause around stepping: re-entrant, thread-safe, restores the collector's state."""
+"""The garbage-collector pause around stepping: re-entrant, thread-safe, restores the collector's
+state."""
 
 import gc
 import threading

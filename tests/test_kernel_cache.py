@@ -25,9 +25,8 @@ def test_a_changed_source_drops_numbas_cache_and_nothing_else(tmp_path):
         (cache / name).write_bytes(b"x")
     assert not drop_stale_kernel_cache(cache, [sources])  # same sources: the cache stays
     assert len(list(cache.glob("*.nb?"))) == 2
-    (sources / "helpers.py").write_text(
-        "WEEKS = 53\n"
-    )  # a helper or constant in another file changes
+    # a helper or constant in another file changes
+    (sources / "helpers.py").write_text("WEEKS = 53\n")
     assert drop_stale_kernel_cache(cache, [sources])
     assert not list(cache.glob("*.nb?")) and (cache / "tally.cpython-311.pyc").exists()
     assert not drop_stale_kernel_cache(cache, [sources])

@@ -1,4 +1,5 @@
-"""Parameter classes refuse a wrong type, shape or range with a message naming the class and field."""
+"""Parameter classes refuse a wrong type, shape or range with a message naming the class and
+field."""
 
 from __future__ import annotations
 
@@ -209,7 +210,8 @@ def test_the_issue_examples_are_refused():
 
 
 def test_valid_values_are_kept_as_given():
-    """Validation only raises: ints for floats, numpy scalars, bounds and empty tables pass unchanged."""
+    """Validation only raises: ints for floats, numpy scalars, bounds and empty tables pass
+    unchanged."""
     uptake = np.float64(0.4)
     care = CareParams(tele_uptake=uptake, out_of_hours_share=1, tele_platform_per_week=0)
     assert care.tele_uptake is uptake and care.out_of_hours_share == 1

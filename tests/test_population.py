@@ -33,7 +33,8 @@ def test_age_pyramid_follows_each_commune_age_std_ratio(model, territory):
     mean_w = np.bincount(p.commune, weights=w) / np.bincount(p.commune)
     ratio = territory.communes["age_std_ratio"].to_numpy()
     big = territory.population >= 1_000
-    # Sampling noise of a mean weight over >= 1,000 people is < 0.02 (weights' sd ~0.4 / sqrt(1000)).
+    # Sampling noise of a mean weight over >= 1,000 people is < 0.02
+    # (weights' sd ~0.4 / sqrt(1000)).
     np.testing.assert_allclose(mean_w[big], ratio[big], atol=0.03)
     assert 40 < p.age_years.mean() < 46  # an older-than-national rural population (France: ~42)
 
@@ -43,19 +44,15 @@ def test_initial_prevalence_totals_are_within_the_stated_bands(model):
     age = p.age_years
     # Targets (epi_cost_reference.csv); bands cover sampling noise (binomial sd ~0.07 points for
     # diabetes over 110,467 people) and the finite-sample age mix.
-    assert (p.stage[:, 0] > 0).mean() * 100 == pytest.approx(
-        5.3, abs=0.4
-    )  # treated diabetes, % of population
-    assert (p.stage[age >= 18, 1] > 0).mean() * 100 == pytest.approx(
-        2.6, abs=0.25
-    )  # HF, % of adults
-    assert (p.stage[age >= 40, 2] > 0).mean() * 100 == pytest.approx(
-        3.8, abs=0.35
-    )  # treated COPD, % of 40+
+    # treated diabetes, % of population
+    assert (p.stage[:, 0] > 0).mean() * 100 == pytest.approx(5.3, abs=0.4)
+    # HF, % of adults
+    assert (p.stage[age >= 18, 1] > 0).mean() * 100 == pytest.approx(2.6, abs=0.25)
+    # treated COPD, % of 40+
+    assert (p.stage[age >= 40, 2] > 0).mean() * 100 == pytest.approx(3.8, abs=0.35)
     women50 = (age >= 50) & (p.sex == 1)
-    assert (p.stage[women50, 3] > 0).mean() * 100 == pytest.approx(
-        40, abs=5
-    )  # densitometric osteoporosis
+    # densitometric osteoporosis
+    assert (p.stage[women50, 3] > 0).mean() * 100 == pytest.approx(40, abs=5)
     assert (p.stage[age < 18, 1] == 0).all() and (p.stage[age < 40, 2] == 0).all()
 
 

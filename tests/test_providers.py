@@ -93,9 +93,9 @@ def test_a_users_own_small_providers_file(tmp_path, territory):
 
 
 def test_medecin_traitant_search_equals_a_plain_scan():
-    # assign_gps skips, per commune, the nearest GPs whose lists are already full (they stay full while
-    # it runs). On random small cases with lists of 0 to 2 free places, it must choose exactly what a
-    # plain scan of every GP nearest first chooses.
+    # assign_gps skips, per commune, the nearest GPs whose lists are already full (they stay full
+    # while it runs). On random small cases with lists of 0 to 2 free places, it must choose exactly
+    # what a plain scan of every GP nearest first chooses.
     from territoire.agents.patients import Patients
     from territoire.model.gp_choice import ListSearch, assign_gps, gps_by_distance
 
@@ -136,8 +136,8 @@ def test_medecin_traitant_search_equals_a_plain_scan():
 
 
 def test_list_sizes_and_seekers_equal_a_plain_count_and_walk_of_the_service_order():
-    # lists_and_seekers counts lists block by block in parallel and sorts the few seekers by their place
-    # in the service order instead of walking all of it: the same as bincount and the walk.
+    # lists_and_seekers counts lists block by block in parallel and sorts the few seekers by their
+    # place in the service order instead of walking all of it: the same as bincount and the walk.
     from territoire.model.gp_choice import lists_and_seekers, service_rank
 
     rng = np.random.default_rng(3)

@@ -1,4 +1,5 @@
-"""The counter-based draw gives the same numbers inside a kernel, called from Python, and in numpy."""
+"""The counter-based draw gives the same numbers inside a kernel, called from Python, and in
+numpy."""
 
 import numpy as np
 from numba import njit
@@ -20,9 +21,8 @@ def test_numba_numpy_and_python_draws_are_identical():
     for week, slot in ((0, 0), (1, 3), (520, 17), (10_000, 255)):
         a = _numba_draws(key, patients, week, slot)
         b = uniform_np(key, patients, week, slot)
-        c = np.array(
-            [uniform(key, int(p), week, slot) for p in patients]
-        )  # the numba draw called from Python
+        # the numba draw called from Python
+        c = np.array([uniform(key, int(p), week, slot) for p in patients])
         assert np.array_equal(a, b) and np.array_equal(b, c)
         assert ((a >= 0) & (a < 1)).all()
 

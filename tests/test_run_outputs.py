@@ -1,4 +1,5 @@
-"""The files of a run: the Parquet file written level by level, the chart drawn in a helper process."""
+"""The files of a run: the Parquet file written level by level, the chart drawn in a helper
+process."""
 
 import os
 
@@ -76,8 +77,8 @@ def test_ctrl_c_at_the_terminal_does_not_reach_the_helper():
 def test_parquet_has_row_groups_of_one_level_and_a_run_of_weeks_each_and_equals_the_indicators(
     ran, tmp_path, monkeypatch, row_group_rows
 ):
-    # One level per row group, its weeks in runs (min/max statistics on `level` and `week`): DuckDB and
-    # Arrow skip the others when a query asks for one level or some weeks. The same rows as
+    # One level per row group, its weeks in runs (min/max statistics on `level` and `week`): DuckDB
+    # and Arrow skip the others when a query asks for one level or some weeks. The same rows as
     # indicators(), in the same order, however the levels are cut.
     monkeypatch.setattr(single, "ROW_GROUP_ROWS", row_group_rows)
     with ChartProcess() as chart:

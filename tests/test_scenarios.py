@@ -131,9 +131,8 @@ def test_builtins_load_and_show_resolved(tmp_path):
     for name in builtin_names():
         s = load_scenario(name)
         assert s.description["fr"] and s.description["en"]
-        again = load_scenario(
-            _write(tmp_path, s.to_toml(), f"{name}.toml")
-        )  # the resolved form round-trips
+        # the resolved form round-trips
+        again = load_scenario(_write(tmp_path, s.to_toml(), f"{name}.toml"))
         assert again.to_dict() == s.to_dict()
     out = subprocess.run(
         [sys.executable, "-m", "territoire.cli", "scenario", "show", "telemedecine"],
@@ -199,8 +198,9 @@ def _cost(model, item):
     return np.stack(model.recorder.costs)[..., ITEMS.index(item)].sum()
 
 
-# Each check compares the lever with the same territory, seed and replicate without it (common random
-# numbers), so any difference is the lever's. Tolerance: strict inequalities of totals over 39 weeks.
+# Each check compares the lever with the same territory, seed and replicate without it (common
+# random numbers), so any difference is the lever's. Tolerance: strict inequalities of totals over
+# 39 weeks.
 LEVER_CHECKS = {
     "teleconsultation": (
         {"gp_offer_share": 0.3, "uptake": 0.8},
@@ -328,9 +328,8 @@ def test_lever_changes_its_mechanism_in_the_expected_direction(
     shortage, none, none_two_years, lever
 ):
     params, check = LEVER_CHECKS[lever]
-    if (
-        lever == "retirement_wave"
-    ):  # retirements are rare events: two years for a clear signal (~9 expected at ×5 vs ~2)
+    # retirements are rare events: two years for a clear signal (~9 expected at ×5 vs ~2)
+    if lever == "retirement_wave":
         assert check(_run(shortage, [{"type": lever, **params}], weeks=104), none_two_years)
         return
     on = _run(shortage, [{"type": lever, **params}])
@@ -385,9 +384,8 @@ def test_checkpoint_restored_and_run_equals_straight_through(shortage, tmp_path)
         pickle.loads(pickle.dumps(shortage)).run(10), CheckpointKey.of(scenario), tmp_path / "c.pkl"
     )
     a = branch(straight, scenario, 1).run(15)
-    b = branch(load_checkpoint(path, scenario), scenario, 1).run(
-        15
-    )  # … or stops, is saved, restored
+    # … or stops, is saved, restored
+    b = branch(load_checkpoint(path, scenario), scenario, 1).run(15)
     assert a.patients.equals(b.patients)
     assert a.indicators(levels=("territory",)).equals(b.indicators(levels=("territory",)))
 
@@ -420,7 +418,8 @@ def test_discounting_on_a_hand_example():
 
 
 def test_shared_savings_on_hand_examples():
-    # Care costs 10 M€ in the baseline, 9.4 M€ with the programme (saves 600 k€); programme 200 k€; half returned.
+    # Care costs 10 M€ in the baseline, 9.4 M€ with the programme (saves 600 k€); programme 200 k€;
+    # half returned.
     a = shared_savings(10_000_000, 9_400_000, 200_000, 0.5)
     assert a["gross_savings_eur"] == 600_000
     assert a["returned_to_territory_eur"] == 300_000

@@ -29,9 +29,8 @@ def _site(referrals_per_week_capacity: float) -> Specialist:
 
 def test_a_queue_settles_where_the_leavers_make_up_the_excess_of_referrals():
     site, arriving, leave = _site(10.0), 12.0, 0.02
-    for _ in range(
-        3_000
-    ):  # the gap to the fixed point shrinks by (1 - leave) a week: 0.98^3000 ≈ 1e-26
+    # the gap to the fixed point shrinks by (1 - leave) a week: 0.98^3000 ≈ 1e-26
+    for _ in range(3_000):
         site.serve_week(arriving, leave)
     expected = (1 - leave) * (arriving - 10.0) / leave  # q = (1 - h)·(q + a - c) at the fixed point
     assert site.queue == pytest.approx(expected, rel=1e-9)
@@ -42,9 +41,8 @@ def test_a_queue_settles_where_the_leavers_make_up_the_excess_of_referrals():
 def test_a_queue_empties_when_the_capacity_exceeds_the_referrals():
     site = _site(10.0)
     site.queue = 50.0
-    for _ in range(
-        30
-    ):  # 50 + 30·8 = 290 referrals against 300 served (and ~2 % of the rest leaving a week)
+    # 50 + 30·8 = 290 referrals against 300 served (and ~2 % of the rest leaving a week)
+    for _ in range(30):
         site.serve_week(8.0, 0.02)
     assert site.queue == 0.0 and site.waiting_weeks == 0.0
 
@@ -130,9 +128,8 @@ def test_referrals_of_a_specialty_without_a_site_join_no_other_queue(territory):
     full.run(30)
     without.run(30)
     queues = {s.name: s.queue for s in full.specialists}
-    assert queues and all(
-        s.queue == queues[s.name] for s in without.specialists
-    )  # the others are untouched
+    # the others are untouched
+    assert queues and all(s.queue == queues[s.name] for s in without.specialists)
     assert "waiting_weeks_rheumatology" not in without.recorder.providers
 
 
@@ -173,10 +170,11 @@ def test_outreach_levers_on_one_team_add_up_whatever_their_order(burned_in):
     for levers in ([a, b], [b, a]):
         on = _lever_run(burned_in, levers, weeks=8)
         added = {s.name: s.activity_per_year - team.get(s.name, 0.0) for s in on.specialists}
+        # 3 days of 16 consultations
         assert added == {
             **{name: 0.0 for name in team},
             "cardiology 67437": pytest.approx(3 * 16 * 52),
-        }  # 3 days of 16 consultations
+        }
         costs = [k for k in on.policy.cost_per_week if k.startswith("specialist_outreach")]
         assert sorted(costs) == [
             "specialist_outreach_cardiology_67105",
@@ -189,9 +187,8 @@ def test_outreach_in_a_territory_with_specialists_only_at_a_pole_adds_to_the_pol
     local = (table["type"] == "specialist") & ~table["commune"].str.startswith("pole:")
     start = TerritoryModel(seed=3, territory=territory, providers=table[~local]).run(60)
     base, on = _lever_run(start, []), _lever_run(start, [_outreach("67434", 2)])
-    assert len(on.specialists) == len(
-        base.specialists
-    )  # no new site: the pole's cardiologists hold the days
+    # no new site: the pole's cardiologists hold the days
+    assert len(on.specialists) == len(base.specialists)
     assert _mean_wait(on, "cardiology", 26) <= _mean_wait(base, "cardiology", 26)
 
 
@@ -213,9 +210,10 @@ def test_a_specialty_whose_first_site_opens_mid_run_has_no_wait_before_it(territ
     }
     on = _lever_run(start, [lever], weeks=10)
     wait = on.recorder.providers["waiting_weeks_rheumatology"]
+    # the record starts at the branch
     assert (
         len(wait) == len(on.recorder) and np.isnan(wait[:3]).all() and np.isfinite(wait[3:]).all()
-    )  # the record starts at the branch
+    )
     frame = on.indicators(levels=("territory",))
     series = frame[frame["indicator"] == "waiting_weeks_rheumatology"]
     assert len(series) == len(on.recorder) and series["value"].isna().sum() == 3

@@ -51,20 +51,21 @@ def test_costs_add_up_to_their_items_at_every_level(year_run):
 
 def test_costs_priced_from_the_counts_equal_the_bill_patient_by_patient(territory):
     """``accounts.weekly_costs`` prices the week's counts; ``reference.accounts_kernel`` bills each
-    patient by the rules (a teleconsultation is not a GP visit, mobile-team visits are not billed, the
-    dead are billed their last week…). With every lever that adds a kind of cost on from week 0, each
-    per-patient item must agree every week. Tolerance rtol 1e-12: a product rounds once, a sum of
-    thousands of prices at every step."""
+    patient by the rules (a teleconsultation is not a GP visit, mobile-team visits are not billed,
+    the dead are billed their last week…). With every lever that adds a kind of cost on from week 0,
+    each per-patient item must agree every week. Tolerance rtol 1e-12: a product rounds once, a sum
+    of thousands of prices at every step."""
     from territoire.model import accounts, reference
     from territoire.scenarios.levers import Lever
     from territoire.scenarios.schema import load_scenario
 
+    # its rota would take every emergency
     levers = [
         Lever(lv.type, 0, 0, dict(lv.params))
         for name in ("mobilite", "telemedecine", "territoire-2030")
         for lv in load_scenario(name, territory).levers
         if lv.type != "cpts"
-    ]  # its rota would take every emergency
+    ]
     model = TerritoryModel(seed=11, territory=territory).start_policy(levers)
     per_patient = [
         j
@@ -86,9 +87,8 @@ def test_costs_priced_from_the_counts_equal_the_bill_patient_by_patient(territor
             priced[:, per_patient], bill[:, per_patient], rtol=1e-12, atol=1e-9
         )
         billed += bill.sum(axis=0)
-        counts = model.recorder.counts[
-            -1
-        ]  # treated diabetes/COPD: the living (= prevalent) and the dead
+        # treated diabetes/COPD: the living (= prevalent) and the dead
+        counts = model.recorder.counts[-1]
         dead_billed += int(
             counts[..., [C["treated_diabetes"], C["treated_copd"]]].sum()
             - counts[..., [C["prevalent_diabetes"], C["prevalent_copd"]]].sum()
@@ -111,9 +111,8 @@ def test_mesa_datacollector_reports_each_week_what_the_indicators_say(year_run):
     np.testing.assert_allclose(
         100 * reported["share_without_gp_now"], wide["share_without_gp"], rtol=1e-12
     )
-    assert (
-        reported["unmet_last_week"].nunique() > 10 and reported["population_now"].nunique() > 10
-    )  # they move
+    # they move
+    assert reported["unmet_last_week"].nunique() > 10 and reported["population_now"].nunique() > 10
 
 
 def test_same_seed_same_indicators(territory):
@@ -185,10 +184,10 @@ def test_kernels_equal_the_readable_reference(small_territory):
 
 
 def test_kernels_equal_the_reference_when_gps_are_full(small_territory):
-    # Every other GP at 30 % of its activity (full within days), a third offering no teleconsultation,
-    # and room on every list: the kernel's shortcuts past GPs that are full for the week (first_open,
-    # first_tele, first_free) are all used, while the plain reference scans every GP for every patient.
-    # Same draws: identical arrays and counters.
+    # Every other GP at 30 % of its activity (full within days), a third offering no
+    # teleconsultation, and room on every list: the kernel's shortcuts past GPs that are full for
+    # the week (first_open, first_tele, first_free) are all used, while the plain reference scans
+    # every GP for every patient. Same draws: identical arrays and counters.
     still = WorkforceParams(installations_per_year=0.0)
     fast = TerritoryModel(seed=9, territory=small_territory, workforce_params=still)
     slow = TerritoryModel(
@@ -207,15 +206,16 @@ def test_kernels_equal_the_reference_when_gps_are_full(small_territory):
         tele += int(c[C["routine_tele"]] + c[C["followup_tele"]])
         found += max(0, without - int((fast.patients.gp < 0).sum()))
         without = int((fast.patients.gp < 0).sum())
-    # guard: capacity did bind, teleconsultations were searched for, patients found a médecin traitant
+    # guard: capacity did bind, teleconsultations were searched for, patients found a médecin
+    # traitant
     assert unmet > 500 and tele > 20 and found > 20, (unmet, tele, found)
 
 
 def test_kernels_equal_the_reference_when_no_visit_is_left(small_territory):
-    # GPs at 4 % of their activity and no teleconsultation: every visit of the week is taken early, and
-    # the kernel settles the routine needs still waiting without searching (``_nothing_left``): carried
-    # over or given up, each refusal by a médecin traitant counted in the GP's workload. The reference
-    # searches for every one of them: identical arrays, counters and workloads.
+    # GPs at 4 % of their activity and no teleconsultation: every visit of the week is taken early,
+    # and the kernel settles the routine needs still waiting without searching (``_nothing_left``):
+    # carried over or given up, each refusal by a médecin traitant counted in the GP's workload. The
+    # reference searches for every one of them: identical arrays, counters and workloads.
     import copy
 
     from territoire.model.events_codes import ROUTINE, ROUTINE_DONE
@@ -231,7 +231,8 @@ def test_kernels_equal_the_reference_when_no_visit_is_left(small_territory):
             gp.tele_share = 0.0
     for _ in _step_alike(fast, slow, 10):
         pass
-    # guard: in a week like these, nothing is left at the end of access while routine needs went unmet
+    # guard: in a week like these, nothing is left at the end of access while routine needs went
+    # unmet
     probe = copy.deepcopy(fast)
     w = probe.week
     probe._policy(w)
@@ -243,10 +244,10 @@ def test_kernels_equal_the_reference_when_no_visit_is_left(small_territory):
 
 
 def test_fused_passes_equal_the_stage_kernels_run_one_after_the_other(small_territory):
-    # Stages 1-4 each touch only their own patient's slot, so the fused pass (chunk by chunk) must give
-    # exactly what the four parallel stage kernels give one after the other; the fused tally of stages
-    # 9 adds the same numbers in the same order as the counting and utility kernels, so even the
-    # floating-point sums must be bit-identical.
+    # Stages 1-4 each touch only their own patient's slot, so the fused pass (chunk by chunk) must
+    # give exactly what the four parallel stage kernels give one after the other; the fused tally of
+    # stages 9 adds the same numbers in the same order as the counting and utility kernels, so even
+    # the floating-point sums must be bit-identical.
     fused = TerritoryModel(seed=8, territory=small_territory)
     stagewise = TerritoryModel(seed=8, territory=small_territory)
     stagewise.fused = False
@@ -336,8 +337,8 @@ def test_calibration_bands_hold_over_a_ten_year_baseline(territory):
     assert np.all(
         np.abs(100 * stock[:, k["prevalent_copd"]] / stock[:, k["aged_40_plus"]] - 3.8) < 0.6
     )
-    # Heart failure: 339 hospitalised adults per 100,000 per year (SPF 2022). The model counts stays,
-    # the source persons; ±30 % covers that and the yearly noise of ~250 stays (±6 %).
+    # Heart failure: 339 hospitalised adults per 100,000 per year (SPF 2022). The model counts
+    # stays, the source persons; ±30 % covers that and the yearly noise of ~250 stays (±6 %).
     hf_hosp = 1e5 * flow[:, k["hospitalised_heart_failure"]] / stock[:, k["adults"]]
     assert np.all(np.abs(hf_hosp - 339) < 0.3 * 339), hf_hosp
     # Annual mortality of the HF population: 16.6 % (Cnam). ±4 points (~2,300 patients: noise ±0.8).
@@ -399,8 +400,8 @@ def test_cli_run_writes_results(tmp_path):
 
 
 def test_written_results_equal_the_models_indicators(tmp_path, small_territory):
-    # The Parquet file is written from Arrow columns (not from the DataFrame) in a second thread, and
-    # the summary from the territory and zone levels only: both must say what indicators() says.
+    # The Parquet file is written from Arrow columns (not from the DataFrame) in a second thread,
+    # and the summary from the territory and zone levels only: both must say what indicators() says.
     import pandas as pd
 
     from territoire.experiments.single import summary_table, write_run
@@ -419,7 +420,8 @@ def test_written_results_equal_the_models_indicators(tmp_path, small_territory):
 
 def test_the_demanders_are_found_in_the_rotated_service_order():
     # access scans the rotated service order block by block in parallel, then joins the blocks:
-    # the same list as one plain walk, whatever the size (one block or several, uneven) and the offset.
+    # the same list as one plain walk, whatever the size (one block or several, uneven) and the
+    # offset.
     from territoire.model.access import demanders_in_order
 
     rng = np.random.default_rng(5)

@@ -1,4 +1,5 @@
-"""Sweeps: validation, resumable store (SIGKILL), failures, Dask = local pool, Sobol on Ishigami, DuckDB, batch_run."""
+"""Sweeps: validation, resumable store (SIGKILL), failures, Dask = local pool, Sobol on Ishigami,
+DuckDB, batch_run."""
 
 import math
 import os
@@ -88,7 +89,10 @@ def test_bad_sweep_files_give_clear_errors(tmp_path, edit, message):
 
 
 def test_grid_without_levels_and_forced_size(tmp_path):
-    text = 'name = "g"\n[design]\nkind = "grid"\n[[parameters]]\npath = "care.tele_uptake"\nlevels = []\n'
+    text = (
+        'name = "g"\n[design]\nkind = "grid"\n'
+        '[[parameters]]\npath = "care.tele_uptake"\nlevels = []\n'
+    )
     with pytest.raises(SweepError, match="non-empty list"):
         load_sweep(_file(tmp_path, text))
     big = SMALL.format(name="x", years=0.1, samples=5000)
@@ -121,18 +125,16 @@ def test_killed_sweep_resumes_with_every_run_exactly_once(tmp_path):
     first = complete_runs(out)
     assert 2 <= len(first) < 8, "the sweep was killed midway"
     (out / "runs" / "run=00007").mkdir(parents=True, exist_ok=True)
-    (out / "runs" / "run=00007" / "part.parquet.tmp-1").write_bytes(
-        b"half a file"
-    )  # a partial write
+    # a partial write
+    (out / "runs" / "run=00007" / "part.parquet.tmp-1").write_bytes(b"half a file")
     stats = run_sweep(load_sweep(spec_file), out, progress=False)
     assert (
         stats["skipped"] == len(first) and stats["done"] == 8 - len(first) and stats["failed"] == 0
     )
     results = load_results(out)
     assert sorted(results["run"].unique()) == list(range(8))
-    assert (
-        results.groupby(["run", "week", "level", "unit", "indicator"]).size() == 1
-    ).all()  # each run once
+    # each run once
+    assert (results.groupby(["run", "week", "level", "unit", "indicator"]).size() == 1).all()
     assert not list((out / "runs").glob("run=*/*.tmp*"))
 
 
@@ -175,7 +177,8 @@ def test_results_are_queryable_with_duckdb(tmp_path):
     ).fetchall()[0][0]
     assert n == 2
     rows = con.execute(
-        f"SELECT avg(value) FROM '{tmp_path / 'out'}/runs/**/*.parquet' WHERE indicator = 'cost_total' AND level = 'territory'"
+        f"SELECT avg(value) FROM '{tmp_path / 'out'}/runs/**/*.parquet' "
+        "WHERE indicator = 'cost_total' AND level = 'territory'"
     ).fetchall()
     assert rows[0][0] > 1e6
 
@@ -195,7 +198,8 @@ def test_sobol_indices_of_the_ishigami_function():
     assert x.shape == (2048 * 5, 3)
     y = np.sin(x[:, 0]) + 7 * np.sin(x[:, 1]) ** 2 + 0.1 * x[:, 2] ** 4 * np.sin(x[:, 0])
     idx = sobol_indices(salib_problem(spec), y)
-    # Analytical values (a = 7, b = 0.1; Ishigami & Homma 1990): S1 = 0.3139, 0.4424, 0; ST = 0.5576, 0.4424, 0.2437.
+    # Analytical values (a = 7, b = 0.1; Ishigami & Homma 1990): S1 = 0.3139, 0.4424, 0;
+    # ST = 0.5576, 0.4424, 0.2437.
     # Tolerance 0.05: the Saltelli estimator's standard error at N = 2048 is ~0.01-0.03 here.
     np.testing.assert_allclose(idx["S1"], [0.3139, 0.4424, 0.0], atol=0.05)
     np.testing.assert_allclose(idx["ST"], [0.5576, 0.4424, 0.2437], atol=0.05)
@@ -205,8 +209,9 @@ def test_analyse_writes_an_offline_report(tmp_path):
     from territoire.experiments.analyse import write_analysis
 
     text = (
-        'name = "grid"\nyears = 0.1\nburn_in_years = 0.1\n[design]\nkind = "grid"\n[[parameters]]\npath = "care.tele_uptake"\n'
-        'levels = [0.1, 0.9]\n[[parameters]]\npath = "care.routine_visits_per_year"\nlevels = [2.0, 3.0]\n'
+        'name = "grid"\nyears = 0.1\nburn_in_years = 0.1\n[design]\nkind = "grid"\n'
+        '[[parameters]]\npath = "care.tele_uptake"\nlevels = [0.1, 0.9]\n'
+        '[[parameters]]\npath = "care.routine_visits_per_year"\nlevels = [2.0, 3.0]\n'
     )
     out = tmp_path / "out"
     run_sweep(load_sweep(_file(tmp_path, text)), out, progress=False)
@@ -237,9 +242,8 @@ def test_mesa_batch_run_works_on_the_model():
     )
     frame = pd.DataFrame(rows)
     assert len(frame) == 2 and {"gp_count", "apl_mean", "unmet_last_week"} <= set(frame.columns)
-    assert (
-        frame["population_now"].nunique() == 2 or frame["unmet_last_week"].nunique() == 2
-    )  # two seeds, two futures
+    # two seeds, two futures
+    assert frame["population_now"].nunique() == 2 or frame["unmet_last_week"].nunique() == 2
 
 
 def test_a_model_without_a_seed_draws_one_and_keeps_it():

@@ -1,4 +1,5 @@
-"""Any French territory: the builder, territory files, the second built-in territory, providers files."""
+"""Any French territory: the builder, territory files, the second built-in territory, providers
+files."""
 
 import subprocess
 import sys
@@ -18,12 +19,8 @@ from territoire.scenarios.territories import (
     write_territory_file,
 )
 
-SAVERNE_EPCIS = [
-    "200067841",
-    "200068112",
-    "200067783",
-    "200068864",
-]  # Alsace Bossue, Pays de Saverne, Hanau-LPP, Mossig
+# Alsace Bossue, Pays de Saverne, Hanau-LPP, Mossig
+SAVERNE_EPCIS = ["200067841", "200068112", "200067783", "200068864"]
 
 
 def test_saverne_from_its_four_epcis_is_the_embedded_territory(territory):
@@ -85,9 +82,8 @@ def test_builtin_second_territory_and_its_scenarios():
         assert s.territory["file"] == "balcons-du-dauphine"
     m = TerritoryModel(seed=3, territory=t)
     apl = m.apl_territory()
-    assert (
-        abs(apl - 3.74) < 0.3
-    )  # calibrated to the national APL (DREES 2023), no EPCI target shipped
+    # calibrated to the national APL (DREES 2023), no EPCI target shipped
+    assert abs(apl - 3.74) < 0.3
 
 
 def test_unknown_territory_lists_builtins():
@@ -104,9 +100,8 @@ def test_providers_csv_round_trips_through_a_run(tmp_path, small_territory):
     write_providers_csv(loaded.provider_table, again)  # export again
     assert pd.read_csv(path, dtype=str).equals(pd.read_csv(again, dtype=str))
     reference = TerritoryModel(seed=2, territory=small_territory).run(6)
-    assert loaded.patients.equals(
-        reference.patients
-    )  # the file reproduces the estimated providers exactly
+    # the file reproduces the estimated providers exactly
+    assert loaded.patients.equals(reference.patients)
 
 
 def test_cli_builds_a_territory_and_runs_it(tmp_path):

@@ -77,7 +77,7 @@ def test_bad_commune_tables_give_clear_errors(territory):
         Territory.from_communes(dup)
 
 
-# ---- the road-network cache (model/road_cache.py) -------------------------------------------------
+# ---- the road-network cache (model/road_cache.py) ------------------------------------------------
 def _same_network(a: Territory, b: Territory) -> None:
     np.testing.assert_array_equal(a.travel_min, b.travel_min)
     np.testing.assert_array_equal(a.pole_travel_min, b.pole_travel_min)
@@ -166,18 +166,20 @@ def test_an_unwritable_road_network_cache_is_reported_and_not_fatal(tmp_path, mo
 
 
 def test_a_territory_from_the_cache_imports_no_scipy(tmp_path):
-    """What the cache is for: a command line that finds its network there never imports scipy.spatial
-    (~0.2 s), nor networkx (~0.2 s) unless it asks for the graph. Run in fresh interpreters, since
-    this one has imported everything already."""
+    """What the cache is for: a command line that finds its network there never imports
+    scipy.spatial (~0.2 s), nor networkx (~0.2 s) unless it asks for the graph. Run in fresh
+    interpreters, since this one has imported everything already."""
     import os
     import subprocess
     import sys
 
     script = (
         "import sys\nfrom territoire.model.territory import Territory\nt = Territory.default()\n"
-        "print(sorted(m for m in ('networkx', 'scipy.spatial', 'scipy.sparse') if m in sys.modules))\n"
+        "print(sorted(m for m in ('networkx', 'scipy.spatial', 'scipy.sparse') "
+        "if m in sys.modules))\n"
+        # the graph itself, when asked for
         "print(t.graph.number_of_nodes(), 'networkx' in sys.modules)\n"
-    )  # the graph itself, when asked for
+    )
     env = {**os.environ, "TERRITOIRE_CACHE_DIR": str(tmp_path)}
     first, second = (
         subprocess.run(
@@ -185,18 +187,16 @@ def test_a_territory_from_the_cache_imports_no_scipy(tmp_path):
         )
         for _ in range(2)
     )
-    assert (
-        first.stdout.split("\n")[0] == "['networkx', 'scipy.sparse', 'scipy.spatial']"
-    )  # built: the guard sees them
-    assert second.stdout.split("\n")[:2] == [
-        "[]",
-        "146 True",
-    ]  # nor networkx, until the graph is asked for
+    # built: the guard sees them
+    assert first.stdout.split("\n")[0] == "['networkx', 'scipy.sparse', 'scipy.spatial']"
+    # nor networkx, until the graph is asked for
+    assert second.stdout.split("\n")[:2] == ["[]", "146 True"]
 
 
 def test_a_pickled_territory_keeps_its_road_graph_pickled_until_asked_for():
     """Checkpoints and the burn-in cache pickle the model with its territory: loading one must not
-    unpickle the graph (that imports networkx), and the graph must come back whole when asked for."""
+    unpickle the graph (that imports networkx), and the graph must come back whole when asked
+    for."""
     import pickle
 
     t = Territory.default()
