@@ -66,15 +66,24 @@ class OnsetInputs(NamedTuple):
     onset_stage2_share: np.ndarray  # share of new cases found uncontrolled, by disease
     onset_multiplier: np.ndarray  # by disease, from the prevention levers (1: no change)
     raised_by: np.ndarray  # int64 by disease: the disease whose patients have its raised hazard, -1
+    # by disease, the highest hazard any patient can have this week: a draw above it starts nothing
+    hazard_bound: np.ndarray
 
 
 def onset_inputs(model) -> OnsetInputs:
+    table, multiplier = model.onset_table, model.policy.onset_multiplier
+    n_d = len(multiplier)
+    # The kernel's hazard is min(table · multiplier, 1 / n_d) for one of these entries: rounding is
+    # monotonic, so no hazard exceeds this bound, and skipping the draws above it changes nothing.
+    highest = np.maximum(table[:n_d].max(axis=(1, 2)), table[n_d:].max(axis=(1, 2)))
+    bound = np.minimum(highest * np.maximum(multiplier, 0.0), 1.0 / n_d)
     return OnsetInputs(
         model.keys["onset"],
-        model.onset_table,
+        table,
         model.dtables["onset_stage2_share"],
-        model.policy.onset_multiplier,
+        multiplier,
         model.roles.onset_raised_by,
+        np.ascontiguousarray(bound),
     )
 
 
@@ -97,22 +106,29 @@ def onset_kernel(week, people, x):
 def onset_chunk(lo, hi, week, people, x):
     """Onset for patient slots ``lo`` to ``hi - 1`` (the body of ``onset_kernel``).
 
-    The hazard is looked up for everyone and tested once: a branch that is almost never taken costs
-    less than the unpredictable ones (alive? already ill?) it replaces.
+    A draw above the highest hazard its disease can have this week (``hazard_bound``: nearly every
+    patient) starts nothing, and the hazard is not looked up. The others look it up and test it
+    once: a branch almost never taken costs less than the unpredictable ones (alive? already ill?)
+    it replaces.
     """
     # the bundles' fields bound once: read through the tuple, numba reloads them at every use
     stage, age_weeks, sex, alive = people.stage, people.age_weeks, people.sex, people.alive
     weeks_since, event = people.weeks_since, people.event
     key, onset_table, raised_by = x.key, x.onset_table, x.raised_by
+    hazard_bound = x.hazard_bound
     onset_multiplier, onset_stage2_share = x.onset_multiplier, x.onset_stage2_share
     n_d = stage.shape[1]
     width = 1.0 / n_d
     for i in range(lo, hi):
         u = uniform(key, i, week, ONSET_WHICH)
         d = int(u * n_d)
+        if u - d * width >= hazard_bound[d]:
+            continue  # above any hazard of d this week (most patients): no new case
         age = min(whole_years(age_weeks[i]), onset_table.shape[2] - 1)
+        # the row of patients who have the disease that raises d's hazard (no branch: the draw
+        # makes d unpredictable)
         e = raised_by[d]
-        row = n_d + d if e >= 0 and stage[i, e] > 0 else d
+        row = d + n_d * ((e >= 0) & (stage[i, max(e, 0)] > 0))
         hazard = min(onset_table[row, sex[i], age] * onset_multiplier[d], width)
         if alive[i] & (stage[i, d] == 0) & (u - d * width < hazard):
             uncontrolled_slot = disease_slot(ONSET_UNCONTROLLED, ONSET_UNCONTROLLED_BLOCK, d)
