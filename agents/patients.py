@@ -11,7 +11,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from territoire.model.diseases import DISEASES, N_STAGES, STAGE_NAMES, index
+# DISEASES, N_STAGES and STAGE_NAMES are re-exported: most modules read them from here
+from territoire.model.diseases import DISEASES, N_STAGES, STAGE_NAMES, index  # noqa: F401
 
 # Diseases, in the column order of ``stage`` and ``weeks_since_followup``: the registry's
 # (``model/diseases.py``), where stages are explained. The four columns by name, for the code that
@@ -19,7 +20,6 @@ from territoire.model.diseases import DISEASES, N_STAGES, STAGE_NAMES, index
 DIABETES, HEART_FAILURE, COPD, OSTEOPOROSIS = (
     index(n) for n in ("diabetes", "heart_failure", "copd", "osteoporosis")
 )
-__all__ = ["DISEASES", "N_STAGES", "STAGE_NAMES"]
 
 MOBILITY_CAR, MOBILITY_LIMITED, MOBILITY_NONE = 0, 1, 2
 MOBILITY_NAMES = ("car", "limited", "none")
