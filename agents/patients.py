@@ -68,21 +68,21 @@ class Patients:
         """The arrays as the stage kernels take them, with the week's ``event`` flags and ``acute``
         episode (the model's per-patient scratch of the week)."""
         return PatientArrays(
-            self.alive,
-            self.age_weeks,
-            self.sex,
-            self.commune,
-            self.vulnerable,
-            self.mobility,
-            self.digital,
-            self.stage,
-            self.weeks_since_followup,
-            self.gp,
-            self.enrolled,
-            self.telemonitored,
-            self.pending_routine,
-            event,
-            acute,
+            alive=self.alive,
+            age_weeks=self.age_weeks,
+            sex=self.sex,
+            commune=self.commune,
+            vulnerable=self.vulnerable,
+            mobility=self.mobility,
+            digital=self.digital,
+            stage=self.stage,
+            weeks_since=self.weeks_since_followup,
+            gp=self.gp,
+            enrolled=self.enrolled,
+            telemonitored=self.telemonitored,
+            pending_routine=self.pending_routine,
+            event=event,
+            acute=acute,
         )
 
     def arrays(self) -> dict[str, np.ndarray]:

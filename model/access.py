@@ -108,23 +108,23 @@ def access_inputs(model, gp: dict, week: int) -> tuple[AccessInputs, AccessLedge
     cp, pol, t = model.care_params, model.policy, model.territory
     weekly = gp["activity"] / 52.0
     inputs = AccessInputs(
-        model.keys["access"],
-        model.keys["policy"],
-        model.alloc_order,
-        rotation_offset(week, len(model.patients)),
-        model.reach_by_mobility,
-        model.ctables["followup_weeks"],
-        model.ctables["specialist_referral"],
-        gp["commune"],
-        model.gp_sorted,
-        t.travel_min,
-        pol.commune_flags,
-        cp.tele_visit_cost,
-        cp.tele_uptake if pol.tele_uptake is None else pol.tele_uptake,
-        pol.transport_coverage,
-        pol.nursing_home_coverage,
-        cp.out_of_hours_share,
-        cp.routine_give_up_weeks,
+        key=model.keys["access"],
+        key_policy=model.keys["policy"],
+        order=model.alloc_order,
+        offset=rotation_offset(week, len(model.patients)),
+        reach_by_mobility=model.reach_by_mobility,
+        followup_weeks=model.ctables["followup_weeks"],
+        referral=model.ctables["specialist_referral"],
+        gp_commune=gp["commune"],
+        gp_sorted=model.gp_sorted,
+        travel_min=t.travel_min,
+        commune_flags=pol.commune_flags,
+        tele_visit_cost=cp.tele_visit_cost,
+        tele_uptake=cp.tele_uptake if pol.tele_uptake is None else pol.tele_uptake,
+        transport_coverage=pol.transport_coverage,
+        nursing_home_coverage=pol.nursing_home_coverage,
+        out_of_hours_share=cp.out_of_hours_share,
+        give_up_weeks=cp.routine_give_up_weeks,
     )
     pools = np.array(
         [
@@ -135,12 +135,12 @@ def access_inputs(model, gp: dict, week: int) -> tuple[AccessInputs, AccessLedge
         ]
     )
     ledger = AccessLedger(
-        np.ascontiguousarray(weekly + gp["extra_capacity"]),
-        np.ascontiguousarray(weekly * gp["tele_share"]),
-        pools,
-        np.zeros((t.n_communes, model.patients.stage.shape[1]), np.int64),
-        np.zeros(len(weekly), np.int64),
-        model.access_scratch,
+        gp_capacity=np.ascontiguousarray(weekly + gp["extra_capacity"]),
+        tele_left=np.ascontiguousarray(weekly * gp["tele_share"]),
+        pools=pools,
+        referrals=np.zeros((t.n_communes, model.patients.stage.shape[1]), np.int64),
+        turned_away=np.zeros(len(weekly), np.int64),
+        asking=model.access_scratch,
     )
     return inputs, ledger
 

@@ -26,11 +26,7 @@ ITEMS = (
     "coordination",
     "levers",
 )
-ITEMS += tuple(
-    f"{kind}_{d}"
-    for kind in ("hospital", "drugs", "ambulatory", "other_hospital")
-    for d in DISEASES
-)
+N_FIXED_ITEMS = len(ITEMS)
 (
     GP_VISITS,
     TELECONSULTATIONS,
@@ -41,16 +37,12 @@ ITEMS += tuple(
     TELEMONITORING,
     COORDINATION,
     POLICY,
-) = range(9)
-N_FIXED_ITEMS = 9
+) = range(N_FIXED_ITEMS)
 # Then one block of items per kind, an item per disease (``disease_item``): the kernels compute
 # the columns from the number of diseases, so a cached kernel stays right for any registry.
 DISEASE_ITEMS = ("hospital", "drugs", "ambulatory", "other_hospital")
 HOSPITAL, DRUGS, AMBULATORY, OTHER_HOSPITAL = range(len(DISEASE_ITEMS))
-HOSPITAL0 = N_FIXED_ITEMS  # Python readers: the first disease's item of each block
-DRUGS0 = HOSPITAL0 + len(DISEASES)
-AMBULATORY0 = DRUGS0 + len(DISEASES)
-OTHER_HOSPITAL0 = AMBULATORY0 + len(DISEASES)
+ITEMS += tuple(f"{kind}_{d}" for kind in DISEASE_ITEMS for d in DISEASES)
 N_ITEMS = len(ITEMS)
 
 
@@ -74,17 +66,19 @@ def prices(model) -> Prices:
     """The model's prices this week (the levers may change ambulatory costs)."""
     cp, ct = model.cost_params, model.costtables
     return Prices(
-        float(cp.gp_consultation_eur),
-        float(cp.teleconsultation_eur),
-        float(cp.emergency_visit_eur),
-        _floats(ct["hospital_stay"]),
-        float(cp.transport_per_stay_eur),
-        _floats(ct["drugs_per_year"]),
-        _floats(ct["other_ambulatory_per_year"] * model.policy.ambulatory_cost_multiplier),
-        _floats(ct["other_hospital_per_year"]),
-        float(cp.programme_per_patient_year_eur),
-        float(cp.telemonitoring_per_patient_year_eur),
-        float(cp.transport_trip_eur),
+        gp_eur=float(cp.gp_consultation_eur),
+        tele_eur=float(cp.teleconsultation_eur),
+        emergency_eur=float(cp.emergency_visit_eur),
+        hospital_stay_eur=_floats(ct["hospital_stay"]),
+        transport_eur=float(cp.transport_per_stay_eur),
+        drugs_year=_floats(ct["drugs_per_year"]),
+        ambulatory_year=_floats(
+            ct["other_ambulatory_per_year"] * model.policy.ambulatory_cost_multiplier
+        ),
+        other_hospital_year=_floats(ct["other_hospital_per_year"]),
+        programme_year=float(cp.programme_per_patient_year_eur),
+        telemonitoring_year=float(cp.telemonitoring_per_patient_year_eur),
+        transport_trip_eur=float(cp.transport_trip_eur),
     )
 
 

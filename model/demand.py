@@ -37,13 +37,13 @@ class DemandInputs(NamedTuple):
 def demand_inputs(model) -> DemandInputs:
     dp = model.disease_params
     return DemandInputs(
-        model.keys["demand"],
-        model.ctables["followup_weeks"],
-        model.dtables["acute_rate"],
-        dp.acute_missed_followup_rr,
-        dp.acute_enrolled_rr,
-        dp.overdue_factor,
-        model.routine_weekly,
+        key=model.keys["demand"],
+        followup_weeks=model.ctables["followup_weeks"],
+        acute_rate=model.dtables["acute_rate"],
+        acute_missed_rr=dp.acute_missed_followup_rr,
+        acute_enrolled_rr=dp.acute_enrolled_rr,
+        overdue_factor=dp.overdue_factor,
+        routine_weekly_by_age=model.routine_weekly,
     )
 
 

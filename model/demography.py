@@ -84,13 +84,13 @@ class DemographyInputs(NamedTuple):
 def demography_inputs(model) -> DemographyInputs:
     pp = model.population_params
     return DemographyInputs(
-        model.keys["demography"],
-        model.keys["newcomer"],
-        model.death_table,
-        float(pp.female_share_by_age[0][1]),
-        float(pp.p_vulnerable),
-        np.asarray(pp.mobility_by_age[0][1], np.float64),
-        float(pp.digital_by_age[0][1]),
+        key=model.keys["demography"],
+        key_newcomer=model.keys["newcomer"],
+        death_table=model.death_table,
+        p_female=float(pp.female_share_by_age[0][1]),
+        p_vulnerable=float(pp.p_vulnerable),
+        newcomer_mobility=np.asarray(pp.mobility_by_age[0][1], np.float64),
+        newcomer_digital=float(pp.digital_by_age[0][1]),
     )
 
 

@@ -20,8 +20,13 @@ import numpy as np
 
 STAGE_NAMES = ("none", "controlled", "uncontrolled", "complicated")
 N_STAGES = len(STAGE_NAMES)
-# Who a prevalence indicator counts (the counters ``indicators`` keeps for each).
-DENOMINATORS = ("population", "adults", "aged_40_plus", "women_50_plus")
+# Who a prevalence indicator counts: the counter it divides by (``indicators.COUNTERS``), its unit.
+DENOMINATORS = {
+    "population": ("alive", "% of population"),
+    "adults": ("adults", "% of adults"),
+    "aged_40_plus": ("aged_40_plus", "% of 40+"),
+    "women_50_plus": ("women_50_plus", "% of women 50+"),
+}
 
 
 @dataclass(frozen=True)
@@ -131,12 +136,12 @@ def roles(registry: tuple[Disease, ...] | None = None) -> DiseaseRoles:
 
     raised_by = [index(d.onset_raised_by, registry) if d.onset_raised_by else -1 for d in registry]
     return DiseaseRoles(
-        flag("silent_stage"),
-        flag("telemonitored_complications"),
-        flag("telemonitored_stays"),
-        flag("fracture_episode"),
-        flag("stay_may_worsen"),
-        np.array(raised_by, np.int64),
+        silent_stage=flag("silent_stage"),
+        telemonitored_complications=flag("telemonitored_complications"),
+        telemonitored_stays=flag("telemonitored_stays"),
+        fracture_episode=flag("fracture_episode"),
+        stay_may_worsen=flag("stay_may_worsen"),
+        onset_raised_by=np.array(raised_by, np.int64),
     )
 
 

@@ -37,15 +37,16 @@ class EventsInputs(NamedTuple):
 def events_inputs(model) -> EventsInputs:
     dp, t = model.disease_params, model.dtables
     return EventsInputs(
-        model.keys["events"],
-        t["hospitalisation_if_gp"],
-        dp.hospitalisation_if_emergency_rr * model.policy.emergency_hospitalisation_multiplier,
-        dp.telemonitoring_hospitalisation_rr,
-        t["death_in_hospital"],
-        dp.hf_hospital_worsen,
-        model.roles.fracture_episode,
-        model.roles.telemonitored_stays,
-        model.roles.stay_may_worsen,
+        key=model.keys["events"],
+        hospitalisation_if_gp=t["hospitalisation_if_gp"],
+        emergency_rr=dp.hospitalisation_if_emergency_rr
+        * model.policy.emergency_hospitalisation_multiplier,
+        telemonitoring_rr=dp.telemonitoring_hospitalisation_rr,
+        death_in_hospital=t["death_in_hospital"],
+        stay_worsens=dp.hf_hospital_worsen,
+        fracture_episode=model.roles.fracture_episode,
+        telemonitored_stays=model.roles.telemonitored_stays,
+        stay_may_worsen=model.roles.stay_may_worsen,
     )
 
 

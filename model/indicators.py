@@ -140,7 +140,12 @@ class TallyInputs(NamedTuple):
 
 
 def tally_inputs(model) -> TallyInputs:
-    return TallyInputs(FLAG_BITS, FLAG_INDEX, model.treated_stage, model.utility_decrement)
+    return TallyInputs(
+        flag_bits=FLAG_BITS,
+        flag_index=FLAG_INDEX,
+        treated_stage=model.treated_stage,
+        decrement=model.utility_decrement,
+    )
 
 
 @njit(cache=True, parallel=True)

@@ -69,6 +69,8 @@ def ensure_fresh_kernel_cache() -> None:
     models at the same time (the dashboard) from hashing and deleting side by side.
     """
     global _checked
+    if _checked:  # every week of every model passes here: no lock once done
+        return
     with _lock:
         if not _checked:
             drop_stale_kernel_cache()

@@ -322,11 +322,11 @@ class TerritoryModel(mesa.Model):
             return
         order = stream(self.seed, "population.gp_choice").permutation(len(p)).astype(np.int64)
         lists = ListSearch(
-            self.reach_by_mobility,
-            gps_by_distance(self.territory.travel_min, gp["commune"]),
-            gp["commune"],
-            gp["list_cap"].copy(),
-            self.territory.travel_min,
+            reach_by_mobility=self.reach_by_mobility,
+            gp_sorted=gps_by_distance(self.territory.travel_min, gp["commune"]),
+            gp_commune=gp["commune"],
+            gp_free=gp["list_cap"].copy(),
+            travel_min=self.territory.travel_min,
         )
         assign_gps(order, self.people(), lists)
 

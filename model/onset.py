@@ -78,12 +78,12 @@ def onset_inputs(model) -> OnsetInputs:
     highest = np.maximum(table[:n_d].max(axis=(1, 2)), table[n_d:].max(axis=(1, 2)))
     bound = np.minimum(highest * np.maximum(multiplier, 0.0), 1.0 / n_d)
     return OnsetInputs(
-        model.keys["onset"],
-        table,
-        model.dtables["onset_stage2_share"],
-        multiplier,
-        model.roles.onset_raised_by,
-        np.ascontiguousarray(bound),
+        key=model.keys["onset"],
+        onset_table=table,
+        onset_stage2_share=model.dtables["onset_stage2_share"],
+        onset_multiplier=multiplier,
+        raised_by=model.roles.onset_raised_by,
+        hazard_bound=np.ascontiguousarray(bound),
     )
 
 

@@ -45,21 +45,21 @@ def progression_inputs(model, gp: dict) -> ProgressionInputs:
     """``gp``: this week's GP arrays (``TerritoryModel.gp_arrays``)."""
     dp, t, pol = model.disease_params, model.dtables, model.policy
     return ProgressionInputs(
-        model.keys["progression"],
-        gp["has_nurse"],
-        model.ctables["followup_weeks"],
-        t["worsen"] * pol.worsen_multiplier,
-        t["regain"],
-        t["complicate"],
-        dp.osteoporosis_diagnosis + pol.osteoporosis_screening_per_year,
-        dp.missed_followup_rr,
-        dp.overdue_factor,
-        dp.enrolled_rr,
-        dp.enrolled_regain_rr,
-        dp.nurse_regain_rr,
-        dp.telemonitoring_complication_rr,
-        model.roles.silent_stage,
-        model.roles.telemonitored_complications,
+        key=model.keys["progression"],
+        gp_has_nurse=gp["has_nurse"],
+        followup_weeks=model.ctables["followup_weeks"],
+        worsen=t["worsen"] * pol.worsen_multiplier,
+        regain=t["regain"],
+        complicate=t["complicate"],
+        osteoporosis_diagnosis=dp.osteoporosis_diagnosis + pol.osteoporosis_screening_per_year,
+        missed_rr=dp.missed_followup_rr,
+        overdue_factor=dp.overdue_factor,
+        enrolled_rr=dp.enrolled_rr,
+        enrolled_regain_rr=dp.enrolled_regain_rr,
+        nurse_regain_rr=dp.nurse_regain_rr,
+        telemonitoring_rr=dp.telemonitoring_complication_rr,
+        silent_stage=model.roles.silent_stage,
+        telemonitored_complications=model.roles.telemonitored_complications,
     )
 
 

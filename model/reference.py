@@ -382,16 +382,28 @@ def accounts_kernel(partial, people, prices, treated_stage):
     admitted = ev & HOSPITALISED != 0
     cause = np.maximum(people.acute, 0)
     for d in range(people.stage.shape[1]):
-        add(acc.HOSPITAL0 + d, admitted & (cause == d), prices.hospital_stay_eur[d])
+        add(
+            acc.ITEMS.index(f"hospital_{DISEASES[d]}"),
+            admitted & (cause == d),
+            prices.hospital_stay_eur[d],
+        )
     add(acc.TRANSPORT, admitted, prices.transport_eur)
     add(acc.TRANSPORT, ev & TRANSPORTED != 0, prices.transport_trip_eur)
     add(acc.PROGRAMME, people.enrolled, prices.programme_year / WEEKS_PER_YEAR)
     add(acc.TELEMONITORING, people.telemonitored, prices.telemonitoring_year / WEEKS_PER_YEAR)
     for d in range(people.stage.shape[1]):
         treated = treated_stage[d, people.stage[:, d]]
-        add(acc.DRUGS0 + d, treated, prices.drugs_year[d] / WEEKS_PER_YEAR)
-        add(acc.AMBULATORY0 + d, treated, prices.ambulatory_year[d] / WEEKS_PER_YEAR)
-        add(acc.OTHER_HOSPITAL0 + d, treated, prices.other_hospital_year[d] / WEEKS_PER_YEAR)
+        add(acc.ITEMS.index(f"drugs_{DISEASES[d]}"), treated, prices.drugs_year[d] / WEEKS_PER_YEAR)
+        add(
+            acc.ITEMS.index(f"ambulatory_{DISEASES[d]}"),
+            treated,
+            prices.ambulatory_year[d] / WEEKS_PER_YEAR,
+        )
+        add(
+            acc.ITEMS.index(f"other_hospital_{DISEASES[d]}"),
+            treated,
+            prices.other_hospital_year[d] / WEEKS_PER_YEAR,
+        )
     return out
 
 

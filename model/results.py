@@ -25,21 +25,6 @@ LEVELS = ("territory", "zone", "epci", "commune", "vulnerable")
 # categorical: a few hundred distinct strings over millions of rows
 TEXT_COLUMNS = ("level", "unit", "indicator")
 
-# A prevalence indicator's denominator (``Disease.denominator``): its unit, and the counter it
-# divides by.
-PREVALENCE_UNITS = {
-    "population": "% of population",
-    "adults": "% of adults",
-    "aged_40_plus": "% of 40+",
-    "women_50_plus": "% of women 50+",
-}
-PREVALENCE_COUNTER = {
-    "population": "alive",
-    "adults": "adults",
-    "aged_40_plus": "aged_40_plus",
-    "women_50_plus": "women_50_plus",
-}
-
 #: indicator → (measurement unit, one-line meaning). The README's table is generated from this.
 INDICATORS: dict[str, tuple[str, str]] = {
     "population": ("persons", "inhabitants alive at the end of the week"),
@@ -97,7 +82,7 @@ INDICATORS: dict[str, tuple[str, str]] = {
         for d in DISEASES
     },
     **{
-        f"prevalence_{d.name}": (PREVALENCE_UNITS[d.denominator], d.prevalence_label)
+        f"prevalence_{d.name}": (diseases.DENOMINATORS[d.denominator][1], d.prevalence_label)
         for d in diseases.REGISTRY
     },
     **{
@@ -226,7 +211,7 @@ def _derive(
         ),
         **{
             f"prevalence_{d.name}": pct(
-                k(f"prevalent_{d.name}"), k(PREVALENCE_COUNTER[d.denominator])
+                k(f"prevalent_{d.name}"), k(diseases.DENOMINATORS[d.denominator][0])
             )
             for d in diseases.REGISTRY
         },

@@ -54,12 +54,12 @@ def retire_and_leave(model: TerritoryModel, week: int) -> list[int]:
     params, t = model.workforce_params, model.gp_table
     starts, yearly = np.array(params.retirement_by_age, np.float64).reshape(-1, 2).T.copy()
     rules = DepartureInputs(
-        model.keys["workforce.leave"],
-        starts,
-        yearly,
-        model.policy.retirement_multiplier,
-        params.overload_threshold,
-        params.overload_departure_per_year / WEEKS_PER_YEAR,
+        key=model.keys["workforce.leave"],
+        retirement_from_age=starts,
+        retirement_per_year=yearly,
+        retirement_multiplier=model.policy.retirement_multiplier,
+        overload_threshold=params.overload_threshold,
+        overload_departure_per_week=params.overload_departure_per_year / WEEKS_PER_YEAR,
     )
     gone = model.k.departures_kernel(
         week, t.active, t.age, t.newly_installed, t.installed_week, t.workload, rules
@@ -151,11 +151,11 @@ def find_medecins_traitants(model: TerritoryModel, gp: dict | None = None) -> in
             seekers,
             p.kernel_view(model.event, model.acute),
             ListSearch(
-                model.reach_by_mobility,
-                model.gp_sorted,
-                gp["commune"],
-                free,
-                model.territory.travel_min,
+                reach_by_mobility=model.reach_by_mobility,
+                gp_sorted=model.gp_sorted,
+                gp_commune=gp["commune"],
+                gp_free=free,
+                travel_min=model.territory.travel_min,
             ),
         )
     )

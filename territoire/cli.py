@@ -69,7 +69,6 @@ def cmd_territory(args) -> None:
 
     from territoire.agents.placement import bassin_apl
     from territoire.model import diseases
-    from territoire.model.results import PREVALENCE_UNITS
     from territoire.scenarios.datafiles import epci_apl_targets
 
     if args.epci or args.communes or args.file:
@@ -140,7 +139,7 @@ def cmd_territory(args) -> None:
     }
     prevalence = pd.Series(
         {
-            f"{d.prevalence_label} ({PREVALENCE_UNITS[d.denominator]})": (
+            f"{d.prevalence_label} ({diseases.DENOMINATORS[d.denominator][1]})": (
                 p.stage[who[d.denominator], k] > 0
             ).mean()
             for k, d in enumerate(diseases.REGISTRY)

@@ -130,7 +130,17 @@ def test_medecin_traitant_search_equals_a_plain_scan():
         patients.commune[:], patients.mobility[:], patients.alive[:] = commune, mobility, alive
         patients.gp = got_gp
         people = patients.kernel_view(np.zeros(n, np.uint32), np.full(n, -1, np.int8))
-        assign_gps(order, people, ListSearch(reach, sorted_gps, gp_commune, got_free, travel))
+        assign_gps(
+            order,
+            people,
+            ListSearch(
+                reach_by_mobility=reach,
+                gp_sorted=sorted_gps,
+                gp_commune=gp_commune,
+                gp_free=got_free,
+                travel_min=travel,
+            ),
+        )
         np.testing.assert_array_equal(got_gp, expected_gp, err_msg=f"case {case}")
         np.testing.assert_array_equal(got_free, expected_free, err_msg=f"case {case}")
 
@@ -230,7 +240,14 @@ def test_the_gp_stage_kernels_equal_their_readable_reference():
                         t["newly_installed"],
                         t["installed_week"],
                         t["workload"],
-                        workforce.DepartureInputs(key, starts, per_year, 1.5, 1.5, 0.3 / 52),
+                        workforce.DepartureInputs(
+                            key=key,
+                            retirement_from_age=starts,
+                            retirement_per_year=per_year,
+                            retirement_multiplier=1.5,
+                            overload_threshold=1.5,
+                            overload_departure_per_week=0.3 / 52,
+                        ),
                     )
                 )
             )
