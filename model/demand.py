@@ -1,4 +1,11 @@
-"""Stage 4, demand: chronic follow-up visits falling due, acute episodes, routine GP needs."""
+"""Stage 4, demand: chronic follow-up visits falling due and sought, acute episodes, routine GP
+needs.
+
+A follow-up that is due is not always sought at once: each week the patient asks for it with a
+probability (``followup_seeking``) that is lower without a médecin traitant and far from a GP, and
+higher with a practice nurse or in the coordinated care programme. A follow-up left undone goes
+overdue, and an overdue follow-up raises acute episodes here and worsening in ``progression.py``.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +14,17 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit, prange
 
-from territoire.agents.patients import WEEKS_PER_YEAR
+from territoire.agents.patients import NO_GP, WEEKS_PER_YEAR
+from territoire.model.access import distance_factor
 from territoire.model.chunks import CHUNK
 from territoire.model.demography import stage_combo, whole_years
-from territoire.model.draws import ACUTE_EPISODE, ACUTE_EPISODE_BLOCK, ROUTINE_NEED, disease_slot
+from territoire.model.draws import (
+    ACUTE_EPISODE,
+    ACUTE_EPISODE_BLOCK,
+    FOLLOWUP_SOUGHT,
+    ROUTINE_NEED,
+    disease_slot,
+)
 from territoire.model.events_codes import FOLLOWUP, ROUTINE, URGENT
 from territoire.model.rng import uniform
 
@@ -32,9 +46,25 @@ class DemandInputs(NamedTuple):
     acute_enrolled_rr: float  # on acute episodes in the programme
     overdue_factor: float  # follow-up is overdue past this × its interval
     routine_weekly_by_age: np.ndarray  # probability of a new routine need a week, by age
+    # weekly probability that a due follow-up is sought, by commune (distance to the nearest GP
+    # included, ``followup_seeking``)
+    seek_by_commune: np.ndarray
+    seek_without_gp_rr: float  # on it without a médecin traitant
+    seek_nurse_rr: float  # on it for the patients of a GP working with a practice nurse
+    seek_enrolled_rr: float  # on it in the coordinated care programme
+    gp_has_nurse: np.ndarray  # bool by GP slot
 
 
-def demand_inputs(model) -> DemandInputs:
+def followup_seeking(care, minutes_to_gp: np.ndarray) -> np.ndarray:
+    """Weekly probability that a patient with a médecin traitant asks for a due follow-up, by
+    commune: ``followup_seek_per_week × followup_seek_per_10_min ^ (minutes to the nearest GP ÷
+    10)``."""
+    factor = distance_factor(care.followup_seek_per_10_min, minutes_to_gp)
+    return np.ascontiguousarray(np.minimum(1.0, care.followup_seek_per_week * factor))
+
+
+def demand_inputs(model, gp: dict) -> DemandInputs:
+    """``gp``: this week's GP arrays (``TerritoryModel.gp_arrays``)."""
     dp = model.disease_params
     return DemandInputs(
         key=model.keys["demand"],
@@ -44,6 +74,11 @@ def demand_inputs(model) -> DemandInputs:
         acute_enrolled_rr=dp.acute_enrolled_rr,
         overdue_factor=dp.overdue_factor,
         routine_weekly_by_age=model.routine_weekly,
+        seek_by_commune=followup_seeking(model.care_params, model.minutes_to_gp),
+        seek_without_gp_rr=model.care_params.followup_seek_without_gp_rr,
+        seek_nurse_rr=dp.nurse_followup_rr,
+        seek_enrolled_rr=dp.enrolled_followup_rr,
+        gp_has_nurse=gp["has_nurse"],
     )
 
 
@@ -65,7 +100,10 @@ def demand_chunk(lo, hi, week, people, x):
     pending_routine, age_weeks = people.pending_routine, people.age_weeks
     followup_weeks, overdue_factor, acute_rate = x.followup_weeks, x.overdue_factor, x.acute_rate
     acute_missed_rr, acute_enrolled_rr, key = x.acute_missed_rr, x.acute_enrolled_rr, x.key
-    routine_weekly_by_age = x.routine_weekly_by_age
+    routine_weekly_by_age, seek_by_commune = x.routine_weekly_by_age, x.seek_by_commune
+    seek_without_gp_rr, seek_nurse_rr = x.seek_without_gp_rr, x.seek_nurse_rr
+    seek_enrolled_rr, gp_has_nurse = x.seek_enrolled_rr, x.gp_has_nurse
+    commune, gp = people.commune, people.gp
     for i in range(lo, hi):
         acute[i] = NO_EPISODE
         if not alive[i]:
@@ -73,6 +111,7 @@ def demand_chunk(lo, hi, week, people, x):
         ev = event[i]
         if stage_combo(stage, i) != 0:  # ~18 % have one of the four diseases
             episode = NO_EPISODE
+            due = False
             for d in range(stage.shape[1]):
                 s = stage[i, d]
                 if s == 0:
@@ -82,7 +121,7 @@ def demand_chunk(lo, hi, week, people, x):
                     if weeks_since[i, d] < 32767:
                         weeks_since[i, d] += 1
                     if weeks_since[i, d] >= fu:
-                        ev |= FOLLOWUP
+                        due = True
                 if episode == NO_EPISODE:
                     overdue = fu > 0 and weeks_since[i, d] > overdue_factor * fu
                     rate = (
@@ -94,6 +133,17 @@ def demand_chunk(lo, hi, week, people, x):
                         episode = d
                         ev |= URGENT
             acute[i] = episode
+            if due:
+                mt = gp[i]
+                seek = seek_by_commune[commune[i]]
+                if mt == NO_GP:
+                    seek *= seek_without_gp_rr
+                elif gp_has_nurse[mt]:
+                    seek *= seek_nurse_rr
+                if enrolled[i]:
+                    seek *= seek_enrolled_rr
+                if uniform(key, i, week, FOLLOWUP_SOUGHT) < seek:
+                    ev |= FOLLOWUP
         if pending_routine[i] > 0:
             ev |= ROUTINE
         else:

@@ -43,8 +43,10 @@ SLOTS: tuple[Slot, ...] = (
     Slot("progression", "transition", 0, block=0),
     Slot("demand", "acute_episode", 0, block=0),
     Slot("demand", "routine_need", 8),
+    Slot("demand", "followup_sought", 9),
     Slot("access", "teleconsultation_followup", 12),
     Slot("access", "teleconsultation_routine", 13),
+    Slot("access", "teleconsultation_chosen", 14),
     Slot("access", "referral", 16, block=0),
     Slot("access", "out_of_hours", 20),
     Slot("events", "admission", 0),
@@ -121,8 +123,10 @@ ONSET_UNCONTROLLED, ONSET_UNCONTROLLED_BLOCK = disease_block("onset", "uncontrol
 PROGRESSION, PROGRESSION_BLOCK = disease_block("progression", "transition")
 ACUTE_EPISODE, ACUTE_EPISODE_BLOCK = disease_block("demand", "acute_episode")
 ROUTINE_NEED = slot("demand", "routine_need")
+FOLLOWUP_SOUGHT = slot("demand", "followup_sought")
 TELE_FOLLOWUP = slot("access", "teleconsultation_followup")
 TELE_ROUTINE = slot("access", "teleconsultation_routine")
+TELE_CHOSEN = slot("access", "teleconsultation_chosen")
 REFERRAL, REFERRAL_BLOCK = disease_block("access", "referral")
 OUT_OF_HOURS = slot("access", "out_of_hours")
 ADMISSION = slot("events", "admission")

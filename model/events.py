@@ -1,6 +1,6 @@
 """Stage 6, events: acute episodes become hospital stays (more often when seen late, at the
-emergency department; less often under telemonitoring), stays can worsen the disease or end in
-death.
+emergency department, and without a médecin traitant; less often under telemonitoring), stays can
+worsen the disease or end in death.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ class EventsInputs(NamedTuple):
     hospitalisation_if_gp: np.ndarray
     emergency_rr: float  # on that probability when the episode went to the emergency department
     telemonitoring_rr: float  # on a heart-failure stay under telemonitoring
+    no_gp_rr: float  # on that probability without a médecin traitant (no continuity of care)
     death_in_hospital: np.ndarray  # probability a stay ends in death, by disease
     stay_worsens: float  # probability a stay moves the patient one stage up (where it may)
     # what is particular to each disease (``diseases.roles``; flat: numba's parallel loops refuse
@@ -42,6 +43,7 @@ def events_inputs(model) -> EventsInputs:
         emergency_rr=dp.hospitalisation_if_emergency_rr
         * model.policy.emergency_hospitalisation_multiplier,
         telemonitoring_rr=dp.telemonitoring_hospitalisation_rr,
+        no_gp_rr=dp.no_gp_admission_rr,
         death_in_hospital=t["death_in_hospital"],
         stay_worsens=dp.hf_hospital_worsen,
         fracture_episode=model.roles.fracture_episode,
@@ -72,7 +74,7 @@ def events_chunk(lo, hi, week, people, x):
     hospitalisation_if_gp, fracture_episode = x.hospitalisation_if_gp, x.fracture_episode
     emergency_rr, telemonitored_stays = x.emergency_rr, x.telemonitored_stays
     telemonitoring_rr, key, stay_may_worsen = x.telemonitoring_rr, x.key, x.stay_may_worsen
-    stay_worsens, death_in_hospital = x.stay_worsens, x.death_in_hospital
+    stay_worsens, death_in_hospital, no_gp_rr = x.stay_worsens, x.death_in_hospital, x.no_gp_rr
     for i in range(lo, hi):
         if not alive[i] or not (event[i] & URGENT):
             continue
@@ -85,6 +87,8 @@ def events_chunk(lo, hi, week, people, x):
                 p *= emergency_rr
             if telemonitored_stays[d] and telemonitored[i]:
                 p *= telemonitoring_rr
+            if gp[i] == NO_GP:
+                p *= no_gp_rr
         else:
             stage[i, d] = 3  # after a fragility fracture
         if uniform(key, i, week, ADMISSION) < min(p, 0.95):

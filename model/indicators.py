@@ -71,8 +71,20 @@ N_FIXED_COUNTERS = len(COUNTERS)
 # Then one block of counters per kind, a counter per disease in column order (``disease_counter``).
 # Treated: patients treated for the disease (a silent stage 2 excluded), the living and those who
 # died this week (the accounts price their drugs and care).
-DISEASE_COUNTERS = ("prevalent", "complicated", "hospitalised", "deaths_with", "treated")
-PREVALENT, COMPLICATED, HOSPITALISED_WITH, DEATHS_WITH, TREATED = range(len(DISEASE_COUNTERS))
+# Under follow-up: living patients at a stage with a planned follow-up; overdue: those of them not
+# seen for more than ``overdue_factor`` × their interval (the rest are up to date).
+DISEASE_COUNTERS = (
+    "prevalent",
+    "complicated",
+    "hospitalised",
+    "deaths_with",
+    "treated",
+    "under_followup",
+    "overdue",
+)
+PREVALENT, COMPLICATED, HOSPITALISED_WITH, DEATHS_WITH, TREATED, UNDER_FOLLOWUP, OVERDUE = range(
+    len(DISEASE_COUNTERS)
+)
 COUNTERS += tuple(f"{kind}_{d}" for kind in DISEASE_COUNTERS for d in DISEASES)
 C = {name: k for k, name in enumerate(COUNTERS)}
 N_COUNTERS = len(COUNTERS)
@@ -137,6 +149,8 @@ class TallyInputs(NamedTuple):
     # bool, disease × stage: costs drugs and care (``diseases.treated_stages``)
     treated_stage: np.ndarray
     decrement: np.ndarray  # utility decrement, disease × stage
+    followup_weeks: np.ndarray  # guideline interval, disease × stage, weeks (0: none)
+    overdue_factor: float  # follow-up is overdue past this × its interval
 
 
 def tally_inputs(model) -> TallyInputs:
@@ -145,7 +159,17 @@ def tally_inputs(model) -> TallyInputs:
         flag_index=FLAG_INDEX,
         treated_stage=model.treated_stage,
         decrement=model.utility_decrement,
+        followup_weeks=model.ctables["followup_weeks"],
+        overdue_factor=model.disease_params.overdue_factor,
     )
+
+
+@njit(cache=True, inline="always")
+def is_overdue(weeks_since, i, d, s, followup_weeks, overdue_factor):
+    """1 if patient i's follow-up of disease d (at stage s) is overdue, else 0 (no follow-up
+    planned: 0)."""
+    fu = followup_weeks[d, s]
+    return 1 if fu > 0 and weeks_since[i, d] > overdue_factor * fu else 0
 
 
 @njit(cache=True, parallel=True)
@@ -196,6 +220,10 @@ def count(flat, row, i, ev, people, x):
             flat[row + disease_counter(PREVALENT, d, n_d)] += s > 0
             flat[row + disease_counter(COMPLICATED, d, n_d)] += s == 3
             flat[row + disease_counter(TREATED, d, n_d)] += x.treated_stage[d, s]
+            flat[row + disease_counter(UNDER_FOLLOWUP, d, n_d)] += x.followup_weeks[d, s] > 0
+            flat[row + disease_counter(OVERDUE, d, n_d)] += is_overdue(
+                people.weeks_since, i, d, s, x.followup_weeks, x.overdue_factor
+            )
 
 
 @njit(cache=True, inline="always")
@@ -235,16 +263,26 @@ def count_living(flat, row, i, people):
 
 
 @njit(cache=True, inline="always")
-def count_stages(flat, row, stages_row, treated_stage):
-    """Add to the disease counters at ``flat[row:]`` the living patients by (disease, stage)
-    ``stages_row[N_STAGES * d + s]`` (what ``count`` adds patient by patient)."""
+def stage_bin(d, s, overdue):
+    """Bin of a (disease, stage, follow-up overdue or not) in a row of ``count_stages``."""
+    return 2 * (N_STAGES * d + s) + overdue
+
+
+@njit(cache=True, inline="always")
+def count_stages(flat, row, stages_row, treated_stage, followup_weeks):
+    """Add to the disease counters at ``flat[row:]`` the living patients by (disease, stage,
+    overdue) ``stages_row[stage_bin(d, s, overdue)]`` (what ``count`` adds patient by patient)."""
     n_d = treated_stage.shape[0]
     for d in range(n_d):
         for s in range(1, N_STAGES):
-            patients = stages_row[N_STAGES * d + s]
+            late = stages_row[stage_bin(d, s, 1)]
+            patients = stages_row[stage_bin(d, s, 0)] + late
             flat[row + disease_counter(PREVALENT, d, n_d)] += patients
             flat[row + disease_counter(COMPLICATED, d, n_d)] += patients * (s == 3)
             flat[row + disease_counter(TREATED, d, n_d)] += patients * treated_stage[d, s]
+            planned = followup_weeks[d, s] > 0
+            flat[row + disease_counter(UNDER_FOLLOWUP, d, n_d)] += patients * planned
+            flat[row + disease_counter(OVERDUE, d, n_d)] += late
 
 
 @njit(cache=True, parallel=True)

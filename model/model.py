@@ -18,6 +18,7 @@ from territoire.agents.population import (
     consumption_weight_by_age,
     disease_figures,
     prevalence_table,
+    step_lookup,
     synthesise_population,
 )
 from territoire.agents.provider_table import read_providers_csv, validate_providers
@@ -468,6 +469,10 @@ class TerritoryModel(mesa.Model):
         self.routine_weekly = np.ascontiguousarray(
             self.care_params.routine_visits_per_year * weight / 52.0
         )
+        self.tele_choice_by_age = np.ascontiguousarray(
+            step_lookup(self.care_params.tele_choice_by_age, np.arange(MAX_AGE_INDEX + 1)),
+            np.float64,
+        )
         self.dtables, self.ctables, self.costtables = (
             dp.tables(),
             self.care_params.tables(),
@@ -699,7 +704,7 @@ class TerritoryModel(mesa.Model):
             demography_inputs(self),
             onset_inputs(self),
             progression_inputs(self, gp),
-            demand_inputs(self),
+            demand_inputs(self, gp),
         )
         if self.fused:
             patient_week_kernel(w, people, *inputs)

@@ -100,21 +100,26 @@ class DiseaseParams:
         },
     )
     # assumption: stage transitions per year (1→2 worsening, 2→1 regained control, 2→3 complication)
+    # of a patient whose follow-up is up to date. Population-average rates of 0.10, 0.12, 0.06
+    # (worsening), 0.30, 0.15, 0.10 (regain) and 0.04, 0.08, 0.06 (complication) turned into rates
+    # for the up to date: ÷ (1 + f·(missed_followup_rr − 1)) for worsening and complication, ×
+    # (1 − f + f / missed_followup_rr)⁻¹ for regain, with f the baseline share overdue (~0.5 for
+    # diabetes and heart failure, ~0.2 for COPD; ``followup_up_to_date_*``)
     worsen: tuple[float, ...] = by_disease(
         "worsen",
         {
-            "diabetes": 0.10,
-            "heart_failure": 0.12,
-            "copd": 0.06,
-            "osteoporosis": 0.10,  # osteoporosis 1→2: treatment stopped
+            "diabetes": 0.08,
+            "heart_failure": 0.096,
+            "copd": 0.054,
+            "osteoporosis": 0.10,  # osteoporosis 1→2: treatment stopped (no follow-up effect)
         },
     )
     regain: tuple[float, ...] = by_disease(
         "regain",
         {
-            "diabetes": 0.30,
-            "heart_failure": 0.15,
-            "copd": 0.10,
+            "diabetes": 0.36,
+            "heart_failure": 0.18,
+            "copd": 0.108,
             "osteoporosis": 0.0,
         },
     )
@@ -122,9 +127,9 @@ class DiseaseParams:
     complicate: tuple[float, ...] = by_disease(
         "complicate",
         {
-            "diabetes": 0.04,
-            "heart_failure": 0.08,
-            "copd": 0.06,
+            "diabetes": 0.032,
+            "heart_failure": 0.064,
+            "copd": 0.054,
             "osteoporosis": 0.0,
         },
     )
@@ -140,26 +145,43 @@ class DiseaseParams:
             "osteoporosis": 1.0,
         },
     )
-    # assumption: worsening and complication ×2 when follow-up is overdue
-    missed_followup_rr: float = 2.0
+    # Worsening and complication × this, regaining control ÷ this, when follow-up is overdue.
+    # Evidence: diabetics who miss their appointments have 24-64 % greater odds of poor glycaemic
+    # control (review, BMJ Open Diabetes Res Care 2021;9:e001819; Karter et al., Med Care 2004:
+    # HbA1c +0.7 points when > 30 % of visits are missed). Range 1.2-2.0.
+    missed_followup_rr: float = 1.5
     overdue_factor: float = 1.5  # follow-up counts as missed beyond 1.5 × its interval
     # assumption after Gesundes Kinzigtal: worsening/complication ×0.75 in the programme
     enrolled_rr: float = 0.75
     enrolled_regain_rr: float = 1.3  # assumption
     nurse_regain_rr: float = 1.2  # assumption after ASALEE evaluations (better HbA1c control)
+    # on the weekly probability of seeking a due follow-up, for the patients of a GP working with
+    # an ASALEE-type practice nurse, who plans and chases the reviews: with it the share of
+    # diabetics up to date rises by ~13 points, as ASALEE raised the share with three HbA1c tests a
+    # year (IRDES, Questions d'économie de la santé n° 264; evidence; range 1.2-2.0)
+    nurse_followup_rr: float = 1.6
+    # on the same probability in the coordinated care programme (reminders, care pathways;
+    # assumption after Gesundes Kinzigtal; range 1.0-1.6)
+    enrolled_followup_rr: float = 1.3
     telemonitoring_complication_rr: float = 0.8  # assumption
     # acute episodes per year by stage: severe hypo/hyperglycaemia, HF decompensation, COPD
-    # exacerbation (mean ~1.7/yr in treated COPD, Laurendeau 2015), fragility fracture
+    # exacerbation (mean ~1.7/yr in treated COPD, Laurendeau 2015), fragility fracture; for a
+    # patient whose follow-up is up to date (the population rates (0.02, 0.08, 0.20), (0.15, 0.45,
+    # 1.0), (1.2, 2.5, 4.0) ÷ (1 + f·(acute_missed_followup_rr − 1)), f as for ``worsen``)
     acute_rate: tuple[tuple[float, ...], ...] = by_disease(
         "acute_rate",
         {
-            "diabetes": (0.0, 0.02, 0.08, 0.20),
-            "heart_failure": (0.0, 0.15, 0.45, 1.00),
-            "copd": (0.0, 1.20, 2.50, 4.00),
+            "diabetes": (0.0, 0.017, 0.07, 0.174),
+            "heart_failure": (0.0, 0.13, 0.39, 0.87),
+            "copd": (0.0, 1.13, 2.35, 3.75),
             "osteoporosis": (0.0, 0.015, 0.03, 0.06),
         },
     )
-    acute_missed_followup_rr: float = 1.5  # assumption
+    # on acute episodes when follow-up is overdue. Evidence: heart-failure readmission ~1.2× without
+    # early follow-up (Hernandez et al., JAMA 2010;303:1716: HR 0.85 with it; Lee et al., Med Care
+    # 2016: OR 0.81), COPD emergency visits 1.16× (Sharma et al., Arch Intern Med 2010: HR 0.86),
+    # diabetics missing visits 60 % more readmissions (BMJ Open DRC 2021). Range 1.1-1.6.
+    acute_missed_followup_rr: float = 1.3
     acute_enrolled_rr: float = 0.8  # assumption
     # probability that an acute episode seen by a GP in time still ends in hospital (assumption,
     # set so that HF hospitalisation ≈ 339 per 100,000 adults and 5 % of treated COPD patients per
@@ -174,8 +196,16 @@ class DiseaseParams:
             "osteoporosis": (0.0, 0.45, 0.45, 0.45),
         },
     )
-    # assumption: seen late, at the emergency department
-    hospitalisation_if_emergency_rr: float = 2.0
+    # on that probability when the episode went to SAS / the emergency department: DREES finds 20 %
+    # of emergency visits admitted against 5 % of urgent GP visits (a crude ratio of 4, partly case
+    # mix); in a randomised trial GPs admitted 45 % fewer of similar patients than the emergency
+    # department's doctors (Murphy et al., BMJ 1996;312:1135). Evidence; range 1.2-2.5.
+    hospitalisation_if_emergency_rr: float = 1.8
+    # on the probability that an acute episode ends in hospital, for a patient without a médecin
+    # traitant: continuity of care lowers admissions for ambulatory-care-sensitive conditions
+    # (Barker et al., BMJ 2017;356:j84; Tammes et al., Ann Fam Med 2017;15:515; evidence; range
+    # 1.05-1.3)
+    no_gp_admission_rr: float = 1.15
     # assumption after TIM-HF2 (fewer days lost to HF hospitalisation)
     telemonitoring_hospitalisation_rr: float = 0.7
     # assumption: in-stay mortality by cause
@@ -228,6 +258,9 @@ class DiseaseParams:
                 "enrolled_rr": rr,
                 "enrolled_regain_rr": rr,
                 "nurse_regain_rr": rr,
+                "nurse_followup_rr": rr,
+                "enrolled_followup_rr": rr,
+                "no_gp_admission_rr": rr,
                 "telemonitoring_complication_rr": rr,
                 "acute_rate": table(PER_DISEASE, PER_STAGE, NON_NEGATIVE),
                 "acute_missed_followup_rr": rr,
@@ -273,11 +306,35 @@ class CareParams:
             "osteoporosis": (0, 52, 0, 26),
         },
     )
-    # assumption: background GP visits per person-year at consumption weight 1 (France ~4 GP visits
-    # per person-year, chronic follow-up included)
-    routine_visits_per_year: float = 2.6
+    # assumption: GP visits per person-year at consumption weight 1 for every reason other than the
+    # chronic follow-up of the four diseases (other conditions, prevention, certificates), set so
+    # that the baseline's GP visits are ~3.3 per inhabitant a year, the DREES APL mean of 2022
+    # (``population/care_use.csv``)
+    routine_visits_per_year: float = 2.95
+    # Follow-up as people really seek it (``demand.py``). A patient whose chronic follow-up is due
+    # asks for it in a given week with this probability: few go on the day it falls due, some let
+    # months pass. Calibration (assumption): set so that about half of the treated diabetics are up
+    # to date at baseline (seen within ``overdue_factor`` × their interval), as 51 % (2013, SNIIRAM)
+    # to 56 % (2019, IRDES) of treated diabetics had the three HbA1c tests a year the guidelines
+    # ask for (``population/care_use.csv``). Range for sensitivity analysis: 0.03-0.15.
+    followup_seek_per_week: float = 0.057
+    # on that probability without a médecin traitant: nobody plans the next visit or calls the
+    # patient back (assumption; range 0.5-1.0)
+    followup_seek_without_gp_rr: float = 0.7
+    # on that probability per 10 minutes by road from home to the nearest GP: use of GP care falls
+    # with distance: ~0.5 % less per minute for planned visits (assumption after IRDES QES n° 219,
+    # 2016, and distance-decay studies of GP use; range 0.8-1.0)
+    followup_seek_per_10_min: float = 0.95
     # assumption: acute episodes arising on evenings, nights and weekends, when practices are closed
     out_of_hours_share: float = 0.35
+    # All-cause background, so that totals compare with published figures (``results.py``): the
+    # hospital stays and emergency visits of every cause the model does not simulate, per 1,000
+    # inhabitants a year. DREES: 18.9 M short-stay hospital stays in 2022 (~278 per 1,000) and
+    # 20.9 M emergency visits in 2023 (~307 per 1,000), less what the model's acute episodes of the
+    # four diseases make at baseline (~6 stays and ~19 emergency visits per 1,000). National
+    # rates, not standardised for the territory's age (range ±15 %).
+    other_causes_stays_per_1000_year: float = 272.0
+    other_causes_emergency_visits_per_1000_year: float = 288.0
     # assumption: a routine need unmet for 4 weeks is given up (renoncement)
     routine_give_up_weeks: int = 4
     # assumption: most of a GP's week that may go to teleconsultations (post-2020 order of
@@ -286,9 +343,21 @@ class CareParams:
     tele_visit_cost: float = 0.8  # assumption: a teleconsultation takes 80 % of a visit's time
     # assumption: share of digital patients who accept a teleconsultation when no visit is possible
     tele_uptake: float = 0.25
+    # Teleconsultation as a chosen mode: the probability that a patient able to use one (digital)
+    # asks for a teleconsultation first, by age (the first row whose age is reached). Patients aged
+    # 15-44 make 45.2 % of GP teleconsultations against 28.7 % of office visits (DREES ER 1249):
+    # their odds of choosing one are ~2.05 × the others'. The level is calibrated (assumption) so
+    # that teleconsultations are ~2.2 % of the GP visits of the embedded rural territory, as DREES
+    # measured in rural areas in 2021 (3.7 % in France). Range of the level: ×0.5-×2.
+    tele_choice_by_age: tuple[tuple[float, float], ...] = ((0.0, 0.02), (15.0, 0.041), (45.0, 0.02))
+    # on that probability per 10 minutes by road to the nearest GP: the further the practice, the
+    # more a video call saves (assumption; range 1.0-1.3)
+    tele_choice_per_10_min: float = 1.1
     # teleconsultations per week offered by platforms outside the territory's GPs
     tele_platform_per_week: float = 0.0
-    # assumption: probability that a follow-up visit leads to a referral
+    # assumption: probability that a follow-up visit at the guideline interval leads to a
+    # referral; a visit k times later than its interval refers with k times this probability (the
+    # referrals a year do not depend on how the visits are spread)
     specialist_referral: tuple[tuple[float, ...], ...] = by_disease(
         "specialist_referral",
         {
@@ -306,14 +375,16 @@ class CareParams:
     # Assumption, set so that the seed-42 baseline's waits in its first policy year are near the
     # mean waits DREES measured in 2016-17 (Études et Résultats n° 1085, Oct. 2018): cardiology 50
     # days (7.1 weeks), rheumatology 45 days (6.4 weeks). Endocrinology and pulmonology, not
-    # published there, are set to the same order (assumption).
+    # published there, are set to the same order (assumption). Scaled by the referral flows of the
+    # baseline once follow-up became imperfect (×0.91, 0.76, 0.85, 0.71 of 0.35, 0.17, 0.105, 0.16),
+    # so that the waits stay where they were calibrated.
     specialist_referral_share: tuple[float, ...] = by_disease(
         "specialist_referral_share",
         {
-            "diabetes": 0.35,
-            "heart_failure": 0.17,
-            "copd": 0.105,
-            "osteoporosis": 0.16,
+            "diabetes": 0.32,
+            "heart_failure": 0.129,
+            "copd": 0.089,
+            "osteoporosis": 0.114,
         },
     )
     # assumption: share of the referrals still waiting that leave a queue each week (a specialist
@@ -329,7 +400,14 @@ class CareParams:
             {
                 "followup_weeks": table(PER_DISEASE, PER_STAGE, Range(0, INT16_MAX), integer=True),
                 "routine_visits_per_year": number(NON_NEGATIVE),
+                "followup_seek_per_week": share,
+                "followup_seek_without_gp_rr": number(POSITIVE),
+                "followup_seek_per_10_min": number(POSITIVE),
+                "tele_choice_by_age": steps(number(NON_NEGATIVE), number(PROBABILITY), first=0.0),
+                "tele_choice_per_10_min": number(POSITIVE),
                 "out_of_hours_share": share,
+                "other_causes_stays_per_1000_year": number(NON_NEGATIVE),
+                "other_causes_emergency_visits_per_1000_year": number(NON_NEGATIVE),
                 # a need is given up when its weeks of waiting reach this: 0 would drop it unseen
                 "routine_give_up_weeks": number(Range(1, INT8_MAX), integer=True),
                 "tele_share": share,
@@ -421,6 +499,11 @@ class CostParams:
     # assumption after Gesundes Kinzigtal's management fee order of magnitude
     programme_per_patient_year_eur: float = 250.0
     cpts_budget_per_year_eur: float = 250_000.0  # assumption: ACI CPTS funding for a large CPTS
+    # Health care of every kind the model does not count (other conditions' hospital care, drugs,
+    # dentists, optics…), per inhabitant a year, so that an all-cause cost compares with the
+    # published one: DREES, consommation de soins et de biens médicaux 2023, €3,660 per
+    # inhabitant, less the ~€830 the model counts at baseline (range ±15 %)
+    other_care_per_inhabitant_year_eur: float = 2_830.0
 
     def __post_init__(self) -> None:
         euros = number(NON_NEGATIVE)
@@ -442,6 +525,7 @@ class CostParams:
                 "transport_trip_eur": euros,
                 "programme_per_patient_year_eur": euros,
                 "cpts_budget_per_year_eur": euros,
+                "other_care_per_inhabitant_year_eur": euros,
             },
         )
 

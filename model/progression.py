@@ -1,5 +1,6 @@
 """Stage 3, progression: stage transitions, slowed by timely follow-up, the programme, practice
-nurses and telemonitoring, accelerated by missed follow-up.
+nurses and telemonitoring, accelerated by missed follow-up (an overdue follow-up multiplies
+worsening and complication by ``missed_rr`` and divides regaining control by it).
 
 Yearly rates become weekly probabilities as ``rate × modifiers ÷ 52`` (rates are small; a week is
 short).
@@ -29,7 +30,7 @@ class ProgressionInputs(NamedTuple):
     regain: np.ndarray  # 2 → 1 per year, by disease
     complicate: np.ndarray  # 2 → 3 per year, by disease
     osteoporosis_diagnosis: float  # per year, undiagnosed osteoporosis found and treated
-    missed_rr: float  # on worsening and complication when follow-up is overdue
+    missed_rr: float  # on worsening and complication (÷ on regaining) when follow-up is overdue
     overdue_factor: float  # follow-up is overdue past this × its interval
     enrolled_rr: float  # on worsening and complication in the programme
     enrolled_regain_rr: float  # on regaining control in the programme
@@ -110,14 +111,13 @@ def progression_chunk(lo, hi, week, people, x):
                     else 1.0
                 )
                 p_complicate = complicate[d] * bad * tele / WEEKS_PER_YEAR
-                p_regain = 0.0
-                if not overdue:
-                    p_regain = (
-                        regain[d]
-                        * (enrolled_regain_rr if enrolled[i] else 1.0)
-                        * (nurse_regain_rr if nurse else 1.0)
-                        / WEEKS_PER_YEAR
-                    )
+                p_regain = (
+                    regain[d]
+                    / (missed_rr if overdue else 1.0)
+                    * (enrolled_regain_rr if enrolled[i] else 1.0)
+                    * (nurse_regain_rr if nurse else 1.0)
+                    / WEEKS_PER_YEAR
+                )
                 if u < p_complicate:
                     stage[i, d] = 3
                 elif u < p_complicate + p_regain:

@@ -28,6 +28,7 @@ from territoire.model.demand import NO_EPISODE
 from territoire.model.events_codes import (
     ARRIVED,
     BOOTH_VISIT,
+    DEMAND,
     DIED,
     FOLLOWUP,
     FOLLOWUP_DONE,
@@ -157,13 +158,12 @@ def progression_kernel(week, people, x):
         p_complicate = (
             x.complicate[d] * bad * np.where(tele, x.telemonitoring_rr, 1.0) / WEEKS_PER_YEAR
         )
-        p_regain = np.where(
-            overdue,
-            0.0,
+        p_regain = (
             x.regain[d]
+            / np.where(overdue, x.missed_rr, 1.0)
             * np.where(people.enrolled, x.enrolled_regain_rr, 1.0)
             * np.where(nurse, x.nurse_regain_rr, 1.0)
-            / WEEKS_PER_YEAR,
+            / WEEKS_PER_YEAR
         )
         complicates = people.alive & (s == 2) & (u < p_complicate)
         regains = people.alive & (s == 2) & ~complicates & (u < p_complicate + p_regain)
@@ -175,12 +175,13 @@ def progression_kernel(week, people, x):
 def demand_kernel(week, people, x):
     everyone = np.arange(people.alive.size)
     people.acute[:] = NO_EPISODE
+    due = np.zeros(people.alive.size, bool)
     for d in range(people.stage.shape[1]):
         s = people.stage[:, d]
         fu = x.followup_weeks[d, s]
         planned = people.alive & (s > 0) & (fu > 0)
         people.weeks_since[planned & (people.weeks_since[:, d] < 32767), d] += 1
-        people.event[planned & (people.weeks_since[:, d] >= fu)] |= FOLLOWUP
+        due |= planned & (people.weeks_since[:, d] >= fu)
         overdue = (fu > 0) & (people.weeks_since[:, d] > x.overdue_factor * fu)
         rate = (
             x.acute_rate[d, s]
@@ -203,6 +204,15 @@ def demand_kernel(week, people, x):
         )
         people.acute[episode] = d  # one episode a week at most: the first disease in order
         people.event[episode] |= URGENT
+    mt = people.gp
+    nurse = (mt != NO_GP) & (x.gp_has_nurse[np.maximum(mt, 0)] if x.gp_has_nurse.size else False)
+    seek = (
+        x.seek_by_commune[people.commune]
+        * np.where(mt == NO_GP, x.seek_without_gp_rr, 1.0)
+        * np.where(nurse, x.seek_nurse_rr, 1.0)
+        * np.where(people.enrolled, x.seek_enrolled_rr, 1.0)
+    )
+    people.event[due & (_draw(x.key, everyone, week, draws.FOLLOWUP_SOUGHT) < seek)] |= FOLLOWUP
     age = np.minimum(people.age_weeks // WEEKS_PER_YEAR, x.routine_weekly_by_age.shape[0] - 1)
     new_need = _draw(x.key, everyone, week, draws.ROUTINE_NEED) < x.routine_weekly_by_age[age]
     people.event[people.alive & ((people.pending_routine > 0) | new_need)] |= ROUTINE
@@ -220,9 +230,17 @@ def access_kernel(week, people, x, ledger):
                 return g
         return NO_GP
 
-    def find_gp(i, reach):
+    def teleconsultation(i):
+        if find_tele_gp(i) != NO_GP:
+            return True
+        if ledger.pools[TELE] >= 1.0:  # a platform outside the territory
+            ledger.pools[TELE] -= 1.0
+            return True
+        return False
+
+    def find_gp(i, reach, own_first=True):
         mt, c = people.gp[i], people.commune[i]
-        if mt != NO_GP:
+        if own_first and mt != NO_GP:
             if ledger.gp_capacity[mt] >= 1.0:
                 ledger.gp_capacity[mt] -= 1.0
                 return mt
@@ -238,82 +256,104 @@ def access_kernel(week, people, x, ledger):
     def draw(i, slot, k=x.key, w=week):
         return uniform_np(k, np.array([i]), w, slot)[0]
 
+    def urgent_without_gp(i):
+        if x.commune_flags[people.commune[i]] & SNP_COVERED and ledger.pools[SNP] >= 1.0:
+            ledger.pools[SNP] -= 1.0
+            return URGENT_GP | SNP_VISIT
+        if (
+            people.mobility[i] == 2
+            and people.age_weeks[i] >= NURSING_HOME_AGE_WEEKS
+            and draw(i, draws.NURSING_HOME, x.key_policy, 0) < x.nursing_home_coverage
+        ):
+            return URGENT_GP | URGENT_TELE
+        return URGENT_ED
+
     n = x.order.size
-    for kind in (URGENT, FOLLOWUP, ROUTINE):
-        for k in range(n):
-            i = x.order[(k + x.offset) % n]
-            if not people.alive[i] or not people.event[i] & kind:
-                continue
-            own_reach = x.reach_by_mobility[people.mobility[i]]
-            carried = (
-                people.mobility[i] > 0
-                and draw(i, draws.TRANSPORT, x.key_policy, 0) < x.transport_coverage
-            )
-            # practices closed
-            closed = kind == URGENT and draw(i, draws.OUT_OF_HOURS) < x.out_of_hours_share
-            g = NO_GP if closed else find_gp(i, x.reach_by_mobility[0] if carried else own_reach)
-            if g != NO_GP and g != people.gp[i]:
+    service_order = [x.order[(k + x.offset) % n] for k in range(n)]
+    asking = [i for i in service_order if people.alive[i] and people.event[i] & DEMAND]
+    # 1. acute episodes: out of hours, or the médecin traitant's same-day slot
+    for i in asking:
+        if not people.event[i] & URGENT:
+            continue
+        mt = people.gp[i]
+        if draw(i, draws.OUT_OF_HOURS) < x.out_of_hours_share:
+            people.event[i] |= urgent_without_gp(i)
+        elif mt != NO_GP:
+            if ledger.gp_capacity[mt] >= 1.0:
+                ledger.gp_capacity[mt] -= 1.0
+                people.event[i] |= URGENT_GP
+            else:
+                ledger.turned_away[mt] += 1
+    # 2. the other demands, patient after patient
+    for i in asking:
+        ev = people.event[i]
+        c = people.commune[i]
+        own_reach = x.reach_by_mobility[people.mobility[i]]
+        carried = (
+            people.mobility[i] > 0
+            and draw(i, draws.TRANSPORT, x.key_policy, 0) < x.transport_coverage
+        )
+        reach = x.reach_by_mobility[0] if carried else own_reach
+
+        def arrived(g, i=i, c=c, carried=carried, own_reach=own_reach):
+            if g != people.gp[i]:
                 people.event[i] |= OTHER_GP
-            if (
-                g != NO_GP
-                and carried
-                and x.travel_min[people.commune[i], x.gp_commune[g]] > own_reach
-            ):
+            if carried and x.travel_min[c, x.gp_commune[g]] > own_reach:
                 people.event[i] |= TRANSPORTED
-            flags = x.commune_flags[people.commune[i]]
-            if kind == URGENT:
-                if g != NO_GP:
-                    people.event[i] |= URGENT_GP
-                elif flags & SNP_COVERED and ledger.pools[SNP] >= 1.0:
-                    ledger.pools[SNP] -= 1.0
-                    people.event[i] |= URGENT_GP | SNP_VISIT
-                elif (
-                    people.mobility[i] == 2
-                    and people.age_weeks[i] >= NURSING_HOME_AGE_WEEKS
-                    and draw(i, draws.NURSING_HOME, x.key_policy, 0) < x.nursing_home_coverage
-                ):
-                    people.event[i] |= URGENT_GP | URGENT_TELE
-                else:
-                    people.event[i] |= URGENT_ED
+
+        if ev & URGENT and not ev & (URGENT_GP | URGENT_ED):
+            g = find_gp(i, reach, own_first=False)
+            if g != NO_GP:
+                people.event[i] |= URGENT_GP
+                arrived(g)
+            else:
+                people.event[i] |= urgent_without_gp(i)
+        for kind in (FOLLOWUP, ROUTINE):
+            if not ev & kind:
                 continue
-            tele = False
-            if g == NO_GP:
-                if (
-                    people.digital[i]
-                    and draw(i, draws.TELE_ROUTINE if kind == ROUTINE else draws.TELE_FOLLOWUP)
-                    < x.tele_uptake
-                ):
-                    if find_tele_gp(i) != NO_GP:
+            g, tele = NO_GP, False
+            if people.digital[i]:
+                age = min(people.age_weeks[i] // WEEKS_PER_YEAR, x.tele_choice_by_age.size - 1)
+                chosen = x.tele_choice_by_age[age] * x.tele_choice_by_commune[c]
+                tele = draw(i, draws.TELE_CHOSEN) < chosen and teleconsultation(i)
+            if not tele:
+                g = find_gp(i, reach)
+                if g != NO_GP:
+                    arrived(g)
+                else:
+                    slot = draws.TELE_ROUTINE if kind == ROUTINE else draws.TELE_FOLLOWUP
+                    if people.digital[i] and draw(i, slot) < x.tele_uptake:
+                        tele = teleconsultation(i)
+                    flags = x.commune_flags[c]
+                    if not tele and flags & NEAR_BOOTH and ledger.pools[BOOTH] >= 1.0:
+                        ledger.pools[BOOTH] -= 1.0
                         tele = True
-                    elif ledger.pools[TELE] >= 1.0:
-                        ledger.pools[TELE] -= 1.0
-                        tele = True
-                if not tele and flags & NEAR_BOOTH and ledger.pools[BOOTH] >= 1.0:
-                    ledger.pools[BOOTH] -= 1.0
-                    tele = True
-                    people.event[i] |= BOOTH_VISIT
-                elif (
-                    not tele
-                    and flags & MOBILE_TEAM_VISITS
-                    and (people.vulnerable[i] or people.mobility[i] > 0)
-                    and ledger.pools[MOBILE] >= 1.0
-                ):
-                    ledger.pools[MOBILE] -= 1.0
-                    g = -2  # seen in person by the mobile team
-                    people.event[i] |= MOBILE_VISIT
+                        people.event[i] |= BOOTH_VISIT
+                    elif (
+                        not tele
+                        and flags & MOBILE_TEAM_VISITS
+                        and (people.vulnerable[i] or people.mobility[i] > 0)
+                        and ledger.pools[MOBILE] >= 1.0
+                    ):
+                        ledger.pools[MOBILE] -= 1.0
+                        g = -2  # seen in person by the mobile team
+                        people.event[i] |= MOBILE_VISIT
+            served = g != NO_GP or tele
             if kind == FOLLOWUP:
-                if g != NO_GP or tele:
+                if served:
                     people.event[i] |= FOLLOWUP_DONE | (FOLLOWUP_TELE if tele else 0)
                     for d in range(people.stage.shape[1]):
                         s = people.stage[i, d]
-                        if s > 0 and x.followup_weeks[d, s] > 0:
+                        fu = x.followup_weeks[d, s]
+                        if s > 0 and fu > 0:
+                            late = people.weeks_since[i, d] / fu
                             people.weeks_since[i, d] = 0
                             if (
                                 draw(i, draws.disease_slot(draws.REFERRAL, draws.REFERRAL_BLOCK, d))
-                                < x.referral[d, s]
+                                < x.referral[d, s] * late
                             ):
-                                ledger.referrals[people.commune[i], d] += 1
-            elif g != NO_GP or tele:
+                                ledger.referrals[c, d] += 1
+            elif served:
                 people.event[i] |= ROUTINE_DONE | (ROUTINE_TELE if tele else 0)
                 people.pending_routine[i] = 0
             elif people.pending_routine[i] + 1 >= x.give_up_weeks:
@@ -333,6 +373,7 @@ def events_kernel(week, people, x):
     p = np.where(~fracture & (people.event & URGENT_ED != 0), p * x.emergency_rr, p)
     tele = ~fracture & x.telemonitored_stays[d] & people.telemonitored
     p = np.where(tele, p * x.telemonitoring_rr, p)
+    p = np.where(~fracture & (people.gp == NO_GP), p * x.no_gp_rr, p)
     fractured = episode & fracture
     people.stage[fractured, d[fractured]] = 3
     admitted = episode & (_draw(x.key, everyone, week, draws.ADMISSION) < np.minimum(p, 0.95))
@@ -438,6 +479,10 @@ def count_kernel(partial, people, x):
         count(C[f"complicated_{DISEASES[d]}"], living & (people.stage[:, d] == 3))
         # the living and the dead
         count(C[f"treated_{DISEASES[d]}"], x.treated_stage[d, people.stage[:, d]])
+        fu = x.followup_weeks[d, people.stage[:, d]]
+        count(C[f"under_followup_{DISEASES[d]}"], living & (fu > 0))
+        late = (fu > 0) & (people.weeks_since[:, d] > x.overdue_factor * fu)
+        count(C[f"overdue_{DISEASES[d]}"], living & late)
     count(DIED_ENROLLED, died & people.enrolled)
     count(DIED_TELEMONITORED, died & people.telemonitored)
     return out

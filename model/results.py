@@ -46,7 +46,13 @@ INDICATORS: dict[str, tuple[str, str]] = {
     ),
     "emergency_visits": (
         "visits/week",
-        "acute episodes that found no GP within reach and went to SAS / the emergency department",
+        "acute episodes of the four diseases that found no GP and went to SAS / the emergency "
+        "department",
+    ),
+    "emergency_visits_all_causes_per_1000": (
+        "visits/1000/year",
+        "emergency visits of every cause per 1,000 inhabitants a year: the four diseases' "
+        "(simulated) plus a national background of other causes (CareParams)",
     ),
     "teleconsultations": (
         "visits/week",
@@ -65,9 +71,24 @@ INDICATORS: dict[str, tuple[str, str]] = {
     ),
     "followup_on_time": (
         "%",
-        "chronic follow-ups done in the week they fell due or later, ÷ follow-ups due",
+        "chronic follow-up visits obtained ÷ follow-up visits asked for in the week",
     ),
-    "hospitalisations": ("stays/week", "hospital stays after an acute episode"),
+    "followup_up_to_date": (
+        "% of patients",
+        "patients under chronic follow-up seen within 1.5 × their guideline interval "
+        "(the four diseases; diabetes compares with the share having 3 HbA1c tests a year)",
+    ),
+    **{
+        f"followup_up_to_date_{d}": (
+            "% of patients",
+            f"{d.replace('_', ' ')} patients under follow-up seen within 1.5 × their interval",
+        )
+        for d in DISEASES
+    },
+    "hospitalisations": (
+        "stays/week",
+        "hospital stays after an acute episode of the four diseases",
+    ),
     "avoidable_hospitalisations": (
         "stays/week",
         "potentially avoidable stays: "
@@ -75,7 +96,12 @@ INDICATORS: dict[str, tuple[str, str]] = {
     ),
     "hospitalisations_per_1000": (
         "stays/1000/year",
-        "hospital stays per 1,000 inhabitants per year",
+        "hospital stays after an acute episode of the four diseases per 1,000 inhabitants a year",
+    ),
+    "hospitalisations_all_causes_per_1000": (
+        "stays/1000/year",
+        "hospital stays of every cause per 1,000 inhabitants a year: the four diseases' "
+        "(simulated) plus a national background of other causes (CareParams)",
     ),
     **{
         f"hospitalisations_{d}": ("stays/week", f"hospital stays for {d.replace('_', ' ')}")
@@ -109,8 +135,16 @@ INDICATORS: dict[str, tuple[str, str]] = {
     ),
     "share_over_20_min": ("%", "inhabitants more than 20 min by road from the nearest GP"),
     "share_over_30_min": ("%", "inhabitants more than 30 min by road from the nearest GP"),
-    "cost_total": ("EUR/week", "all cost items"),
-    "cost_per_inhabitant": ("EUR/year", "all cost items per inhabitant, annualised"),
+    "cost_total": (
+        "EUR/week",
+        "the cost items the model counts: GP visits, the four diseases' care, levers, programmes",
+    ),
+    "cost_per_inhabitant": ("EUR/year", "the counted cost items per inhabitant, annualised"),
+    "cost_all_causes_per_inhabitant": (
+        "EUR/year",
+        "all health care per inhabitant a year: the counted items plus a background of the care "
+        "the model does not count (CostParams; DREES CSBM 2023: €3,660)",
+    ),
     **{
         f"cost_{item}": ("EUR/week", f"cost item: {item.replace('_', ' ')}")
         for item in accounts.ITEMS
@@ -202,6 +236,11 @@ def _derive(
         "unscheduled_care_visits": k("snp_visits"),
         "transport_trips": k("transported"),
         "followup_on_time": pct(fu_done, fu_due),
+        "followup_up_to_date": 100.0
+        - pct(
+            sum(k(f"overdue_{d}") for d in DISEASES),
+            sum(k(f"under_followup_{d}") for d in DISEASES),
+        ),
         "hospitalisations": hosp,
         "avoidable_hospitalisations": sum(
             k(f"hospitalised_{d.name}") for d in diseases.REGISTRY if d.avoidable_stays
@@ -225,6 +264,7 @@ def _derive(
         out[f"hospitalisations_{d}"] = k(f"hospitalised_{d}")
         out[f"complicated_share_{d}"] = pct(k(f"complicated_{d}"), k(f"prevalent_{d}"))
         out[f"deaths_with_{d}"] = k(f"deaths_with_{d}")
+        out[f"followup_up_to_date_{d}"] = 100.0 - pct(k(f"overdue_{d}"), k(f"under_followup_{d}"))
     if costs is not None:
         total = costs.sum(axis=-1)
         out["cost_total"] = total
@@ -234,6 +274,25 @@ def _derive(
         for j, item in enumerate(accounts.ITEMS):
             out[f"cost_{item}"] = costs[..., j]
     return out
+
+
+def _add_all_causes(values: dict[str, np.ndarray], model: TerritoryModel) -> None:
+    """The all-cause indicators: the simulated part plus the background of what the model does not
+    simulate, per inhabitant (``CareParams.other_causes_*``, ``CostParams.other_care_*``)."""
+    care, cost = model.care_params, model.cost_params
+    alive = values["population"]
+    per_1000_year = np.divide(52_000.0, alive, out=np.full(alive.shape, np.nan), where=alive > 0)
+    values["emergency_visits_all_causes_per_1000"] = (
+        values["emergency_visits"] * per_1000_year
+        + care.other_causes_emergency_visits_per_1000_year
+    )
+    values["hospitalisations_all_causes_per_1000"] = (
+        values["hospitalisations_per_1000"] + care.other_causes_stays_per_1000_year
+    )
+    if "cost_per_inhabitant" in values:
+        values["cost_all_causes_per_inhabitant"] = (
+            values["cost_per_inhabitant"] + cost.other_care_per_inhabitant_year_eur
+        )
 
 
 def part_level(part: dict) -> str:
@@ -328,6 +387,7 @@ def indicator_parts(
             # population-weighted
             apl = np.einsum("wcv,wc->wv", alive_c, rec["apl"]) / np.maximum(pop, 1)
             values = _derive(a[:, ::-1], None, apl[:, ::-1], over20[:, ::-1], over30[:, ::-1])
+            _add_all_causes(values, model)
             yield from _tidy_parts(weeks, level, ["vulnerable", "not_vulnerable"], values, max_rows)
             continue
         units, m = _membership(model, level)
@@ -343,6 +403,7 @@ def indicator_parts(
         over20 = 100 * _unit_sums(m, alive_w * far20) / np.maximum(pop, 1)
         over30 = 100 * _unit_sums(m, alive_w * far30) / np.maximum(pop, 1)
         values = _derive(a, _unit_sums(m, costs), apl, over20, over30)
+        _add_all_causes(values, model)
         values["quality_adjusted_population"] = _unit_sums(m, rec["utility"])
         if level == "territory":
             for name, series in model.recorder.providers.items():

@@ -168,7 +168,8 @@ def _covered_rows(model, codes) -> np.ndarray:
 def _cpts(model, p, s, state):
     rows = _covered_rows(model, p["covers"])
     model.policy.set_flag(rows, SNP_COVERED)
-    model.policy.snp_visits_per_week = s * p["unscheduled_slots_per_week"]
+    covered = model.territory.population[rows].sum()
+    model.policy.snp_visits_per_week = s * p["unscheduled_slots_per_1000_week"] * covered / 1000
     gps = [g for g in model.gps if g.commune in set(rows.tolist())]
     u = uniform_np(model.keys["policy"], np.arange(len(model.gp_slots)), 0, draws.GP_JOINS)
     name = p["name"]
@@ -537,12 +538,14 @@ LEVER_TYPES = [
                 "member_share", FLOAT, 0.8, "share of the covered GPs who join (assumption)", 0, 1
             ),
             Param(
-                "unscheduled_slots_per_week",
+                "unscheduled_slots_per_1000_week",
                 FLOAT,
-                60.0,
-                "unscheduled-care slots of the rota per week (assumption)",
+                0.075,
+                "rota slots a week per 1,000 covered inhabitants open to the acute episodes of "
+                "the four diseases: ~1.2 slots for every cause (assumption, range 0.5-2.5) × "
+                "their ~6 % share of emergency visits (19 of 307 per 1,000 a year, DREES 2023)",
                 0,
-                5_000,
+                100,
             ),
             Param(
                 "budget_per_year_eur",

@@ -252,7 +252,9 @@ def cmd_scenario_show(args) -> None:
 
 
 def cmd_levers(args) -> None:
-    """List every lever with its parameters, defaults, bounds and sources."""
+    """List every lever with its parameters, defaults, bounds and sources, then the parameters of
+    the access → health chain."""
+    from territoire.model import evidence
     from territoire.scenarios.levers import LEVER_TYPES
 
     for lever in LEVER_TYPES:
@@ -267,6 +269,15 @@ def cmd_levers(args) -> None:
                 f"    {p.name} = {p.default!r}{bounds}"
                 f"{' (required)' if p.required else ''}: {p.doc}"
             )
+    print(
+        "\nHow access changes health: model parameters (group.name = default, what backs it, "
+        "range for sensitivity analysis: source)"
+    )
+    for row in evidence.table():
+        print(
+            f"    {row['group']}.{row['parameter']} = {row['default']:g} ({row['kind']}, "
+            f"{row['low']:g}-{row['high']:g}): {row['source']}"
+        )
 
 
 def cmd_checkpoint_make(args) -> None:

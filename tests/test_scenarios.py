@@ -232,7 +232,7 @@ LEVER_CHECKS = {
         ),
     ),
     "cpts": (
-        {"unscheduled_slots_per_week": 30},
+        {"unscheduled_slots_per_1000_week": 0.3},
         lambda on, off: (
             _total(on, "snp_visits") > 0
             and _total(on, "emergency") < _total(off, "emergency")

@@ -147,9 +147,10 @@ def test_new_care_parameters_change_the_referral_capacity_of_the_sites(model):
     m = pickle.loads(pickle.dumps(model))
     cardiology = next(s for s in m.specialists if s.specialty == Specialty.CARDIOLOGY)
     before = cardiology.referral_capacity
-    m.update_params(
-        care=replace(m.care_params, specialist_referral_share=(0.35, 0.34, 0.105, 0.16))
-    )
+    doubled = tuple(
+        2 * x if d == 1 else x for d, x in enumerate(m.care_params.specialist_referral_share)
+    )  # heart failure → cardiology
+    m.update_params(care=replace(m.care_params, specialist_referral_share=doubled))
     assert cardiology.referral_capacity == pytest.approx(2 * before)
 
 
