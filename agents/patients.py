@@ -42,6 +42,9 @@ class Patients:
     stage: np.ndarray  # int8 (n, 4), per disease, 0 … 3
     # int16 (n, 4), weeks since the last follow-up visit per disease
     weeks_since_followup: np.ndarray
+    # bool (n, 4), per disease: has it (stage > 0) but it is not diagnosed yet; found at a contact
+    # with care or a hospital stay
+    undiagnosed: np.ndarray
     gp: np.ndarray  # int32, index of the médecin traitant, NO_GP if none
     enrolled: np.ndarray  # bool, in the coordinated care programme
     telemonitored: np.ndarray  # bool, heart-failure / diabetes telemonitoring
@@ -77,6 +80,7 @@ class Patients:
             digital=self.digital,
             stage=self.stage,
             weeks_since=self.weeks_since_followup,
+            undiagnosed=self.undiagnosed,
             gp=self.gp,
             enrolled=self.enrolled,
             telemonitored=self.telemonitored,
@@ -111,6 +115,7 @@ class Patients:
             digital=np.zeros(n, np.bool_),
             stage=np.zeros((n, len(DISEASES)), np.int8),
             weeks_since_followup=np.zeros((n, len(DISEASES)), np.int16),
+            undiagnosed=np.zeros((n, len(DISEASES)), np.bool_),
             gp=np.full(n, NO_GP, np.int32),
             enrolled=np.zeros(n, np.bool_),
             telemonitored=np.zeros(n, np.bool_),
@@ -133,6 +138,7 @@ class PatientArrays(NamedTuple):
     digital: np.ndarray  # bool
     stage: np.ndarray  # int8 (n, diseases)
     weeks_since: np.ndarray  # int16 (n, diseases), weeks since the last follow-up
+    undiagnosed: np.ndarray  # bool (n, diseases): has the disease, not diagnosed yet
     gp: np.ndarray  # int32, médecin traitant or NO_GP
     enrolled: np.ndarray  # bool, in the coordinated care programme
     telemonitored: np.ndarray  # bool

@@ -148,6 +148,19 @@ class PopulationParams:
     copd_stage_mix: tuple[float, float, float] = (0.719, 0.138, 0.143)
     # assumption: treated / untreated / after a fracture
     osteoporosis_stage_mix: tuple[float, float, float] = (0.20, 0.65, 0.15)
+    # Share of the cases not yet diagnosed: the prevalences above are of diagnosed (treated)
+    # patients, so the population has ``1 / (1 − share)`` times as many cases, this share of them
+    # undiagnosed, found later at a contact with care or a hospital stay (``DiseaseParams.
+    # detection_per_visit``). Diabetes: 23 % of diabetics unaware (Esteban 2014-16, Santé publique
+    # France; 20 % in ENNS 2006; evidence, range 0.15-0.3). Heart failure: about half of cases not
+    # correctly diagnosed by expert accounts; the model's stages are clinical heart failure, so a
+    # lower share (assumption, range 0.1-0.5). COPD: 64 % of airflow obstruction undiagnosed in
+    # CONSTANCES, mostly mild; the model's COPD is clinical COPD (assumption, range 0.2-0.65).
+    # Osteoporosis: its untreated stage 2 already is the undiagnosed state (0).
+    diabetes_undiagnosed_share: float = 0.23
+    heart_failure_undiagnosed_share: float = 0.2
+    copd_undiagnosed_share: float = 0.3
+    osteoporosis_undiagnosed_share: float = 0.0
 
     def __post_init__(self) -> None:
         share = number(PROBABILITY)
@@ -179,6 +192,11 @@ class PopulationParams:
                 "heart_failure_stage_mix": stage_mix,
                 "copd_stage_mix": stage_mix,
                 "osteoporosis_stage_mix": stage_mix,
+                # a share of 1 would leave no diagnosed case to calibrate on
+                "diabetes_undiagnosed_share": number(Range(0.0, 0.9)),
+                "heart_failure_undiagnosed_share": number(Range(0.0, 0.9)),
+                "copd_undiagnosed_share": number(Range(0.0, 0.9)),
+                "osteoporosis_undiagnosed_share": number(Range(0.0, 0.9)),
             },
         )
         where = "PopulationParams.age_band_share_pct"
@@ -269,7 +287,8 @@ def _draw_stages(has: np.ndarray, mix: tuple[float, float, float], u: np.ndarray
 
 def disease_figures(params: PopulationParams, figure: str) -> tuple:
     """A population figure of every registry disease in column order: ``profile_pct`` (prevalence
-    by band, % men and women) or ``stage_mix`` (initial controlled / uncontrolled / complicated).
+    by band, % men and women), ``stage_mix`` (initial controlled / uncontrolled / complicated) or
+    ``undiagnosed_share`` (share of the cases not diagnosed yet).
     The four built-in diseases' are parameters here; a disease added to the registry brings its own
     (``Disease.figures``)."""
     known = {
@@ -317,6 +336,14 @@ def prevalence_table(params: PopulationParams, age: np.ndarray, sex: np.ndarray)
     table[COPD] *= (
         params.copd_40plus_pct / 100.0 * counts[:, 40:].sum() / (counts * table[COPD]).sum()
     )
+    return np.minimum(table, 0.95)
+
+
+def case_prevalence_table(params: PopulationParams, age: np.ndarray, sex: np.ndarray) -> np.ndarray:
+    """Prevalence of the cases, diagnosed or not: ``prevalence_table`` (the diagnosed, as
+    published) ÷ (1 − the disease's ``undiagnosed_share``)."""
+    undiagnosed = np.asarray(disease_figures(params, "undiagnosed_share"), np.float64)
+    table = prevalence_table(params, age, sex) / (1.0 - undiagnosed)[:, None, None]
     return np.minimum(table, 0.95)
 
 
@@ -371,7 +398,7 @@ def synthesise_population(
         pats.digital[b] = rng.random(b.stop - b.start) < p_digital
 
     sex = pats.sex
-    table = prevalence_table(params, age, sex)
+    table = case_prevalence_table(params, age, sex)
     rng = stream(seed, "population.diseases")
     has = np.zeros((n, len(DISEASES)), bool)
     for b in blocks:
@@ -396,4 +423,9 @@ def synthesise_population(
         pats.weeks_since_followup[b] = np.where(
             pats.stage[b] > 0, rng.integers(0, 13, (b.stop - b.start, len(DISEASES))), 0
         )
+    undiagnosed_share = np.asarray(disease_figures(params, "undiagnosed_share"), np.float64)
+    rng = stream(seed, "population.undiagnosed")
+    for b in blocks:
+        u = rng.random((b.stop - b.start, len(DISEASES)))
+        pats.undiagnosed[b] = (pats.stage[b] > 0) & (u < undiagnosed_share)
     return pats

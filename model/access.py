@@ -30,6 +30,8 @@ from territoire.agents.patients import NO_GP
 from territoire.model.chunks import block_range, n_reduction_blocks
 from territoire.model.demography import whole_years
 from territoire.model.draws import (
+    DIAGNOSIS,
+    DIAGNOSIS_BLOCK,
     NURSING_HOME,
     OUT_OF_HOURS,
     REFERRAL,
@@ -43,6 +45,7 @@ from territoire.model.draws import (
 from territoire.model.events_codes import (
     BOOTH_VISIT,
     DEMAND,
+    DIAGNOSED,
     FOLLOWUP,
     FOLLOWUP_DONE,
     FOLLOWUP_TELE,
@@ -98,6 +101,8 @@ class AccessInputs(NamedTuple):
     nursing_home_coverage: float  # share of nursing-home residents with telemedicine
     out_of_hours_share: float  # share of acute episodes arising when practices are closed
     give_up_weeks: int  # a routine need unmet this many weeks is given up
+    # by disease: probability that a contact with care diagnoses an undiagnosed case
+    detection_per_visit: np.ndarray
 
 
 class AccessLedger(NamedTuple):
@@ -148,6 +153,7 @@ def access_inputs(model, gp: dict, week: int) -> tuple[AccessInputs, AccessLedge
         nursing_home_coverage=pol.nursing_home_coverage,
         out_of_hours_share=cp.out_of_hours_share,
         give_up_weeks=cp.routine_give_up_weeks,
+        detection_per_visit=model.dtables["detection_per_visit"] * pol.detection_multiplier,
     )
     pools = np.array(
         [
@@ -283,6 +289,23 @@ def _carry_over(k, pending, give_up_weeks):
 
 
 @njit(cache=True, inline="always")
+def _diagnose_at_contact(i, week, people, x):
+    """Patient i saw a GP (or the rota, the mobile team, a teleconsultation) this week: each of
+    their undiagnosed diseases is found with probability ``detection_per_visit``. Returns the
+    event flag to add (``DIAGNOSED`` or 0)."""
+    undiagnosed, weeks_since = people.undiagnosed, people.weeks_since
+    found = 0
+    for d in range(undiagnosed.shape[1]):
+        if undiagnosed[i, d]:
+            slot = disease_slot(DIAGNOSIS, DIAGNOSIS_BLOCK, d)
+            if uniform(x.key, i, week, slot) < x.detection_per_visit[d]:
+                undiagnosed[i, d] = False
+                weeks_since[i, d] = 0  # seen: the follow-up clock starts
+                found = DIAGNOSED
+    return found
+
+
+@njit(cache=True, inline="always")
 def _urgent_without_gp(i, mobility_class, flags, age_weeks, x, ledger):
     """Where an acute episode goes when no GP sees it: the CPTS unscheduled-care rota (covered
     communes, while its slots last), a nursing-home teleconsultation (residents, when that lever
@@ -321,7 +344,7 @@ def access_kernel(week, people, x, ledger):
     alive, event, commune, mobility = people.alive, people.event, people.commune, people.mobility
     gp, pending_routine, age_weeks = people.gp, people.pending_routine, people.age_weeks
     digital, vulnerable, stage = people.digital, people.vulnerable, people.stage
-    weeks_since = people.weeks_since
+    weeks_since, undiagnosed = people.weeks_since, people.undiagnosed
     gp_sorted, order, offset, give_up_weeks = x.gp_sorted, x.order, x.offset, x.give_up_weeks
     reach_by_mobility, key_policy = x.reach_by_mobility, x.key_policy
     transport_coverage, key, out_of_hours_share = x.transport_coverage, x.key, x.out_of_hours_share
@@ -445,7 +468,7 @@ def access_kernel(week, people, x, ledger):
                     for d in range(stage.shape[1]):
                         s = stage[i, d]
                         fu = followup_weeks[d, s]
-                        if s > 0 and fu > 0:
+                        if s > 0 and fu > 0 and not undiagnosed[i, d]:
                             # a late visit refers as often as the visits it replaces would have
                             late = weeks_since[i, d] / fu
                             weeks_since[i, d] = 0
@@ -462,5 +485,8 @@ def access_kernel(week, people, x, ledger):
         ev[k] = e
     for k in range(m):
         i = asking[k]
-        event[i] = ev[k]
+        e = ev[k]
+        if e & (URGENT_GP | FOLLOWUP_DONE | ROUTINE_DONE):
+            e |= _diagnose_at_contact(i, week, people, x)
+        event[i] = e
         pending_routine[i] = pending[k]

@@ -103,7 +103,7 @@ def demand_chunk(lo, hi, week, people, x):
     routine_weekly_by_age, seek_by_commune = x.routine_weekly_by_age, x.seek_by_commune
     seek_without_gp_rr, seek_nurse_rr = x.seek_without_gp_rr, x.seek_nurse_rr
     seek_enrolled_rr, gp_has_nurse = x.seek_enrolled_rr, x.gp_has_nurse
-    commune, gp = people.commune, people.gp
+    commune, gp, undiagnosed = people.commune, people.gp, people.undiagnosed
     for i in range(lo, hi):
         acute[i] = NO_EPISODE
         if not alive[i]:
@@ -120,10 +120,13 @@ def demand_chunk(lo, hi, week, people, x):
                 if fu > 0:
                     if weeks_since[i, d] < 32767:
                         weeks_since[i, d] += 1
-                    if weeks_since[i, d] >= fu:
+                    if weeks_since[i, d] >= fu and not undiagnosed[i, d]:
                         due = True
                 if episode == NO_EPISODE:
-                    overdue = fu > 0 and weeks_since[i, d] > overdue_factor * fu
+                    # untreated: an undiagnosed case has episodes as if its follow-up were overdue
+                    overdue = undiagnosed[i, d] or (
+                        fu > 0 and weeks_since[i, d] > overdue_factor * fu
+                    )
                     rate = (
                         acute_rate[d, s]
                         * (acute_missed_rr if overdue else 1.0)

@@ -110,7 +110,7 @@ def demography_chunk(lo, hi, week, people, x):
     vulnerable, mobility, digital = people.vulnerable, people.mobility, people.digital
     stage, weeks_since, gp, enrolled = people.stage, people.weeks_since, people.gp, people.enrolled
     telemonitored, pending_routine = people.telemonitored, people.pending_routine
-    event = people.event
+    event, undiagnosed = people.event, people.undiagnosed
     key_newcomer, p_female, p_vulnerable = x.key_newcomer, x.p_female, x.p_vulnerable
     newcomer_mobility, newcomer_digital = x.newcomer_mobility, x.newcomer_digital
     death_table, key = x.death_table, x.key
@@ -132,6 +132,7 @@ def demography_chunk(lo, hi, week, people, x):
             for d in range(stage.shape[1]):
                 stage[i, d] = 0
                 weeks_since[i, d] = 0
+                undiagnosed[i, d] = False
             gp[i] = NO_GP
             enrolled[i] = False
             telemonitored[i] = False

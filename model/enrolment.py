@@ -28,12 +28,14 @@ def refresh_enrolments(model: TerritoryModel) -> None:
         u = model.policy_draws(draws.TELEMONITORING)
         on = np.zeros(len(p), bool)
         for d in np.flatnonzero(pol.telemonitoring_coverage):
-            on |= (p.stage[:, d] >= 2) & (u < pol.telemonitoring_coverage[d])
+            known = ~p.undiagnosed[:, d]
+            on |= known & (p.stage[:, d] >= 2) & (u < pol.telemonitoring_coverage[d])
         p.telemonitored[:] = on & p.alive
     if pol.programme_coverage.any() or p.enrolled.any():
         u = model.policy_draws(draws.PROGRAMME)
         on = np.zeros(len(p), bool)
         for d in np.flatnonzero(pol.programme_coverage):
-            diagnosed = model.treated_stage[d, p.stage[:, d]]  # treated: a silent stage 2 is not
+            # treated: a silent stage 2 is not, nor an undiagnosed case
+            diagnosed = model.treated_stage[d, p.stage[:, d]] & ~p.undiagnosed[:, d]
             on |= diagnosed & (u < pol.programme_coverage[d])
         p.enrolled[:] = on & p.alive

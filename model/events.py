@@ -13,7 +13,7 @@ from numba import njit, prange
 from territoire.agents.patients import NO_GP
 from territoire.model.chunks import CHUNK
 from territoire.model.draws import ADMISSION, DEATH_IN_HOSPITAL, STAY_WORSENS
-from territoire.model.events_codes import DIED, HOSPITALISED, URGENT, URGENT_ED
+from territoire.model.events_codes import DIAGNOSED, DIED, HOSPITALISED, URGENT, URGENT_ED
 from territoire.model.rng import uniform
 
 
@@ -71,6 +71,7 @@ def events_chunk(lo, hi, week, people, x):
     # the bundles' fields bound once: read through the tuple, numba reloads them at every use
     alive, event, acute, stage = people.alive, people.event, people.acute, people.stage
     telemonitored, weeks_since, gp = people.telemonitored, people.weeks_since, people.gp
+    undiagnosed = people.undiagnosed
     hospitalisation_if_gp, fracture_episode = x.hospitalisation_if_gp, x.fracture_episode
     emergency_rr, telemonitored_stays = x.emergency_rr, x.telemonitored_stays
     telemonitoring_rr, key, stay_may_worsen = x.telemonitoring_rr, x.key, x.stay_may_worsen
@@ -94,6 +95,9 @@ def events_chunk(lo, hi, week, people, x):
         if uniform(key, i, week, ADMISSION) < min(p, 0.95):
             event[i] |= HOSPITALISED
             weeks_since[i, d] = 0  # seen by the hospital team
+            if undiagnosed[i, d]:
+                undiagnosed[i, d] = False  # diagnosed in hospital
+                event[i] |= DIAGNOSED
             worse = stay_may_worsen[d] and s < 3
             if worse and uniform(key, i, week, STAY_WORSENS) < stay_worsens:
                 stage[i, d] = s + 1

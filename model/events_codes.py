@@ -21,5 +21,6 @@ MOBILE_VISIT = 1 << 17  # seen by the mobile "aller-vers" team (lever)
 BOOTH_VISIT = 1 << 18  # teleconsultation in a pharmacy booth (lever)
 # acute episode seen in the CPTS unscheduled-care rota (SAS / soins non programmés, lever)
 SNP_VISIT = 1 << 19
+DIAGNOSED = 1 << 20  # a disease was diagnosed (at a contact with care or a hospital stay)
 
 DEMAND = URGENT | FOLLOWUP | ROUTINE

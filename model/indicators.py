@@ -14,6 +14,7 @@ from territoire.model.demography import stage_combo
 from territoire.model.events_codes import (
     ARRIVED,
     BOOTH_VISIT,
+    DIAGNOSED,
     DIED,
     FOLLOWUP,
     FOLLOWUP_DONE,
@@ -66,13 +67,17 @@ COUNTERS = (
     "urgent_gp",
     "died_enrolled",
     "died_telemonitored",
+    "diagnoses",  # patients with a disease diagnosed this week (at a contact or in hospital)
 )
 N_FIXED_COUNTERS = len(COUNTERS)
 # Then one block of counters per kind, a counter per disease in column order (``disease_counter``).
 # Treated: patients treated for the disease (a silent stage 2 excluded), the living and those who
 # died this week (the accounts price their drugs and care).
-# Under follow-up: living patients at a stage with a planned follow-up; overdue: those of them not
-# seen for more than ``overdue_factor`` × their interval (the rest are up to date).
+# Every block but ``undiagnosed`` and ``hospitalised`` counts diagnosed patients, as the
+# published figures do. Under follow-up: living patients at a stage with a planned follow-up;
+# overdue: those of them not seen for more than ``overdue_factor`` × their interval (the rest are
+# up to date). Undiagnosed: living patients with the disease, not diagnosed yet. Hospitalised:
+# stays by the disease of the episode, diagnosed or not (a stay diagnoses it).
 DISEASE_COUNTERS = (
     "prevalent",
     "complicated",
@@ -81,10 +86,18 @@ DISEASE_COUNTERS = (
     "treated",
     "under_followup",
     "overdue",
+    "undiagnosed",
 )
-PREVALENT, COMPLICATED, HOSPITALISED_WITH, DEATHS_WITH, TREATED, UNDER_FOLLOWUP, OVERDUE = range(
-    len(DISEASE_COUNTERS)
-)
+(
+    PREVALENT,
+    COMPLICATED,
+    HOSPITALISED_WITH,
+    DEATHS_WITH,
+    TREATED,
+    UNDER_FOLLOWUP,
+    OVERDUE,
+    UNDIAGNOSED,
+) = range(len(DISEASE_COUNTERS))
 COUNTERS += tuple(f"{kind}_{d}" for kind in DISEASE_COUNTERS for d in DISEASES)
 C = {name: k for k, name in enumerate(COUNTERS)}
 N_COUNTERS = len(COUNTERS)
@@ -109,6 +122,7 @@ _FLAG_COUNTERS = (
     (BOOTH_VISIT, C["booth_visits"]),
     (SNP_VISIT, C["snp_visits"]),
     (URGENT_GP, C["urgent_gp"]),
+    (DIAGNOSED, C["diagnoses"]),
 )
 FLAG_BITS = np.array([f for f, _ in _FLAG_COUNTERS], np.int64)
 FLAG_INDEX = np.array([k for _, k in _FLAG_COUNTERS], np.int64)
@@ -216,6 +230,9 @@ def count(flat, row, i, ev, people, x):
     if stage_combo(people.stage, i) != 0:  # ~18 % have one of the four diseases
         n_d = people.stage.shape[1]
         for d in range(n_d):
+            if people.undiagnosed[i, d]:
+                flat[row + disease_counter(UNDIAGNOSED, d, n_d)] += 1
+                continue
             s = people.stage[i, d]
             flat[row + disease_counter(PREVALENT, d, n_d)] += s > 0
             flat[row + disease_counter(COMPLICATED, d, n_d)] += s == 3
@@ -239,7 +256,7 @@ def count_events(flat, row, i, ev, people, x):
     if ev & DIED:
         for d in range(n_d):
             s = people.stage[i, d]
-            if s > 0:
+            if s > 0 and not people.undiagnosed[i, d]:
                 flat[row + disease_counter(DEATHS_WITH, d, n_d)] += 1
                 flat[row + disease_counter(TREATED, d, n_d)] += x.treated_stage[d, s]
         flat[row + DIED_ENROLLED] += people.enrolled[i]

@@ -15,9 +15,9 @@ from territoire.agents.patients import DISEASES, NO_GP, PatientArrays, Patients
 from territoire.agents.placement import PlacementParams, bourgs_centres, default_providers
 from territoire.agents.population import (
     PopulationParams,
+    case_prevalence_table,
     consumption_weight_by_age,
     disease_figures,
-    prevalence_table,
     step_lookup,
     synthesise_population,
 )
@@ -405,7 +405,8 @@ class TerritoryModel(mesa.Model):
         self.policy_week0 = 0
         self.replicate = 0
         self.reseed(0)
-        self._prevalence_at_start = prevalence_table(pp, p.age_years, p.sex)
+        # the cases, diagnosed or not: the onset hazards keep this profile
+        self._prevalence_at_start = case_prevalence_table(pp, p.age_years, p.sex)
         self._prepare_tables()
         self.alloc_order = stream(self.seed, "access.order").permutation(len(p)).astype(np.int32)
         self.alloc_rank = service_rank(self.alloc_order)
@@ -451,6 +452,8 @@ class TerritoryModel(mesa.Model):
         )
         mixes = np.array(disease_figures(pp, "stage_mix"))
         self.roles = diseases.roles()
+        # diseases whose new cases start undiagnosed (found later at a contact with care)
+        self.diagnosis_phase = np.asarray(disease_figures(pp, "undiagnosed_share"), float) > 0
         self.treated_stage = diseases.treated_stages()
         # the one comorbidity link of the registry (heart failure raised by diabetes) has its RR
         # in PopulationParams, as the initial population draws it too

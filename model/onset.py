@@ -66,6 +66,7 @@ class OnsetInputs(NamedTuple):
     onset_stage2_share: np.ndarray  # share of new cases found uncontrolled, by disease
     onset_multiplier: np.ndarray  # by disease, from the prevention levers (1: no change)
     raised_by: np.ndarray  # int64 by disease: the disease whose patients have its raised hazard, -1
+    diagnosis_phase: np.ndarray  # bool by disease: new cases start undiagnosed
     # by disease, the highest hazard any patient can have this week: a draw above it starts nothing
     hazard_bound: np.ndarray
 
@@ -83,14 +84,15 @@ def onset_inputs(model) -> OnsetInputs:
         onset_stage2_share=model.dtables["onset_stage2_share"],
         onset_multiplier=multiplier,
         raised_by=model.roles.onset_raised_by,
+        diagnosis_phase=model.diagnosis_phase,
         hazard_bound=np.ascontiguousarray(bound),
     )
 
 
 @njit(cache=True, parallel=True)
 def onset_kernel(week, people, x):
-    """New cases (stage 1, or 2 with ``onset_stage2_share``); ``onset_multiplier`` per disease
-    (prevention levers).
+    """New cases (stage 1, or 2 with ``onset_stage2_share``), undiagnosed where the disease has a
+    diagnosis phase; ``onset_multiplier`` per disease (prevention levers).
 
     One draw per patient: disease d starts when the draw falls in its own window
     ``[d / 4, d / 4 + hazard_d)`` (weekly hazards are far below 1/4). Windows never move, so a lever
@@ -113,8 +115,9 @@ def onset_chunk(lo, hi, week, people, x):
     """
     # the bundles' fields bound once: read through the tuple, numba reloads them at every use
     stage, age_weeks, sex, alive = people.stage, people.age_weeks, people.sex, people.alive
-    weeks_since, event = people.weeks_since, people.event
+    weeks_since, event, undiagnosed = people.weeks_since, people.event, people.undiagnosed
     key, onset_table, raised_by = x.key, x.onset_table, x.raised_by
+    diagnosis_phase = x.diagnosis_phase
     hazard_bound = x.hazard_bound
     onset_multiplier, onset_stage2_share = x.onset_multiplier, x.onset_stage2_share
     n_d = stage.shape[1]
@@ -136,4 +139,5 @@ def onset_chunk(lo, hi, week, people, x):
                 2 if uniform(key, i, week, uncontrolled_slot) < onset_stage2_share[d] else 1
             )
             weeks_since[i, d] = 0
+            undiagnosed[i, d] = diagnosis_phase[d]
             event[i] |= ONSET

@@ -135,6 +135,20 @@ class DiseaseParams:
     )
     # assumption: untreated → treated per year, opportunistic diagnosis
     osteoporosis_diagnosis: float = 0.03
+    # Probability that a contact with a GP (a visit or teleconsultation for any reason, acute
+    # episodes included) diagnoses a case not diagnosed yet (a hospital stay for the disease always
+    # does). Calibrated (assumption) so that the baseline keeps the undiagnosed shares of
+    # ``PopulationParams`` (23 % of diabetics, 20 % of heart failure, 30 % of COPD): fewer contacts
+    # mean later diagnosis. Range ×0.5-×2.
+    detection_per_visit: tuple[float, ...] = by_disease(
+        "detection_per_visit",
+        {
+            "diabetes": 0.04,
+            "heart_failure": 0.11,
+            "copd": 0.03,
+            "osteoporosis": 0.0,  # its silent stage: osteoporosis_diagnosis
+        },
+    )
     # assumption: share of new cases starting uncontrolled (osteoporosis: undiagnosed)
     onset_stage2_share: tuple[float, ...] = by_disease(
         "onset_stage2_share",
@@ -184,14 +198,14 @@ class DiseaseParams:
     acute_missed_followup_rr: float = 1.3
     acute_enrolled_rr: float = 0.8  # assumption
     # probability that an acute episode seen by a GP in time still ends in hospital (assumption,
-    # set so that HF hospitalisation ≈ 339 per 100,000 adults and 5 % of treated COPD patients per
-    # year)
+    # set so that HF hospitalisation ≈ 339 per 100,000 adults and COPD stays ≈ 5 % of the treated
+    # COPD patients per year; the stays of undiagnosed cases, which diagnose them, included)
     hospitalisation_if_gp: tuple[tuple[float, ...], ...] = by_disease(
         "hospitalisation_if_gp",
         {
             "diabetes": (0.0, 0.075, 0.15, 0.22),
-            "heart_failure": (0.0, 0.16, 0.26, 0.37),
-            "copd": (0.0, 0.006, 0.022, 0.052),
+            "heart_failure": (0.0, 0.125, 0.2, 0.29),
+            "copd": (0.0, 0.004, 0.014, 0.034),
             # fractures: hip fractures (~45 % of the total) are operated in hospital
             "osteoporosis": (0.0, 0.45, 0.45, 0.45),
         },
@@ -252,6 +266,7 @@ class DiseaseParams:
                 "regain": rate,
                 "complicate": rate,
                 "osteoporosis_diagnosis": number(NON_NEGATIVE),
+                "detection_per_visit": probability,
                 "onset_stage2_share": probability,
                 "missed_followup_rr": rr,
                 "overdue_factor": number(POSITIVE),
@@ -284,6 +299,7 @@ class DiseaseParams:
             "regain": _table(self.regain),
             "complicate": _table(self.complicate),
             "onset_stage2_share": _table(self.onset_stage2_share),
+            "detection_per_visit": _table(self.detection_per_visit),
             "acute_rate": _table(self.acute_rate),
             "hospitalisation_if_gp": _table(self.hospitalisation_if_gp),
             "death_in_hospital": _table(self.death_in_hospital),
@@ -376,13 +392,13 @@ class CareParams:
     # mean waits DREES measured in 2016-17 (Études et Résultats n° 1085, Oct. 2018): cardiology 50
     # days (7.1 weeks), rheumatology 45 days (6.4 weeks). Endocrinology and pulmonology, not
     # published there, are set to the same order (assumption). Scaled by the referral flows of the
-    # baseline once follow-up became imperfect (×0.91, 0.76, 0.85, 0.71 of 0.35, 0.17, 0.105, 0.16),
-    # so that the waits stay where they were calibrated.
+    # baseline once follow-up became imperfect and cases undiagnosed (×0.91, 0.82, 0.85, 0.71 of
+    # 0.35, 0.17, 0.105, 0.16), so that the waits stay where they were calibrated.
     specialist_referral_share: tuple[float, ...] = by_disease(
         "specialist_referral_share",
         {
             "diabetes": 0.32,
-            "heart_failure": 0.129,
+            "heart_failure": 0.139,
             "copd": 0.089,
             "osteoporosis": 0.114,
         },

@@ -34,6 +34,8 @@ class Policy:
     # of diagnosed patients
     programme_coverage: np.ndarray = field(default_factory=lambda: np.zeros(N_DISEASES))
     onset_multiplier: np.ndarray = field(default_factory=lambda: np.ones(N_DISEASES))
+    # on the probability that a contact with care finds an undiagnosed case (screening levers)
+    detection_multiplier: np.ndarray = field(default_factory=lambda: np.ones(N_DISEASES))
     worsen_multiplier: np.ndarray = field(default_factory=lambda: np.ones(N_DISEASES))
     osteoporosis_screening_per_year: float = 0.0  # extra diagnoses per year among the untreated
     emergency_hospitalisation_multiplier: float = 1.0

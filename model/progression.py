@@ -76,7 +76,7 @@ def progression_chunk(lo, hi, week, people, x):
     """Progression of patient slots ``lo`` to ``hi - 1`` (the body of ``progression_kernel``)."""
     # the bundles' fields bound once: read through the tuple, numba reloads them at every use
     alive, stage, gp, weeks_since = people.alive, people.stage, people.gp, people.weeks_since
-    enrolled, telemonitored = people.enrolled, people.telemonitored
+    enrolled, telemonitored, undiagnosed = people.enrolled, people.telemonitored, people.undiagnosed
     gp_has_nurse, key, silent_stage = x.gp_has_nurse, x.key, x.silent_stage
     osteoporosis_diagnosis, worsen = x.osteoporosis_diagnosis, x.worsen
     followup_weeks, overdue_factor, missed_rr = x.followup_weeks, x.overdue_factor, x.missed_rr
@@ -99,7 +99,8 @@ def progression_chunk(lo, hi, week, people, x):
                     stage[i, d] = 2  # treatment stopped
                 continue
             fu = followup_weeks[d, s]
-            overdue = fu > 0 and weeks_since[i, d] > overdue_factor * fu
+            # untreated: an undiagnosed case progresses as one whose follow-up is overdue
+            overdue = undiagnosed[i, d] or (fu > 0 and weeks_since[i, d] > overdue_factor * fu)
             bad = (missed_rr if overdue else 1.0) * (enrolled_rr if enrolled[i] else 1.0)
             if s == 1:
                 if u < worsen[d] * bad / WEEKS_PER_YEAR:

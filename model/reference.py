@@ -29,6 +29,7 @@ from territoire.model.events_codes import (
     ARRIVED,
     BOOTH_VISIT,
     DEMAND,
+    DIAGNOSED,
     DIED,
     FOLLOWUP,
     FOLLOWUP_DONE,
@@ -90,6 +91,7 @@ def demography_kernel(week, people, x):
     )
     people.stage[new] = 0
     people.weeks_since[new] = 0
+    people.undiagnosed[new] = False
     people.gp[new] = NO_GP
     people.enrolled[new] = False
     people.telemonitored[new] = False
@@ -129,6 +131,7 @@ def onset_kernel(week, people, x):
         uncontrolled = _draw(x.key, everyone, week, slot) < x.onset_stage2_share[d]
         people.stage[new_case, d] = np.where(uncontrolled[new_case], 2, 1)
         people.weeks_since[new_case, d] = 0
+        people.undiagnosed[new_case, d] = x.diagnosis_phase[d]
         people.event[new_case] |= ONSET
 
 
@@ -151,7 +154,10 @@ def progression_kernel(week, people, x):
             people.stage[stopped, d] = 2
             continue
         fu = x.followup_weeks[d, s]
-        overdue = (fu > 0) & (people.weeks_since[:, d] > x.overdue_factor * fu)
+        # untreated: an undiagnosed case progresses as one whose follow-up is overdue
+        overdue = people.undiagnosed[:, d] | (
+            (fu > 0) & (people.weeks_since[:, d] > x.overdue_factor * fu)
+        )
         bad = np.where(overdue, x.missed_rr, 1.0) * np.where(people.enrolled, x.enrolled_rr, 1.0)
         worsens = people.alive & (s == 1) & (u < x.worsen[d] * bad / WEEKS_PER_YEAR)
         tele = people.telemonitored & x.telemonitored_complications[d]
@@ -181,8 +187,10 @@ def demand_kernel(week, people, x):
         fu = x.followup_weeks[d, s]
         planned = people.alive & (s > 0) & (fu > 0)
         people.weeks_since[planned & (people.weeks_since[:, d] < 32767), d] += 1
-        due |= planned & (people.weeks_since[:, d] >= fu)
-        overdue = (fu > 0) & (people.weeks_since[:, d] > x.overdue_factor * fu)
+        due |= planned & ~people.undiagnosed[:, d] & (people.weeks_since[:, d] >= fu)
+        overdue = people.undiagnosed[:, d] | (
+            (fu > 0) & (people.weeks_since[:, d] > x.overdue_factor * fu)
+        )
         rate = (
             x.acute_rate[d, s]
             * np.where(overdue, x.acute_missed_rr, 1.0)
@@ -345,7 +353,7 @@ def access_kernel(week, people, x, ledger):
                     for d in range(people.stage.shape[1]):
                         s = people.stage[i, d]
                         fu = x.followup_weeks[d, s]
-                        if s > 0 and fu > 0:
+                        if s > 0 and fu > 0 and not people.undiagnosed[i, d]:
                             late = people.weeks_since[i, d] / fu
                             people.weeks_since[i, d] = 0
                             if (
@@ -361,6 +369,16 @@ def access_kernel(week, people, x, ledger):
                 people.event[i] |= GAVE_UP
             else:
                 people.pending_routine[i] += 1
+    # 3. a contact with care may find an undiagnosed disease
+    for i in asking:
+        if not people.event[i] & (URGENT_GP | FOLLOWUP_DONE | ROUTINE_DONE):
+            continue
+        for d in range(people.stage.shape[1]):
+            slot = draws.disease_slot(draws.DIAGNOSIS, draws.DIAGNOSIS_BLOCK, d)
+            if people.undiagnosed[i, d] and draw(i, slot) < x.detection_per_visit[d]:
+                people.undiagnosed[i, d] = False
+                people.weeks_since[i, d] = 0
+                people.event[i] |= DIAGNOSED
 
 
 def events_kernel(week, people, x):
@@ -379,6 +397,9 @@ def events_kernel(week, people, x):
     admitted = episode & (_draw(x.key, everyone, week, draws.ADMISSION) < np.minimum(p, 0.95))
     people.event[admitted] |= HOSPITALISED
     people.weeks_since[admitted, d[admitted]] = 0
+    found = admitted & people.undiagnosed[everyone, d]
+    people.undiagnosed[found, d[found]] = False
+    people.event[found] |= DIAGNOSED
     worse = (
         admitted
         & x.stay_may_worsen[d]
@@ -433,7 +454,7 @@ def accounts_kernel(partial, people, prices, treated_stage):
     add(acc.PROGRAMME, people.enrolled, prices.programme_year / WEEKS_PER_YEAR)
     add(acc.TELEMONITORING, people.telemonitored, prices.telemonitoring_year / WEEKS_PER_YEAR)
     for d in range(people.stage.shape[1]):
-        treated = treated_stage[d, people.stage[:, d]]
+        treated = treated_stage[d, people.stage[:, d]] & ~people.undiagnosed[:, d]
         add(acc.ITEMS.index(f"drugs_{DISEASES[d]}"), treated, prices.drugs_year[d] / WEEKS_PER_YEAR)
         add(
             acc.ITEMS.index(f"ambulatory_{DISEASES[d]}"),
@@ -464,7 +485,8 @@ def count_kernel(partial, people, x):
             C[f"hospitalised_{DISEASES[d]}"],
             (people.event & HOSPITALISED != 0) & (people.acute == d),
         )
-        count(C[f"deaths_with_{DISEASES[d]}"], died & (people.stage[:, d] > 0))
+        diagnosed = (people.stage[:, d] > 0) & ~people.undiagnosed[:, d]
+        count(C[f"deaths_with_{DISEASES[d]}"], died & diagnosed)
     age = people.age_weeks // WEEKS_PER_YEAR
     living = people.alive & ~died
     count(ALIVE, living)
@@ -475,14 +497,17 @@ def count_kernel(partial, people, x):
     count(ENROLLED, living & people.enrolled)
     count(TELEMONITORED, living & people.telemonitored)
     for d in range(people.stage.shape[1]):
-        count(C[f"prevalent_{DISEASES[d]}"], living & (people.stage[:, d] > 0))
-        count(C[f"complicated_{DISEASES[d]}"], living & (people.stage[:, d] == 3))
+        # every block but the undiagnosed counts the diagnosed
+        known = ~people.undiagnosed[:, d]
+        count(C[f"undiagnosed_{DISEASES[d]}"], living & people.undiagnosed[:, d])
+        count(C[f"prevalent_{DISEASES[d]}"], living & known & (people.stage[:, d] > 0))
+        count(C[f"complicated_{DISEASES[d]}"], living & known & (people.stage[:, d] == 3))
         # the living and the dead
-        count(C[f"treated_{DISEASES[d]}"], x.treated_stage[d, people.stage[:, d]])
+        count(C[f"treated_{DISEASES[d]}"], known & x.treated_stage[d, people.stage[:, d]])
         fu = x.followup_weeks[d, people.stage[:, d]]
-        count(C[f"under_followup_{DISEASES[d]}"], living & (fu > 0))
+        count(C[f"under_followup_{DISEASES[d]}"], living & known & (fu > 0))
         late = (fu > 0) & (people.weeks_since[:, d] > x.overdue_factor * fu)
-        count(C[f"overdue_{DISEASES[d]}"], living & late)
+        count(C[f"overdue_{DISEASES[d]}"], living & known & late)
     count(DIED_ENROLLED, died & people.enrolled)
     count(DIED_TELEMONITORED, died & people.telemonitored)
     return out

@@ -112,6 +112,19 @@ INDICATORS: dict[str, tuple[str, str]] = {
         for d in diseases.REGISTRY
     },
     **{
+        f"undiagnosed_share_{d.name}": (
+            "% of cases",
+            f"{d.name.replace('_', ' ')} cases not diagnosed yet (found at a contact with care or "
+            "a hospital stay)",
+        )
+        for d in diseases.REGISTRY
+        if d.name != "osteoporosis"
+    },
+    "diagnoses": (
+        "persons/week",
+        "patients with a disease diagnosed this week, at a contact with care or in hospital",
+    ),
+    **{
         f"complicated_share_{d}": (
             "% of patients",
             f"{d.replace('_', ' ')} patients at stage 3 (complicated)",
@@ -228,6 +241,7 @@ def _derive(
         "unmet_demand": unmet,
         "unmet_share": pct(unmet, fu_due + rt),
         "gave_up": k("gave_up"),
+        "diagnoses": k("diagnoses"),
         "emergency_visits": k("emergency"),
         "teleconsultations": k("followup_tele") + k("routine_tele") + k("urgent_tele"),
         "seen_by_other_gp": k("other_gp"),
@@ -265,6 +279,10 @@ def _derive(
         out[f"complicated_share_{d}"] = pct(k(f"complicated_{d}"), k(f"prevalent_{d}"))
         out[f"deaths_with_{d}"] = k(f"deaths_with_{d}")
         out[f"followup_up_to_date_{d}"] = 100.0 - pct(k(f"overdue_{d}"), k(f"under_followup_{d}"))
+        if f"undiagnosed_share_{d}" in INDICATORS:
+            out[f"undiagnosed_share_{d}"] = pct(
+                k(f"undiagnosed_{d}"), k(f"undiagnosed_{d}") + k(f"prevalent_{d}")
+            )
     if costs is not None:
         total = costs.sum(axis=-1)
         out["cost_total"] = total

@@ -19,10 +19,12 @@ from territoire.model.chunks import block_range, sum_blocks
 from territoire.model.demography import stage_combo
 from territoire.model.events_codes import DIED
 from territoire.model.indicators import (
+    UNDIAGNOSED,
     count_events,
     count_living,
     count_stages,
     counter_row,
+    disease_counter,
     healthy_utility,
     is_overdue,
     stage_bin,
@@ -46,11 +48,8 @@ def tally_kernel(count_partial, utility_partial, people, x):
     stage, alive, event, commune = people.stage, people.alive, people.event, people.commune
     vulnerable = people.vulnerable
     decrement, treated_stage = x.decrement, x.treated_stage
-    followup_weeks, overdue_factor, weeks_since = (
-        x.followup_weeks,
-        x.overdue_factor,
-        people.weeks_since,
-    )
+    followup_weeks, overdue_factor = x.followup_weeks, x.overdue_factor
+    weeks_since, undiagnosed = people.weeks_since, people.undiagnosed
     n_blocks, n_communes, n_columns = (
         count_partial.shape[0],
         count_partial.shape[1],
@@ -86,8 +85,11 @@ def tally_kernel(count_partial, utility_partial, people, x):
                 by_stage = stages[row // n_columns]
                 for d in range(n_diseases):
                     s = stage[i, d]
-                    late = is_overdue(weeks_since, i, d, s, followup_weeks, overdue_factor)
-                    by_stage[stage_bin(d, s, late)] += 1
+                    if undiagnosed[i, d]:
+                        counters[row + disease_counter(UNDIAGNOSED, d, n_diseases)] += 1
+                    elif s > 0:  # stage 0 is not counted
+                        late = is_overdue(weeks_since, i, d, s, followup_weeks, overdue_factor)
+                        by_stage[stage_bin(d, s, late)] += 1
                 utilities[k] += utility_of_combo[combo]
         for r in range(stages.shape[0]):
             count_stages(counters, r * n_columns, stages[r], treated_stage, followup_weeks)

@@ -23,7 +23,7 @@ FORMAT = "territoire-checkpoint"
 # 4: GP state in the model's GPTable;
 # 3: kernels by name, not pickled;
 # older checkpoints are refused
-FORMAT_VERSION = 8
+FORMAT_VERSION = 9
 
 
 class CheckpointError(TerritoireError, ValueError):

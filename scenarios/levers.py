@@ -249,7 +249,7 @@ def _pharmacist_followup(model, p, s, state):
     for d in followed:
         model.policy.worsen_multiplier[d] = 1.0 - s * p["coverage"] * p["worsening_reduction"]
     pat = model.patients
-    chronic = pat.alive & (pat.stage[:, followed] > 0).any(axis=1)
+    chronic = pat.alive & ((pat.stage[:, followed] > 0) & ~pat.undiagnosed[:, followed]).any(axis=1)
     per_commune = np.bincount(pat.commune[chronic], minlength=model.territory.n_communes)
     model.policy.cost_per_week["pharmacist_followup"] = (
         per_commune * s * p["coverage"] * p["cost_per_patient_year_eur"] / WEEKS_PER_YEAR

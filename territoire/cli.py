@@ -140,8 +140,8 @@ def cmd_territory(args) -> None:
     prevalence = pd.Series(
         {
             f"{d.prevalence_label} ({diseases.DENOMINATORS[d.denominator][1]})": (
-                p.stage[who[d.denominator], k] > 0
-            ).mean()
+                (p.stage[:, k] > 0) & ~p.undiagnosed[:, k]
+            )[who[d.denominator]].mean()
             for k, d in enumerate(diseases.REGISTRY)
         }
     )

@@ -40,8 +40,12 @@ def _summary(model) -> dict[str, float]:
     c = _totals(model)
     under = sum(c[C[f"under_followup_{d}"]] for d in DISEASES)
     overdue = sum(c[C[f"overdue_{d}"]] for d in DISEASES)
+    found_late = ("diabetes", "heart_failure", "copd")
+    undiagnosed = sum(c[C[f"undiagnosed_{d}"]] for d in found_late)
     return {
         "unmet_share": unmet_demand(c) / (c[C["followup_due"]] + c[C["routine"]]),
+        "undiagnosed_share": undiagnosed
+        / (undiagnosed + sum(c[C[f"prevalent_{d}"]] for d in found_late)),
         "followup_up_to_date": 1.0 - overdue / under,
         "emergency": c[C["emergency"]],
         "avoidable_stays": sum(
@@ -79,6 +83,7 @@ def arms(territory):
     "indicator, direction",
     [
         ("unmet_share", +1),
+        ("undiagnosed_share", +1),
         ("followup_up_to_date", -1),
         ("emergency", +1),
         ("avoidable_stays", +1),

@@ -43,6 +43,7 @@ SCRIPT = textwrap.dedent(
                 (0.0, 0.5, 2.0, 4.0, 6.0, 8.0, 8.0), (0.0, 0.1, 0.4, 1.0, 2.5, 4.0, 5.0)
             ),
             "stage_mix": (0.6, 0.3, 0.1),
+            "undiagnosed_share": 0.2, "detection_per_visit": 0.05,
         },
     ))
 
