@@ -373,7 +373,8 @@ def _screening(model, p, s, state):
             / WEEKS_PER_YEAR
         )
     if "copd" in p["diseases"]:
-        model.policy.worsen_multiplier[COPD] = 1.0 - cov * p["copd_worsening_reduction"]
+        # case-finding at the practice: earlier diagnosis, as many contacts as the access allows
+        model.policy.detection_multiplier[COPD] = 1.0 + cov * (p["copd_detection_gain"] - 1.0)
         eligible = pat.alive & (pat.age_years >= 40)
         cost += (
             np.bincount(pat.commune[eligible], minlength=cost.size)
@@ -824,7 +825,8 @@ LEVER_TYPES = [
     LeverType(
         "screening",
         "prevention",
-        "screening: osteoporosis diagnosed earlier (women 65+), COPD diagnosed earlier (40+)",
+        "screening: osteoporosis diagnosed earlier (women 65+), COPD found earlier at GP contacts "
+        "(40+)",
         (
             Param(
                 "diseases",
@@ -851,12 +853,14 @@ LEVER_TYPES = [
                 1,
             ),
             Param(
-                "copd_worsening_reduction",
+                "copd_detection_gain",
                 FLOAT,
-                0.15,
-                "relative reduction of COPD worsening at full coverage (assumption)",
-                0,
+                3.0,
+                "× on the probability that a GP contact finds an undiagnosed COPD, at full "
+                "coverage (case-finding with a spirometer in the practice; assumption, "
+                "range 1.5-5)",
                 1,
+                50,
             ),
             Param(
                 "densitometry_eur",

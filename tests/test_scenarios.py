@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from territoire.agents.patients import MOBILITY_LIMITED
 from territoire.experiments.economics import (
     discount_factors,
     discounted_sum,
@@ -175,6 +176,16 @@ def _total(model, counter):
     return np.stack(model.recorder.counts)[..., C[counter]].sum()
 
 
+def _overdue_share(model, mobility: int) -> float:
+    """Share of the living patients of a mobility class under follow-up whose follow-up is
+    overdue."""
+    p = model.patients
+    fu = model.ctables["followup_weeks"][np.arange(p.stage.shape[1])[None, :], p.stage]
+    planned = (fu > 0) & ~p.undiagnosed & (p.alive & (p.mobility == mobility))[:, None]
+    late = p.weeks_since_followup > model.disease_params.overdue_factor * fu
+    return (planned & late).sum() / planned.sum()
+
+
 def _unmet(model):
     return (_total(model, "followup_due") - _total(model, "followup_done")) + (
         _total(model, "routine") - _total(model, "routine_done")
@@ -289,9 +300,14 @@ LEVER_CHECKS = {
             sum(not g.active for g in on.gp_slots) > sum(not g.active for g in off.gp_slots)
         ),
     ),
+    # every GP of the shortage is full: transport cannot add visits, it gives some of them to
+    # the limited-mobility patients, whose follow-up is less often overdue
     "on_demand_transport": (
         {"coverage": 1.0},
-        lambda on, off: _total(on, "transported") > 0 and _unmet(on) < _unmet(off),
+        lambda on, off: (
+            _total(on, "transported") > 0
+            and _overdue_share(on, MOBILITY_LIMITED) < _overdue_share(off, MOBILITY_LIMITED)
+        ),
     ),
     "mobile_team": (
         {"visits_per_week": 60},
@@ -302,9 +318,10 @@ LEVER_CHECKS = {
         lambda on, off: (on.patients.stage[:, 0] > 0).sum() < (off.patients.stage[:, 0] > 0).sum(),
     ),
     "screening": (
-        {"coverage": 1.0, "diseases": ["osteoporosis"]},
+        {"coverage": 1.0},
         lambda on, off: (
             (on.patients.stage[:, 3] == 1).sum() > (off.patients.stage[:, 3] == 1).sum()
+            and on.patients.undiagnosed[:, 2].sum() < off.patients.undiagnosed[:, 2].sum()
         ),
     ),
     "shared_savings": (
