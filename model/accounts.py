@@ -13,7 +13,13 @@ import numpy as np
 from numba import njit
 
 from territoire.agents.patients import DISEASES, WEEKS_PER_YEAR
-from territoire.model.indicators import HOSPITALISED_WITH, TREATED, C, disease_counter
+from territoire.model.indicators import (
+    HOSPITALISED_WITH,
+    TREATED,
+    TREATED_SECONDARY,
+    C,
+    disease_counter,
+)
 
 ITEMS = (
     "gp_visits",
@@ -60,6 +66,24 @@ class Prices(NamedTuple):
     programme_year: float  # the coordinated care programme, per enrolled patient
     telemonitoring_year: float  # telemonitoring, per patient
     transport_trip_eur: float  # an on-demand transport trip
+    # share of a disease's other ambulatory and hospital care counted for a patient also treated
+    # for a costlier disease (``CostParams.multimorbid_other_share``)
+    secondary_share: float
+
+
+def cost_rank(costtables: dict) -> np.ndarray:
+    """Rank of each disease by its all-cause care per treated patient-year (drugs, other
+    ambulatory, other hospital), 0 for the costliest (ties: column order): for a patient treated for
+    several, the costliest is counted in full (``Prices.secondary_share``)."""
+    total = (
+        costtables["drugs_per_year"]
+        + costtables["other_ambulatory_per_year"]
+        + costtables["other_hospital_per_year"]
+    )
+    order = np.argsort(-total, kind="stable")
+    rank = np.empty(total.size, np.int64)
+    rank[order] = np.arange(total.size)
+    return rank
 
 
 def prices(model) -> Prices:
@@ -79,6 +103,7 @@ def prices(model) -> Prices:
         programme_year=float(cp.programme_per_patient_year_eur),
         telemonitoring_year=float(cp.telemonitoring_per_patient_year_eur),
         transport_trip_eur=float(cp.transport_trip_eur),
+        secondary_share=float(cp.multimorbid_other_share),
     )
 
 
@@ -173,11 +198,14 @@ def price_counts(counts, prices):
             stays = _n(counts, k, disease_counter(HOSPITALISED_WITH, d, n_d))
             out[k, disease_item(HOSPITAL, d, n_d)] = stays * prices.hospital_stay_eur[d]
             treated = _n(counts, k, disease_counter(TREATED, d, n_d))
+            secondary = _n(counts, k, disease_counter(TREATED_SECONDARY, d, n_d))
+            # care shared with a costlier disease counted at secondary_share
+            full, shared = treated - secondary, secondary * prices.secondary_share
             out[k, disease_item(DRUGS, d, n_d)] = treated * (prices.drugs_year[d] / WEEKS_PER_YEAR)
-            out[k, disease_item(AMBULATORY, d, n_d)] = treated * (
+            out[k, disease_item(AMBULATORY, d, n_d)] = (full + shared) * (
                 prices.ambulatory_year[d] / WEEKS_PER_YEAR
             )
-            out[k, disease_item(OTHER_HOSPITAL, d, n_d)] = treated * (
+            out[k, disease_item(OTHER_HOSPITAL, d, n_d)] = (full + shared) * (
                 prices.other_hospital_year[d] / WEEKS_PER_YEAR
             )
     return out

@@ -142,9 +142,17 @@ ACCESS_TO_HEALTH: tuple[Link, ...] = (
         "care",
         "other_causes_emergency_visits_per_1000_year",
         "evidence",
-        245.0,
-        330.0,
-        "DREES SAE 2023: 20.9 M emergency visits (~307 per 1,000), less the four diseases' ~19",
+        240.0,
+        320.0,
+        "DREES SAE 2023: 20.9 M emergency visits (~307 per 1,000), less the four diseases' ~27",
+    ),
+    Link(
+        "cost",
+        "multimorbid_other_share",
+        "evidence",
+        0.3,
+        1.0,
+        "disease-attributable spending 0.41 of diabetics' total (Ricordeau et al. 2000, Cnam)",
     ),
     Link(
         "cost",
@@ -152,7 +160,7 @@ ACCESS_TO_HEALTH: tuple[Link, ...] = (
         "evidence",
         2_400.0,
         3_250.0,
-        "DREES CSBM 2023: €3,660 per inhabitant, less the ~€830 the model counts",
+        "DREES CSBM 2023: €3,660 per inhabitant, less the ~€800 the model counts",
     ),
 )
 

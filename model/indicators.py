@@ -77,7 +77,9 @@ N_FIXED_COUNTERS = len(COUNTERS)
 # published figures do. Under follow-up: living patients at a stage with a planned follow-up;
 # overdue: those of them not seen for more than ``overdue_factor`` × their interval (the rest are
 # up to date). Undiagnosed: living patients with the disease, not diagnosed yet. Hospitalised:
-# stays by the disease of the episode, diagnosed or not (a stay diagnoses it).
+# stays by the disease of the episode, diagnosed or not (a stay diagnoses it). Treated secondary:
+# treated patients (living and dead, as ``treated``) also treated for a costlier disease
+# (``cost_rank``), whose shared care the accounts count once.
 DISEASE_COUNTERS = (
     "prevalent",
     "complicated",
@@ -87,6 +89,7 @@ DISEASE_COUNTERS = (
     "under_followup",
     "overdue",
     "undiagnosed",
+    "treated_secondary",
 )
 (
     PREVALENT,
@@ -97,6 +100,7 @@ DISEASE_COUNTERS = (
     UNDER_FOLLOWUP,
     OVERDUE,
     UNDIAGNOSED,
+    TREATED_SECONDARY,
 ) = range(len(DISEASE_COUNTERS))
 COUNTERS += tuple(f"{kind}_{d}" for kind in DISEASE_COUNTERS for d in DISEASES)
 C = {name: k for k, name in enumerate(COUNTERS)}
@@ -165,6 +169,7 @@ class TallyInputs(NamedTuple):
     decrement: np.ndarray  # utility decrement, disease × stage
     followup_weeks: np.ndarray  # guideline interval, disease × stage, weeks (0: none)
     overdue_factor: float  # follow-up is overdue past this × its interval
+    cost_rank: np.ndarray  # by disease, 0 for the costliest (``accounts.cost_rank``)
 
 
 def tally_inputs(model) -> TallyInputs:
@@ -175,7 +180,26 @@ def tally_inputs(model) -> TallyInputs:
         decrement=model.utility_decrement,
         followup_weeks=model.ctables["followup_weeks"],
         overdue_factor=model.disease_params.overdue_factor,
+        cost_rank=model.cost_rank,
     )
+
+
+@njit(cache=True, inline="always")
+def count_secondary(flat, row, i, people, treated_stage, cost_rank):
+    """For a patient treated for two diseases or more, add one to ``treated_secondary`` of each
+    disease but the costliest (the lowest ``cost_rank``)."""
+    stage, undiagnosed = people.stage, people.undiagnosed
+    n_d = stage.shape[1]
+    first, n_treated = -1, 0
+    for d in range(n_d):
+        if treated_stage[d, stage[i, d]] and not undiagnosed[i, d]:
+            n_treated += 1
+            if first < 0 or cost_rank[d] < cost_rank[first]:
+                first = d
+    if n_treated >= 2:
+        for d in range(n_d):
+            if d != first and treated_stage[d, stage[i, d]] and not undiagnosed[i, d]:
+                flat[row + disease_counter(TREATED_SECONDARY, d, n_d)] += 1
 
 
 @njit(cache=True, inline="always")
@@ -241,6 +265,7 @@ def count(flat, row, i, ev, people, x):
             flat[row + disease_counter(OVERDUE, d, n_d)] += is_overdue(
                 people.weeks_since, i, d, s, x.followup_weeks, x.overdue_factor
             )
+        count_secondary(flat, row, i, people, x.treated_stage, x.cost_rank)
 
 
 @njit(cache=True, inline="always")
@@ -259,6 +284,7 @@ def count_events(flat, row, i, ev, people, x):
             if s > 0 and not people.undiagnosed[i, d]:
                 flat[row + disease_counter(DEATHS_WITH, d, n_d)] += 1
                 flat[row + disease_counter(TREATED, d, n_d)] += x.treated_stage[d, s]
+        count_secondary(flat, row, i, people, x.treated_stage, x.cost_rank)
         flat[row + DIED_ENROLLED] += people.enrolled[i]
         flat[row + DIED_TELEMONITORED] += people.telemonitored[i]
 

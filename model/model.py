@@ -482,6 +482,7 @@ class TerritoryModel(mesa.Model):
             self.cost_params.tables(),
         )
         self.utility_decrement = np.ascontiguousarray(np.asarray(dp.utility_decrement, float))
+        self.cost_rank = accounts.cost_rank(self.costtables)
 
     def update_params(self, **groups) -> None:
         """Change parameter groups between steps, e.g.

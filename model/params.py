@@ -347,10 +347,10 @@ class CareParams:
     # hospital stays and emergency visits of every cause the model does not simulate, per 1,000
     # inhabitants a year. DREES: 18.9 M short-stay hospital stays in 2022 (~278 per 1,000) and
     # 20.9 M emergency visits in 2023 (~307 per 1,000), less what the model's acute episodes of the
-    # four diseases make at baseline (~6 stays and ~19 emergency visits per 1,000). National
+    # four diseases make at baseline (~6 stays and ~27 emergency visits per 1,000). National
     # rates, not standardised for the territory's age (range ±15 %).
     other_causes_stays_per_1000_year: float = 272.0
-    other_causes_emergency_visits_per_1000_year: float = 288.0
+    other_causes_emergency_visits_per_1000_year: float = 280.0
     # assumption: a routine need unmet for 4 weeks is given up (renoncement)
     routine_give_up_weeks: int = 4
     # assumption: most of a GP's week that may go to teleconsultations (post-2020 order of
@@ -507,6 +507,13 @@ class CostParams:
             "osteoporosis": 0.0,
         },
     )
+    # A patient treated for several diseases: the anchors above are the all-cause spending of the
+    # patients with each disease, so summing them counts the spending they share more than once.
+    # Each disease's other ambulatory and other hospital care beyond the costliest one is counted at
+    # this share (drugs are specific and counted in full): the spending attributable to diabetes is
+    # 0.41 of diabetics' total (Ricordeau et al., Diabetes Metab 2000, Cnam). Evidence; range
+    # 0.3-1.0 (1: simply added).
+    multimorbid_other_share: float = 0.41
     # assumption: order of magnitude of the ETAPES flat fees (monitoring + devices)
     telemonitoring_per_patient_year_eur: float = 1_000.0
     tele_expertise_eur: float = 20.0  # assumption: a tele-expertise act
@@ -518,8 +525,8 @@ class CostParams:
     # Health care of every kind the model does not count (other conditions' hospital care, drugs,
     # dentists, optics…), per inhabitant a year, so that an all-cause cost compares with the
     # published one: DREES, consommation de soins et de biens médicaux 2023, €3,660 per
-    # inhabitant, less the ~€830 the model counts at baseline (range ±15 %)
-    other_care_per_inhabitant_year_eur: float = 2_830.0
+    # inhabitant, less the ~€800 the model counts at baseline (range ±15 %)
+    other_care_per_inhabitant_year_eur: float = 2_860.0
 
     def __post_init__(self) -> None:
         euros = number(NON_NEGATIVE)
@@ -537,6 +544,7 @@ class CostParams:
                 "other_ambulatory_per_year_eur": euros_per_disease,
                 "other_hospital_per_year_eur": euros_per_disease,
                 "telemonitoring_per_patient_year_eur": euros,
+                "multimorbid_other_share": number(PROBABILITY),
                 "tele_expertise_eur": euros,
                 "transport_trip_eur": euros,
                 "programme_per_patient_year_eur": euros,

@@ -415,7 +415,18 @@ def events_kernel(week, people, x):
     people.event[dies] |= DIED
 
 
-def accounts_kernel(partial, people, prices, treated_stage):
+def _treated_secondary(people, treated_stage, cost_rank):
+    """(patients, diseases): treated for the disease and for a costlier one (lower cost_rank)."""
+    n_d = people.stage.shape[1]
+    treated = treated_stage[np.arange(n_d)[None, :], people.stage] & ~people.undiagnosed
+    rank = np.where(treated, cost_rank[None, :], n_d)
+    first = np.argmin(rank, axis=1)
+    return (
+        treated & (treated.sum(axis=1) >= 2)[:, None] & (np.arange(n_d)[None, :] != first[:, None])
+    )
+
+
+def accounts_kernel(partial, people, prices, treated_stage, cost_rank):
     """The week's per-patient cost items (communes, items), billed patient by patient: what
     ``accounts.weekly_costs`` computes from the counts (the tests compare). ``partial``: its shape
     only."""
@@ -453,18 +464,21 @@ def accounts_kernel(partial, people, prices, treated_stage):
     add(acc.TRANSPORT, ev & TRANSPORTED != 0, prices.transport_trip_eur)
     add(acc.PROGRAMME, people.enrolled, prices.programme_year / WEEKS_PER_YEAR)
     add(acc.TELEMONITORING, people.telemonitored, prices.telemonitoring_year / WEEKS_PER_YEAR)
+    secondary = _treated_secondary(people, treated_stage, cost_rank)
     for d in range(people.stage.shape[1]):
         treated = treated_stage[d, people.stage[:, d]] & ~people.undiagnosed[:, d]
         add(acc.ITEMS.index(f"drugs_{DISEASES[d]}"), treated, prices.drugs_year[d] / WEEKS_PER_YEAR)
+        # the care a patient's diseases share counted once: in full for the costliest
+        share = np.where(secondary[:, d], prices.secondary_share, 1.0)
         add(
             acc.ITEMS.index(f"ambulatory_{DISEASES[d]}"),
             treated,
-            prices.ambulatory_year[d] / WEEKS_PER_YEAR,
+            share * prices.ambulatory_year[d] / WEEKS_PER_YEAR,
         )
         add(
             acc.ITEMS.index(f"other_hospital_{DISEASES[d]}"),
             treated,
-            prices.other_hospital_year[d] / WEEKS_PER_YEAR,
+            share * prices.other_hospital_year[d] / WEEKS_PER_YEAR,
         )
     return out
 
@@ -508,6 +522,9 @@ def count_kernel(partial, people, x):
         count(C[f"under_followup_{DISEASES[d]}"], living & known & (fu > 0))
         late = (fu > 0) & (people.weeks_since[:, d] > x.overdue_factor * fu)
         count(C[f"overdue_{DISEASES[d]}"], living & known & late)
+    secondary = _treated_secondary(people, x.treated_stage, x.cost_rank)
+    for d in range(people.stage.shape[1]):
+        count(C[f"treated_secondary_{DISEASES[d]}"], secondary[:, d])
     count(DIED_ENROLLED, died & people.enrolled)
     count(DIED_TELEMONITORED, died & people.telemonitored)
     return out

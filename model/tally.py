@@ -22,6 +22,7 @@ from territoire.model.indicators import (
     UNDIAGNOSED,
     count_events,
     count_living,
+    count_secondary,
     count_stages,
     counter_row,
     disease_counter,
@@ -47,7 +48,7 @@ def tally_kernel(count_partial, utility_partial, people, x):
     # the bundles' fields bound once: read through the tuple, numba reloads them at every use
     stage, alive, event, commune = people.stage, people.alive, people.event, people.commune
     vulnerable = people.vulnerable
-    decrement, treated_stage = x.decrement, x.treated_stage
+    decrement, treated_stage, cost_rank = x.decrement, x.treated_stage, x.cost_rank
     followup_weeks, overdue_factor = x.followup_weeks, x.overdue_factor
     weeks_since, undiagnosed = people.weeks_since, people.undiagnosed
     n_blocks, n_communes, n_columns = (
@@ -91,6 +92,7 @@ def tally_kernel(count_partial, utility_partial, people, x):
                         late = is_overdue(weeks_since, i, d, s, followup_weeks, overdue_factor)
                         by_stage[stage_bin(d, s, late)] += 1
                 utilities[k] += utility_of_combo[combo]
+                count_secondary(counters, row, i, people, treated_stage, cost_rank)
         for r in range(stages.shape[0]):
             count_stages(counters, r * n_columns, stages[r], treated_stage, followup_weeks)
         utilities += healthy * healthy_weight

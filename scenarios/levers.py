@@ -541,10 +541,10 @@ LEVER_TYPES = [
             Param(
                 "unscheduled_slots_per_1000_week",
                 FLOAT,
-                0.075,
+                0.1,
                 "rota slots a week per 1,000 covered inhabitants open to the acute episodes of "
                 "the four diseases: ~1.2 slots for every cause (assumption, range 0.5-2.5) × "
-                "their ~6 % share of emergency visits (19 of 307 per 1,000 a year, DREES 2023)",
+                "their ~8 % share of emergency visits (~27 of 307 per 1,000 a year, DREES 2023)",
                 0,
                 100,
             ),

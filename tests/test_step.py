@@ -81,6 +81,7 @@ def test_costs_priced_from_the_counts_equal_the_bill_patient_by_patient(territor
             model.people(),
             accounts.prices(model),
             model.treated_stage,
+            model.cost_rank,
         )
         priced = model.recorder.costs[-1]
         np.testing.assert_allclose(
