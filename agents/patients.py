@@ -29,6 +29,14 @@ NO_GP = -1
 WEEKS_PER_YEAR = 52
 
 
+def overdue_dtype(n_diseases: int) -> type:
+    """The smallest unsigned integer with a bit per disease (``PatientArrays.overdue``)."""
+    for dtype in (np.uint8, np.uint16, np.uint32, np.uint64):
+        if n_diseases <= 8 * np.dtype(dtype).itemsize:
+            return dtype
+    raise ValueError(f"at most 64 diseases, got {n_diseases}")
+
+
 @dataclass(eq=False)
 class Patients:
     """One array per attribute, smallest dtype that holds it."""
@@ -67,9 +75,14 @@ class Patients:
     def age_years(self) -> np.ndarray:
         return self.age_weeks // WEEKS_PER_YEAR
 
-    def kernel_view(self, event: np.ndarray, acute: np.ndarray) -> PatientArrays:
-        """The arrays as the stage kernels take them, with the week's ``event`` flags and ``acute``
-        episode (the model's per-patient scratch of the week)."""
+    def kernel_view(
+        self, event: np.ndarray, acute: np.ndarray, overdue: np.ndarray | None = None
+    ) -> PatientArrays:
+        """The arrays as the stage kernels take them, with the week's ``event`` flags, ``acute``
+        episode and ``overdue`` follow-ups (the model's per-patient scratch of the week; a fresh
+        ``overdue`` if none is given)."""
+        if overdue is None:
+            overdue = np.zeros(len(self), overdue_dtype(self.stage.shape[1]))
         return PatientArrays(
             alive=self.alive,
             age_weeks=self.age_weeks,
@@ -87,6 +100,7 @@ class Patients:
             pending_routine=self.pending_routine,
             event=event,
             acute=acute,
+            overdue=overdue,
         )
 
     def arrays(self) -> dict[str, np.ndarray]:
@@ -145,3 +159,6 @@ class PatientArrays(NamedTuple):
     pending_routine: np.ndarray  # int8, weeks an unmet routine need has waited
     event: np.ndarray  # uint32, this week's event flags (``events_codes``), reset by demography
     acute: np.ndarray  # int8, disease of this week's acute episode, -1 if none
+    # bit d: the follow-up of disease d was overdue when this week's demand formed (written by the
+    # demand stage for the patients with a disease; read by the counters instead of the clocks)
+    overdue: np.ndarray

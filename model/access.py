@@ -30,8 +30,6 @@ from territoire.agents.patients import NO_GP
 from territoire.model.chunks import block_range, n_reduction_blocks
 from territoire.model.demography import whole_years
 from territoire.model.draws import (
-    DIAGNOSIS,
-    DIAGNOSIS_BLOCK,
     NURSING_HOME,
     OUT_OF_HOURS,
     REFERRAL,
@@ -45,7 +43,6 @@ from territoire.model.draws import (
 from territoire.model.events_codes import (
     BOOTH_VISIT,
     DEMAND,
-    DIAGNOSED,
     FOLLOWUP,
     FOLLOWUP_DONE,
     FOLLOWUP_TELE,
@@ -101,8 +98,6 @@ class AccessInputs(NamedTuple):
     nursing_home_coverage: float  # share of nursing-home residents with telemedicine
     out_of_hours_share: float  # share of acute episodes arising when practices are closed
     give_up_weeks: int  # a routine need unmet this many weeks is given up
-    # by disease: probability that a contact with care diagnoses an undiagnosed case
-    detection_per_visit: np.ndarray
 
 
 class AccessLedger(NamedTuple):
@@ -153,7 +148,6 @@ def access_inputs(model, gp: dict, week: int) -> tuple[AccessInputs, AccessLedge
         nursing_home_coverage=pol.nursing_home_coverage,
         out_of_hours_share=cp.out_of_hours_share,
         give_up_weeks=cp.routine_give_up_weeks,
-        detection_per_visit=model.dtables["detection_per_visit"] * pol.detection_multiplier,
     )
     pools = np.array(
         [
@@ -286,23 +280,6 @@ def _carry_over(k, pending, give_up_weeks):
         return GAVE_UP
     pending[k] += 1
     return 0
-
-
-@njit(cache=True, inline="always")
-def _diagnose_at_contact(i, week, people, x):
-    """Patient i saw a GP (or the rota, the mobile team, a teleconsultation) this week: each of
-    their undiagnosed diseases is found with probability ``detection_per_visit``. Returns the
-    event flag to add (``DIAGNOSED`` or 0)."""
-    undiagnosed, weeks_since = people.undiagnosed, people.weeks_since
-    found = 0
-    for d in range(undiagnosed.shape[1]):
-        if undiagnosed[i, d]:
-            slot = disease_slot(DIAGNOSIS, DIAGNOSIS_BLOCK, d)
-            if uniform(x.key, i, week, slot) < x.detection_per_visit[d]:
-                undiagnosed[i, d] = False
-                weeks_since[i, d] = 0  # seen: the follow-up clock starts
-                found = DIAGNOSED
-    return found
 
 
 @njit(cache=True, inline="always")
@@ -485,8 +462,5 @@ def access_kernel(week, people, x, ledger):
         ev[k] = e
     for k in range(m):
         i = asking[k]
-        e = ev[k]
-        if e & (URGENT_GP | FOLLOWUP_DONE | ROUTINE_DONE):
-            e |= _diagnose_at_contact(i, week, people, x)
-        event[i] = e
+        event[i] = ev[k]
         pending_routine[i] = pending[k]

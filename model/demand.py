@@ -25,7 +25,7 @@ from territoire.model.draws import (
     ROUTINE_NEED,
     disease_slot,
 )
-from territoire.model.events_codes import FOLLOWUP, ROUTINE, URGENT
+from territoire.model.events_codes import FOLLOWUP, HAS_UNDIAGNOSED, ROUTINE, URGENT
 from territoire.model.rng import uniform
 
 NO_EPISODE = -1
@@ -103,7 +103,12 @@ def demand_chunk(lo, hi, week, people, x):
     routine_weekly_by_age, seek_by_commune = x.routine_weekly_by_age, x.seek_by_commune
     seek_without_gp_rr, seek_nurse_rr = x.seek_without_gp_rr, x.seek_nurse_rr
     seek_enrolled_rr, gp_has_nurse = x.seek_enrolled_rr, x.gp_has_nurse
-    commune, gp, undiagnosed = people.commune, people.gp, people.undiagnosed
+    commune, gp, undiagnosed, overdue_bits = (
+        people.commune,
+        people.gp,
+        people.undiagnosed,
+        people.overdue,
+    )
     for i in range(lo, hi):
         acute[i] = NO_EPISODE
         if not alive[i]:
@@ -112,21 +117,26 @@ def demand_chunk(lo, hi, week, people, x):
         if stage_combo(stage, i) != 0:  # ~18 % have one of the four diseases
             episode = NO_EPISODE
             due = False
+            late = 0  # bits of the diagnosed diseases whose follow-up is overdue
             for d in range(stage.shape[1]):
                 s = stage[i, d]
                 if s == 0:
                     continue
+                hidden = undiagnosed[i, d]
+                if hidden:
+                    ev |= HAS_UNDIAGNOSED
                 fu = followup_weeks[d, s]
                 if fu > 0:
                     if weeks_since[i, d] < 32767:
                         weeks_since[i, d] += 1
-                    if weeks_since[i, d] >= fu and not undiagnosed[i, d]:
+                    if weeks_since[i, d] >= fu and not hidden:
                         due = True
+                overdue = fu > 0 and weeks_since[i, d] > overdue_factor * fu
+                if overdue and not hidden:
+                    late |= 1 << d
                 if episode == NO_EPISODE:
                     # untreated: an undiagnosed case has episodes as if its follow-up were overdue
-                    overdue = undiagnosed[i, d] or (
-                        fu > 0 and weeks_since[i, d] > overdue_factor * fu
-                    )
+                    overdue = overdue or hidden
                     rate = (
                         acute_rate[d, s]
                         * (acute_missed_rr if overdue else 1.0)
@@ -136,6 +146,7 @@ def demand_chunk(lo, hi, week, people, x):
                         episode = d
                         ev |= URGENT
             acute[i] = episode
+            overdue_bits[i] = late
             if due:
                 mt = gp[i]
                 seek = seek_by_commune[commune[i]]

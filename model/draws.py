@@ -49,10 +49,10 @@ SLOTS: tuple[Slot, ...] = (
     Slot("access", "teleconsultation_chosen", 14),
     Slot("access", "referral", 16, block=0),
     Slot("access", "out_of_hours", 20),
-    Slot("access", "diagnosis", 24, block=1),  # an undiagnosed disease found at a contact
     Slot("events", "admission", 0),
     Slot("events", "death_in_hospital", 1),
     Slot("events", "stay_worsens", 2),
+    Slot("events", "diagnosis", 8, block=0),  # an undiagnosed disease found at a contact
     # "policy": drawn at week 0 only, so that who a lever covers never reshuffles
     Slot("policy", "transport", 1),
     Slot("policy", "nursing_home", 2),
@@ -130,7 +130,7 @@ TELE_ROUTINE = slot("access", "teleconsultation_routine")
 TELE_CHOSEN = slot("access", "teleconsultation_chosen")
 REFERRAL, REFERRAL_BLOCK = disease_block("access", "referral")
 OUT_OF_HOURS = slot("access", "out_of_hours")
-DIAGNOSIS, DIAGNOSIS_BLOCK = disease_block("access", "diagnosis")
+DIAGNOSIS, DIAGNOSIS_BLOCK = disease_block("events", "diagnosis")
 ADMISSION = slot("events", "admission")
 DEATH_IN_HOSPITAL = slot("events", "death_in_hospital")
 STAY_WORSENS = slot("events", "stay_worsens")

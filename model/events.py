@@ -1,6 +1,7 @@
-"""Stage 6, events: acute episodes become hospital stays (more often when seen late, at the
-emergency department, and without a médecin traitant; less often under telemonitoring), stays can
-worsen the disease or end in death.
+"""Stage 6, events: what the week's care did. A contact with care (a visit, a teleconsultation,
+the rota) may diagnose an undiagnosed disease; acute episodes become hospital stays (more often
+when seen late, at the emergency department, and without a médecin traitant; less often under
+telemonitoring), which diagnose their disease and can worsen it or end in death.
 """
 
 from __future__ import annotations
@@ -12,9 +13,30 @@ from numba import njit, prange
 
 from territoire.agents.patients import NO_GP
 from territoire.model.chunks import CHUNK
-from territoire.model.draws import ADMISSION, DEATH_IN_HOSPITAL, STAY_WORSENS
-from territoire.model.events_codes import DIAGNOSED, DIED, HOSPITALISED, URGENT, URGENT_ED
+from territoire.model.draws import (
+    ADMISSION,
+    DEATH_IN_HOSPITAL,
+    DIAGNOSIS,
+    DIAGNOSIS_BLOCK,
+    STAY_WORSENS,
+    disease_slot,
+)
+from territoire.model.events_codes import (
+    DIAGNOSED,
+    DIED,
+    FOLLOWUP_DONE,
+    HAS_UNDIAGNOSED,
+    HOSPITALISED,
+    ROUTINE_DONE,
+    URGENT,
+    URGENT_ED,
+    URGENT_GP,
+)
 from territoire.model.rng import uniform
+
+# a contact with care this week: an acute episode seen by a GP (or the rota, a nursing-home
+# teleconsultation), a follow-up or routine visit done (in person, teleconsultation, booth, team)
+CONTACT = URGENT_GP | FOLLOWUP_DONE | ROUTINE_DONE
 
 
 class EventsInputs(NamedTuple):
@@ -33,6 +55,8 @@ class EventsInputs(NamedTuple):
     fracture_episode: np.ndarray  # bool by disease: the episode is the complication itself
     telemonitored_stays: np.ndarray  # bool by disease: telemonitoring lowers admissions
     stay_may_worsen: np.ndarray  # bool by disease: a stay may move the patient one stage up
+    # by disease: probability that a contact with care diagnoses an undiagnosed case
+    detection_per_visit: np.ndarray
 
 
 def events_inputs(model) -> EventsInputs:
@@ -49,6 +73,7 @@ def events_inputs(model) -> EventsInputs:
         fracture_episode=model.roles.fracture_episode,
         telemonitored_stays=model.roles.telemonitored_stays,
         stay_may_worsen=model.roles.stay_may_worsen,
+        detection_per_visit=t["detection_per_visit"] * model.policy.detection_multiplier,
     )
 
 
@@ -76,8 +101,21 @@ def events_chunk(lo, hi, week, people, x):
     emergency_rr, telemonitored_stays = x.emergency_rr, x.telemonitored_stays
     telemonitoring_rr, key, stay_may_worsen = x.telemonitoring_rr, x.key, x.stay_may_worsen
     stay_worsens, death_in_hospital, no_gp_rr = x.stay_worsens, x.death_in_hospital, x.no_gp_rr
+    detection_per_visit = x.detection_per_visit
     for i in range(lo, hi):
-        if not alive[i] or not (event[i] & URGENT):
+        ev = event[i]
+        # one test for the ~94 % with nothing to do: no episode, no undiagnosed disease
+        if not (ev & (URGENT | HAS_UNDIAGNOSED)) or not alive[i]:
+            continue
+        if (ev & HAS_UNDIAGNOSED) and (ev & CONTACT):
+            for e in range(undiagnosed.shape[1]):
+                if undiagnosed[i, e]:
+                    slot = disease_slot(DIAGNOSIS, DIAGNOSIS_BLOCK, e)
+                    if uniform(key, i, week, slot) < detection_per_visit[e]:
+                        undiagnosed[i, e] = False
+                        weeks_since[i, e] = 0  # seen: the follow-up clock starts
+                        event[i] |= DIAGNOSED
+        if not (event[i] & URGENT):
             continue
         d = acute[i]
         s = stage[i, d]

@@ -22,5 +22,10 @@ BOOTH_VISIT = 1 << 18  # teleconsultation in a pharmacy booth (lever)
 # acute episode seen in the CPTS unscheduled-care rota (SAS / soins non programmés, lever)
 SNP_VISIT = 1 << 19
 DIAGNOSED = 1 << 20  # a disease was diagnosed (at a contact with care or a hospital stay)
+# has a disease not diagnosed yet (set by the demand stage: the later stages of the week read the
+# undiagnosed array only for these patients)
+HAS_UNDIAGNOSED = 1 << 21
+# the flags the indicators count (a patient with none of them this week skips that part)
+COUNTED = ~HAS_UNDIAGNOSED & 0xFFFFFFFF
 
 DEMAND = URGENT | FOLLOWUP | ROUTINE

@@ -14,6 +14,7 @@ from territoire.model.demography import stage_combo
 from territoire.model.events_codes import (
     ARRIVED,
     BOOTH_VISIT,
+    COUNTED,
     DIAGNOSED,
     DIED,
     FOLLOWUP,
@@ -75,11 +76,12 @@ N_FIXED_COUNTERS = len(COUNTERS)
 # died this week (the accounts price their drugs and care).
 # Every block but ``undiagnosed`` and ``hospitalised`` counts diagnosed patients, as the
 # published figures do. Under follow-up: living patients at a stage with a planned follow-up;
-# overdue: those of them not seen for more than ``overdue_factor`` × their interval (the rest are
-# up to date). Undiagnosed: living patients with the disease, not diagnosed yet. Hospitalised:
-# stays by the disease of the episode, diagnosed or not (a stay diagnoses it). Treated secondary:
-# treated patients (living and dead, as ``treated``) also treated for a costlier disease
-# (``cost_rank``), whose shared care the accounts count once.
+# overdue: those of them not seen for more than ``overdue_factor`` × their interval when the
+# week's demand formed (``PatientArrays.overdue``; the rest are up to date). Undiagnosed: living
+# patients with the disease, not diagnosed yet. Hospitalised: stays by the disease of the episode,
+# diagnosed or not (a stay diagnoses it). Treated secondary: treated patients (living and dead, as
+# ``treated``) also treated for a costlier disease (``cost_rank``), whose shared care the accounts
+# count once.
 DISEASE_COUNTERS = (
     "prevalent",
     "complicated",
@@ -168,7 +170,6 @@ class TallyInputs(NamedTuple):
     treated_stage: np.ndarray
     decrement: np.ndarray  # utility decrement, disease × stage
     followup_weeks: np.ndarray  # guideline interval, disease × stage, weeks (0: none)
-    overdue_factor: float  # follow-up is overdue past this × its interval
     cost_rank: np.ndarray  # by disease, 0 for the costliest (``accounts.cost_rank``)
 
 
@@ -179,7 +180,6 @@ def tally_inputs(model) -> TallyInputs:
         treated_stage=model.treated_stage,
         decrement=model.utility_decrement,
         followup_weeks=model.ctables["followup_weeks"],
-        overdue_factor=model.disease_params.overdue_factor,
         cost_rank=model.cost_rank,
     )
 
@@ -200,14 +200,6 @@ def count_secondary(flat, row, i, people, treated_stage, cost_rank):
         for d in range(n_d):
             if d != first and treated_stage[d, stage[i, d]] and not undiagnosed[i, d]:
                 flat[row + disease_counter(TREATED_SECONDARY, d, n_d)] += 1
-
-
-@njit(cache=True, inline="always")
-def is_overdue(weeks_since, i, d, s, followup_weeks, overdue_factor):
-    """1 if patient i's follow-up of disease d (at stage s) is overdue, else 0 (no follow-up
-    planned: 0)."""
-    fu = followup_weeks[d, s]
-    return 1 if fu > 0 and weeks_since[i, d] > overdue_factor * fu else 0
 
 
 @njit(cache=True, parallel=True)
@@ -246,7 +238,7 @@ def counter_row(commune, vulnerable, n_columns):
 @njit(cache=True, inline="always")
 def count(flat, row, i, ev, people, x):
     """Add patient i (alive, or died this week) to the counters at ``flat[row:]``."""
-    if ev != 0:  # ~6 % of patients a week
+    if ev & COUNTED:  # ~6 % of patients a week
         count_events(flat, row, i, ev, people, x)
         if ev & DIED:
             return
@@ -262,9 +254,7 @@ def count(flat, row, i, ev, people, x):
             flat[row + disease_counter(COMPLICATED, d, n_d)] += s == 3
             flat[row + disease_counter(TREATED, d, n_d)] += x.treated_stage[d, s]
             flat[row + disease_counter(UNDER_FOLLOWUP, d, n_d)] += x.followup_weeks[d, s] > 0
-            flat[row + disease_counter(OVERDUE, d, n_d)] += is_overdue(
-                people.weeks_since, i, d, s, x.followup_weeks, x.overdue_factor
-            )
+            flat[row + disease_counter(OVERDUE, d, n_d)] += (np.int64(people.overdue[i]) >> d) & 1
         count_secondary(flat, row, i, people, x.treated_stage, x.cost_rank)
 
 

@@ -11,7 +11,7 @@ import mesa
 import numpy as np
 import pandas as pd
 
-from territoire.agents.patients import DISEASES, NO_GP, PatientArrays, Patients
+from territoire.agents.patients import DISEASES, NO_GP, PatientArrays, Patients, overdue_dtype
 from territoire.agents.placement import PlacementParams, bourgs_centres, default_providers
 from territoire.agents.population import (
     PopulationParams,
@@ -204,6 +204,8 @@ class TerritoryModel(mesa.Model):
         n = len(self.patients)
         self.event = np.zeros(n, np.uint32)  # this week's event flags (``events_codes``)
         self.acute = np.full(n, -1, np.int8)  # disease of this week's acute episode, -1 if none
+        # follow-ups overdue as the week's demand formed, a bit per disease (``PatientArrays``)
+        self.overdue = np.zeros(n, overdue_dtype(self.patients.stage.shape[1]))
         self.std_population = standardised_population(self.age_counts_5y())
         self.provider_table = self._provider_table(providers)
         self.gp_table = GPTable()  # the GPs' numeric state; gp_slots[k] is the agent of slot k
@@ -721,7 +723,7 @@ class TerritoryModel(mesa.Model):
     def people(self) -> PatientArrays:
         """The patient arrays as the kernels take them, with this week's events and acute
         episodes."""
-        return self.patients.kernel_view(self.event, self.acute)
+        return self.patients.kernel_view(self.event, self.acute, self.overdue)
 
     def _access(self, w: int, gp: dict | None = None):
         """Stage 5: (referrals by commune and disease, visits each GP gave, patients each GP turned

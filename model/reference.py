@@ -35,6 +35,7 @@ from territoire.model.events_codes import (
     FOLLOWUP_DONE,
     FOLLOWUP_TELE,
     GAVE_UP,
+    HAS_UNDIAGNOSED,
     HOSPITALISED,
     MOBILE_VISIT,
     ONSET,
@@ -221,6 +222,14 @@ def demand_kernel(week, people, x):
         * np.where(people.enrolled, x.seek_enrolled_rr, 1.0)
     )
     people.event[due & (_draw(x.key, everyone, week, draws.FOLLOWUP_SOUGHT) < seek)] |= FOLLOWUP
+    people.event[people.alive & people.undiagnosed.any(axis=1)] |= HAS_UNDIAGNOSED
+    late = np.zeros(people.alive.size, np.int64)
+    for d in range(people.stage.shape[1]):
+        fu = x.followup_weeks[d, people.stage[:, d]]
+        overdue = (fu > 0) & (people.weeks_since[:, d] > x.overdue_factor * fu)
+        late |= np.where(overdue & ~people.undiagnosed[:, d], 1 << d, 0)
+    diseased = people.alive & (people.stage > 0).any(axis=1)
+    people.overdue[diseased] = late[diseased]
     age = np.minimum(people.age_weeks // WEEKS_PER_YEAR, x.routine_weekly_by_age.shape[0] - 1)
     new_need = _draw(x.key, everyone, week, draws.ROUTINE_NEED) < x.routine_weekly_by_age[age]
     people.event[people.alive & ((people.pending_routine > 0) | new_need)] |= ROUTINE
@@ -369,20 +378,22 @@ def access_kernel(week, people, x, ledger):
                 people.event[i] |= GAVE_UP
             else:
                 people.pending_routine[i] += 1
-    # 3. a contact with care may find an undiagnosed disease
-    for i in asking:
-        if not people.event[i] & (URGENT_GP | FOLLOWUP_DONE | ROUTINE_DONE):
-            continue
-        for d in range(people.stage.shape[1]):
-            slot = draws.disease_slot(draws.DIAGNOSIS, draws.DIAGNOSIS_BLOCK, d)
-            if people.undiagnosed[i, d] and draw(i, slot) < x.detection_per_visit[d]:
-                people.undiagnosed[i, d] = False
-                people.weeks_since[i, d] = 0
-                people.event[i] |= DIAGNOSED
 
 
 def events_kernel(week, people, x):
     everyone = np.arange(people.alive.size)
+    # a contact with care may find an undiagnosed disease
+    contact = people.alive & (people.event & (URGENT_GP | FOLLOWUP_DONE | ROUTINE_DONE) != 0)
+    for d in range(people.stage.shape[1]):
+        slot = draws.disease_slot(draws.DIAGNOSIS, draws.DIAGNOSIS_BLOCK, d)
+        found = (
+            contact
+            & people.undiagnosed[:, d]
+            & (_draw(x.key, everyone, week, slot) < x.detection_per_visit[d])
+        )
+        people.undiagnosed[found, d] = False
+        people.weeks_since[found, d] = 0
+        people.event[found] |= DIAGNOSED
     episode = people.alive & (people.event & URGENT != 0)
     d = np.where(episode, people.acute, 0).astype(np.int64)
     s = people.stage[everyone, d]
@@ -520,8 +531,8 @@ def count_kernel(partial, people, x):
         count(C[f"treated_{DISEASES[d]}"], known & x.treated_stage[d, people.stage[:, d]])
         fu = x.followup_weeks[d, people.stage[:, d]]
         count(C[f"under_followup_{DISEASES[d]}"], living & known & (fu > 0))
-        late = (fu > 0) & (people.weeks_since[:, d] > x.overdue_factor * fu)
-        count(C[f"overdue_{DISEASES[d]}"], living & known & late)
+        late = (people.overdue.astype(np.int64) >> d) & 1 == 1
+        count(C[f"overdue_{DISEASES[d]}"], living & known & (fu > 0) & late)
     secondary = _treated_secondary(people, x.treated_stage, x.cost_rank)
     for d in range(people.stage.shape[1]):
         count(C[f"treated_secondary_{DISEASES[d]}"], secondary[:, d])

@@ -17,17 +17,16 @@ from numba import njit, prange
 from territoire.agents.patients import N_STAGES
 from territoire.model.chunks import block_range, sum_blocks
 from territoire.model.demography import stage_combo
-from territoire.model.events_codes import DIED
+from territoire.model.events_codes import COUNTED, DIED, HAS_UNDIAGNOSED
 from territoire.model.indicators import (
+    TREATED_SECONDARY,
     UNDIAGNOSED,
     count_events,
     count_living,
-    count_secondary,
     count_stages,
     counter_row,
     disease_counter,
     healthy_utility,
-    is_overdue,
     stage_bin,
     utility_by_combo,
 )
@@ -49,8 +48,7 @@ def tally_kernel(count_partial, utility_partial, people, x):
     stage, alive, event, commune = people.stage, people.alive, people.event, people.commune
     vulnerable = people.vulnerable
     decrement, treated_stage, cost_rank = x.decrement, x.treated_stage, x.cost_rank
-    followup_weeks, overdue_factor = x.followup_weeks, x.overdue_factor
-    weeks_since, undiagnosed = people.weeks_since, people.undiagnosed
+    followup_weeks, undiagnosed, overdue = x.followup_weeks, people.undiagnosed, people.overdue
     n_blocks, n_communes, n_columns = (
         count_partial.shape[0],
         count_partial.shape[1],
@@ -74,7 +72,7 @@ def tally_kernel(count_partial, utility_partial, people, x):
                 continue
             k = commune[i]
             row = counter_row(k, vulnerable[i], n_columns)
-            if ev != 0:
+            if ev & COUNTED:
                 count_events(counters, row, i, ev, people, x)
                 if ev & DIED:
                     continue
@@ -84,15 +82,30 @@ def tally_kernel(count_partial, utility_partial, people, x):
                 healthy[k] += 1
             else:
                 by_stage = stages[row // n_columns]
+                # the diseases treated (bits) and the costliest of them, for treated_secondary
+                treated, first = 0, -1
+                hidden = (ev & HAS_UNDIAGNOSED) != 0  # else no need to read ``undiagnosed``
+                late = np.int64(overdue[i])  # bits: follow-ups overdue (set by demand)
                 for d in range(n_diseases):
                     s = stage[i, d]
-                    if undiagnosed[i, d]:
+                    if s == 0:  # stage 0 is not counted
+                        continue
+                    if hidden and undiagnosed[i, d]:
                         counters[row + disease_counter(UNDIAGNOSED, d, n_diseases)] += 1
-                    elif s > 0:  # stage 0 is not counted
-                        late = is_overdue(weeks_since, i, d, s, followup_weeks, overdue_factor)
-                        by_stage[stage_bin(d, s, late)] += 1
+                        continue
+                    by_stage[stage_bin(d, s, (late >> d) & 1)] += 1
+                    if treated_stage[d, s]:
+                        treated |= 1 << d
+                        if first < 0 or cost_rank[d] < cost_rank[first]:
+                            first = d
                 utilities[k] += utility_of_combo[combo]
-                count_secondary(counters, row, i, people, treated_stage, cost_rank)
+                treated &= ~(1 << first) if first >= 0 else 0
+                d = 0
+                while treated:  # treated for a costlier disease too (a few % of patients)
+                    if treated & 1:
+                        counters[row + disease_counter(TREATED_SECONDARY, d, n_diseases)] += 1
+                    treated >>= 1
+                    d += 1
         for r in range(stages.shape[0]):
             count_stages(counters, r * n_columns, stages[r], treated_stage, followup_weeks)
         utilities += healthy * healthy_weight

@@ -149,7 +149,7 @@ def find_medecins_traitants(model: TerritoryModel, gp: dict | None = None) -> in
     return int(
         assign_gps(
             seekers,
-            p.kernel_view(model.event, model.acute),
+            model.people(),
             ListSearch(
                 reach_by_mobility=model.reach_by_mobility,
                 gp_sorted=model.gp_sorted,
