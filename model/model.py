@@ -151,12 +151,14 @@ class TerritoryModel(mesa.Model):
                      fourth week, enrolment in telemonitoring and the programme (``enrolment.py``)
     1. demography  — newcomers fill last week's empty slots, ageing, background and disease
                      mortality
-    2. onset       — new cases of diabetes, heart failure, COPD, osteoporosis
-    3. progression — stage transitions (follow-up, programme, nurses, telemonitoring)
-    4. demand      — follow-ups due, acute episodes, routine needs
-    5. access      — GPs (médecin traitant, then others within reach), teleconsultation,
-                     SAS/emergency
-    6. events      — hospital stays and in-hospital deaths
+    2. onset       — new cases of diabetes, heart failure, COPD (undiagnosed at first),
+                     osteoporosis
+    3. progression — stage transitions (follow-up, diagnosis, programme, nurses, telemonitoring)
+    4. demand      — follow-ups due and sought, acute episodes, routine needs
+    5. access      — acute episodes to the médecin traitant's same-day slot, then every other
+                     demand first come first served: GPs (médecin traitant, then others within
+                     reach), teleconsultation (chosen or accepted), SAS/emergency
+    6. events      — diagnoses at contacts with care, hospital stays and in-hospital deaths
     7. providers   — retirements, departures, installations, médecin-traitant search, specialist
                      queues
     8. accounts    — every cost item
