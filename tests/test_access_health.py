@@ -172,5 +172,7 @@ def test_every_link_of_the_chain_has_a_source_a_kind_and_a_range_around_its_valu
         "hospitalisation_if_emergency_rr",
         "tele_choice_by_age",
         "tele_choice_per_10_min",
+        "detection_per_visit",
+        "multimorbid_other_share",
     }
     assert chain <= names, chain - names
